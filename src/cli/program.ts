@@ -1,0 +1,240 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { RaglineApiError, RaglineError, RaglineNetworkError } from '../client/errors';
+import type { SearchMode } from '../client/types';
+import { DEFAULT_BATCH_LIMITS } from './batching';
+import { CliError } from './cli-error';
+import { defaultBaseUrl, unreachableMessage } from './connection';
+import { DiscoveryError, IdStyle } from './discover';
+import { runIngest } from './ingest-command';
+import { CliIO, writeLine } from './io';
+import { runJobs, runSearch } from './query-commands';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+/** Finds ragline's package.json whether running from src/ (tests) or dist/src/ (built). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+    if (pkg.name === 'ragline' && typeof pkg.version === 'string') return pkg.version;
+  }
+  return 'unknown';
+}
+
+interface ConnectionFlags {
+  url: string;
+  apiKey?: string;
+}
+
+function withConnection(command: Command, io: CliIO): Command {
+  return command
+    .option(
+      '--url <url>',
+      'ragline base URL (RAGLINE_URL, or http://HOST:PORT)',
+      defaultBaseUrl(io.env),
+    )
+    .option('--api-key <key>', 'API key sent as a bearer token (default: RAGLINE_API_KEY)');
+}
+
+function connection(flags: ConnectionFlags, io: CliIO): ConnectionFlags {
+  let url: URL;
+  try {
+    url = new URL(flags.url);
+  } catch {
+    throw new CliError(`--url is not a URL: ${flags.url}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError(`--url must be http(s): ${flags.url}`);
+  return { url: flags.url, apiKey: flags.apiKey ?? (io.env.RAGLINE_API_KEY || undefined) };
+}
+
+/** Turns what went wrong into one clear line for the user. */
+function describeError(err: unknown, baseUrl: string | undefined): string {
+  if (err instanceof RaglineNetworkError) {
+    const where = baseUrl ?? new URL(err.url).origin;
+    return err.reason === 'unreachable'
+      ? unreachableMessage(where)
+      : `ragline at ${where} did not answer in time (${err.message})`;
+  }
+  if (err instanceof RaglineApiError) {
+    const hint =
+      err.status === 401 || err.status === 403
+        ? ' (check --api-key or RAGLINE_API_KEY and its scopes)'
+        : '';
+    return `ragline answered ${err.status} ${err.code}: ${err.message}${hint}`;
+  }
+  if (err instanceof CliError || err instanceof DiscoveryError || err instanceof RaglineError)
+    return err.message;
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+/** Builds the command tree. Actions report their exit code through `setExitCode`. */
+function buildProgram(
+  io: CliIO,
+  setExitCode: (code: number) => void,
+  setBaseUrl: (url: string) => void,
+): Command {
+  const program = new Command('ragline')
+    .description('Producer CLI of ragline: ingest files, search, inspect jobs')
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError();
+
+  withConnection(
+    program
+      .command('ingest')
+      .description(
+        'ingest Markdown (.md .markdown .mdx), text (.txt .text) and HTML (.html .htm) files',
+      )
+      .argument('<dir-or-glob...>', 'directories (searched recursively), files, or quoted globs')
+      .requiredOption('-c, --collection <name>', 'target collection')
+      .option(
+        '--batch <n>',
+        'documents per request',
+        positiveInt,
+        DEFAULT_BATCH_LIMITS.maxDocuments,
+      )
+      .option(
+        '--max-bytes <n>',
+        'request body limit in bytes',
+        positiveInt,
+        DEFAULT_BATCH_LIMITS.maxBytes,
+      )
+      .option('--create', 'create the collection (default settings) if it does not exist', false)
+      .option('--no-wait', 'return once the documents are queued, without waiting for the jobs')
+      .option(
+        '--wait-timeout <seconds>',
+        'stop waiting after this long (jobs keep running)',
+        positiveNumber,
+      )
+      .addOption(
+        new Option(
+          '--ids <style>',
+          'document ids: path relative to the directory given, or file name',
+        )
+          .choices(['relative', 'basename'])
+          .default('relative'),
+      ),
+    io,
+  ).action(
+    async (
+      inputs: string[],
+      flags: ConnectionFlags & {
+        collection: string;
+        batch: number;
+        maxBytes: number;
+        create: boolean;
+        wait: boolean;
+        waitTimeout?: number;
+        ids: IdStyle;
+      },
+    ) => {
+      const conn = connection(flags, io);
+      setBaseUrl(conn.url);
+      setExitCode(
+        await runIngest(
+          inputs,
+          {
+            ...conn,
+            collection: flags.collection,
+            limits: { maxDocuments: flags.batch, maxBytes: flags.maxBytes },
+            create: flags.create,
+            wait: flags.wait,
+            ids: flags.ids,
+            waitTimeoutMs: flags.waitTimeout === undefined ? undefined : flags.waitTimeout * 1000,
+          },
+          io,
+        ),
+      );
+    },
+  );
+
+  withConnection(
+    program
+      .command('search')
+      .description('search a collection and print the hits')
+      .argument('<collection>', 'collection name')
+      .argument('<query...>', 'the query (several words are joined with spaces)')
+      .option('-l, --limit <n>', 'number of hits (server default 10, max 100)', positiveInt)
+      .addOption(new Option('-m, --mode <mode>', 'ranking').choices(['dense', 'bm25', 'hybrid']))
+      .option(
+        '--filter <json>',
+        'filter as JSON, e.g. {"must":[{"key":"metadata.path","match":"a.md"}]}',
+      )
+      .option('--json', 'print the raw response', false),
+    io,
+  ).action(
+    async (
+      collection: string,
+      words: string[],
+      flags: ConnectionFlags & {
+        limit?: number;
+        mode?: SearchMode;
+        filter?: string;
+        json: boolean;
+      },
+    ) => {
+      const conn = connection(flags, io);
+      setBaseUrl(conn.url);
+      setExitCode(await runSearch(collection, words.join(' '), { ...flags, ...conn }, io));
+    },
+  );
+
+  withConnection(
+    program
+      .command('jobs')
+      .description('show one job, or list failed jobs')
+      .argument('[id]', 'job id')
+      .option('--failed', 'list failed (dead-lettered) jobs', false)
+      .option('--queue <name>', 'only jobs of this queue (with --failed)')
+      .option('--json', 'print raw JSON', false),
+    io,
+  ).action(
+    async (
+      id: string | undefined,
+      flags: ConnectionFlags & { failed: boolean; queue?: string; json: boolean },
+    ) => {
+      const conn = connection(flags, io);
+      setBaseUrl(conn.url);
+      setExitCode(await runJobs(id, { ...flags, ...conn }, io));
+    },
+  );
+
+  return program;
+}
+
+/** Runs the CLI with `argv` as process.argv gives it (node, script, ...args); resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  let baseUrl: string | undefined;
+  const program = buildProgram(
+    io,
+    (code) => (exitCode = code),
+    (url) => (baseUrl = url),
+  );
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    writeLine(io.stderr, `error: ${describeError(err, baseUrl)}`);
+    return 1;
+  }
+}

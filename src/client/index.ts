@@ -1,0 +1,10 @@
+export * from './types';
+export * from './errors';
+export { parseRetryAfter } from './retry-after';
+export {
+  RaglineClient,
+  isFinishedJob,
+  type RaglineClientOptions,
+  type RetryOptions,
+  type WaitForJobsOptions,
+} from './ragline-client';

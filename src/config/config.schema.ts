@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ invalid_type_error: `expected an integer from ${min} to ${max}` })
+    .int(`expected an integer from ${min} to ${max}`)
+    .min(min, `expected an integer from ${min} to ${max}`)
+    .max(max, `expected an integer from ${min} to ${max}`);
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const apiKeyEntry = /^[A-Za-z0-9_.-]+:(ingest|search|admin)(\+(ingest|search|admin))*:[0-9a-f]{64}$/;
+
+/**
+ * Every setting ragline reads, from the environment (or the optional JSON file named by
+ * RAGLINE_CONFIG; the environment wins). Validated at boot: a bad value stops the start with
+ * a message naming the key and what is allowed.
+ */
+export const configSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  RAGLINE_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  RAGLINE_DATA_DIR: z.string().min(1).default('./data'),
+  RAGLINE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, _ . or -')
+    .default('ragline'),
+  RAGLINE_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
+  QDRANT_URL: z.string().url('expected an http(s) URL').optional(),
+  QDRANT_API_KEY: z.string().optional(),
+  RAGLINE_EMBEDDER: z
+    .string()
+    .regex(/^(use-lite|openai:[\w./:-]+)$/, "expected 'use-lite' or 'openai:<model>'")
+    .default('use-lite'),
+  RAGLINE_EMBED_POOL_SIZE: int(1, 64).optional(),
+  RAGLINE_EMBED_CACHE_TTL_SECONDS: int(0, 365 * 24 * 3600).default(7 * 24 * 3600),
+  RAGLINE_OPENAI_BASE_URL: z.string().url('expected an http(s) URL').optional(),
+  RAGLINE_OPENAI_API_KEY: z.string().optional(),
+  RAGLINE_OPENAI_DIMENSIONS: int(1, 65536).optional(),
+  RAGLINE_API_KEYS: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v.trim() === '' ||
+        v
+          .split(',')
+          .map((e) => e.trim())
+          .every((e) => apiKeyEntry.test(e)),
+      'expected comma-separated name:scopes:sha256hex entries (scopes from ingest, search, admin joined by +)',
+    ),
+  RAGLINE_MAX_BODY_BYTES: int(1024, 512 * 1024 * 1024).default(16 * 1024 * 1024),
+  RAGLINE_MAX_DOCUMENTS_PER_REQUEST: int(1, 10000).default(500),
+  RAGLINE_MAX_DOCUMENT_BYTES: int(1, 256 * 1024 * 1024).default(2 * 1024 * 1024),
+  RAGLINE_MAX_METADATA_BYTES: int(2, 1024 * 1024).default(16 * 1024),
+  RAGLINE_CHUNK_MAX_TOKENS: int(16, 8192).optional(),
+  RAGLINE_CHUNK_OVERLAP_TOKENS: int(0, 4096).default(16),
+  RAGLINE_INGEST_CONCURRENCY: int(1, 256).default(4),
+  RAGLINE_INGEST_HIGH_WATER: int(1, 100_000_000).default(50_000),
+  RAGLINE_JOB_LOCK_MS: int(1000, 3_600_000).default(30_000),
+  RAGLINE_STALLED_INTERVAL_MS: int(500, 3_600_000).default(30_000),
+  RAGLINE_INGEST_ATTEMPTS: int(1, 100).default(5),
+  RAGLINE_INGEST_BACKOFF_MS: int(10, 3_600_000).default(1000),
+  RAGLINE_KEEP_COMPLETED_JOBS: int(0, 1_000_000).default(1000),
+  RAGLINE_KEEP_COMPLETED_SECONDS: int(0, 30 * 24 * 3600).default(24 * 3600),
+  RAGLINE_KEEP_FAILED_JOBS: int(0, 1_000_000).default(10000),
+  RAGLINE_KEEP_FAILED_SECONDS: int(0, 365 * 24 * 3600).default(14 * 24 * 3600),
+  RAGLINE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(30_000),
+  RAGLINE_SEARCH_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  RAGLINE_SEARCH_CONCURRENCY: int(1, 1024).default(64),
+  RAGLINE_SEARCH_CACHE_TTL_SECONDS: int(1, 30 * 24 * 3600).default(600),
+  RAGLINE_SEARCH_L1_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
+  RAGLINE_SEARCH_L1_MAX_BYTES: int(1024, 16 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
+  RAGLINE_SEARCH_WARM_QUERIES: int(0, 10_000).default(20),
+  RAGLINE_SEARCH_DEFAULT_EF: int(1, 4096).default(64),
+  RAGLINE_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  RAGLINE_DOCS: bool.default(true),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

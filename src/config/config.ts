@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ZodError } from 'zod';
+import { configSchema, RawConfig } from './config.schema';
+
+export type Role = RawConfig['RAGLINE_ROLE'];
+
+/** Typed, validated configuration. Built once at boot by `loadConfig`. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  redisUrl: string;
+  role: Role;
+  dataDir: string;
+  prefix: string;
+  store: { kind: 'lancedb' | 'qdrant'; qdrantUrl?: string; qdrantApiKey?: string };
+  embedder: {
+    defaultId: string;
+    poolSize?: number;
+    cacheTtlSeconds: number;
+    openai: { baseUrl?: string; apiKey?: string; dimensions?: number };
+  };
+  apiKeys: string;
+  limits: {
+    maxBodyBytes: number;
+    maxDocumentsPerRequest: number;
+    maxDocumentBytes: number;
+    maxMetadataBytes: number;
+  };
+  chunking: { maxTokens?: number; overlapTokens: number };
+  ingest: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    highWater: number;
+    lockMs: number;
+    stalledIntervalMs: number;
+    keepCompleted: { count: number; age: number };
+    keepFailed: { count: number; age: number };
+  };
+  search: {
+    timeoutMs: number;
+    concurrency: number;
+    cacheTtlSeconds: number;
+    l1MaxEntries: number;
+    l1MaxBytes: number;
+    warmQueries: number;
+    defaultEf: number;
+  };
+  shutdownTimeoutMs: number;
+  logLevel: RawConfig['RAGLINE_LOG_LEVEL'];
+  docs: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readConfigFile(path: string): Env {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(resolve(path), 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`RAGLINE_CONFIG: cannot read ${path} as JSON (${(err as Error).message})`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`RAGLINE_CONFIG: ${path} must hold a JSON object of settings`]);
+  }
+  const out: Env = {};
+  for (const [key, value] of Object.entries(parsed)) out[key] = String(value);
+  return out;
+}
+
+function describeProblems(error: ZodError, merged: Env): string[] {
+  return error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '');
+    const got = merged[key];
+    return `${key}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+  });
+}
+
+/** Blank environment values count as unset, as most shells and compose files intend. */
+function withoutBlanks(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
+  return out;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConfig {
+  const fromFile = env.RAGLINE_CONFIG ? readConfigFile(env.RAGLINE_CONFIG) : {};
+  const merged = { ...fromFile, ...withoutBlanks(env), ...withoutBlanks(overrides) };
+  const known = Object.keys(configSchema.shape);
+  const input = Object.fromEntries(known.map((k) => [k, merged[k]]));
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(describeProblems(parsed.error, merged));
+  const c = parsed.data;
+  const problems: string[] = [];
+  if (c.RAGLINE_STORE === 'qdrant' && !c.QDRANT_URL) {
+    problems.push("QDRANT_URL: required when RAGLINE_STORE is 'qdrant'");
+  }
+  if (c.RAGLINE_EMBEDDER.startsWith('openai:')) {
+    if (!c.RAGLINE_OPENAI_BASE_URL) problems.push('RAGLINE_OPENAI_BASE_URL: required for an openai embedder');
+    if (!c.RAGLINE_OPENAI_DIMENSIONS) problems.push('RAGLINE_OPENAI_DIMENSIONS: required for an openai embedder');
+  }
+  if (c.RAGLINE_CHUNK_MAX_TOKENS !== undefined && c.RAGLINE_CHUNK_OVERLAP_TOKENS >= c.RAGLINE_CHUNK_MAX_TOKENS) {
+    problems.push('RAGLINE_CHUNK_OVERLAP_TOKENS: must be smaller than RAGLINE_CHUNK_MAX_TOKENS');
+  }
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(c.HOST) || c.HOST.startsWith('127.');
+  if (!c.RAGLINE_API_KEYS.trim() && !loopback) {
+    problems.push(
+      `RAGLINE_API_KEYS: required when HOST is not loopback (HOST=${c.HOST}); an open API is allowed only on 127.0.0.1`,
+    );
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    redisUrl: c.REDIS_URL,
+    role: c.RAGLINE_ROLE,
+    dataDir: resolve(c.RAGLINE_DATA_DIR),
+    prefix: c.RAGLINE_QUEUE_PREFIX,
+    store: { kind: c.RAGLINE_STORE, qdrantUrl: c.QDRANT_URL, qdrantApiKey: c.QDRANT_API_KEY },
+    embedder: {
+      defaultId: c.RAGLINE_EMBEDDER,
+      poolSize: c.RAGLINE_EMBED_POOL_SIZE,
+      cacheTtlSeconds: c.RAGLINE_EMBED_CACHE_TTL_SECONDS,
+      openai: {
+        baseUrl: c.RAGLINE_OPENAI_BASE_URL,
+        apiKey: c.RAGLINE_OPENAI_API_KEY,
+        dimensions: c.RAGLINE_OPENAI_DIMENSIONS,
+      },
+    },
+    apiKeys: c.RAGLINE_API_KEYS,
+    limits: {
+      maxBodyBytes: c.RAGLINE_MAX_BODY_BYTES,
+      maxDocumentsPerRequest: c.RAGLINE_MAX_DOCUMENTS_PER_REQUEST,
+      maxDocumentBytes: c.RAGLINE_MAX_DOCUMENT_BYTES,
+      maxMetadataBytes: c.RAGLINE_MAX_METADATA_BYTES,
+    },
+    chunking: { maxTokens: c.RAGLINE_CHUNK_MAX_TOKENS, overlapTokens: c.RAGLINE_CHUNK_OVERLAP_TOKENS },
+    ingest: {
+      concurrency: c.RAGLINE_INGEST_CONCURRENCY,
+      attempts: c.RAGLINE_INGEST_ATTEMPTS,
+      backoffMs: c.RAGLINE_INGEST_BACKOFF_MS,
+      highWater: c.RAGLINE_INGEST_HIGH_WATER,
+      lockMs: c.RAGLINE_JOB_LOCK_MS,
+      stalledIntervalMs: c.RAGLINE_STALLED_INTERVAL_MS,
+      keepCompleted: { count: c.RAGLINE_KEEP_COMPLETED_JOBS, age: c.RAGLINE_KEEP_COMPLETED_SECONDS },
+      keepFailed: { count: c.RAGLINE_KEEP_FAILED_JOBS, age: c.RAGLINE_KEEP_FAILED_SECONDS },
+    },
+    search: {
+      timeoutMs: c.RAGLINE_SEARCH_TIMEOUT_MS,
+      concurrency: c.RAGLINE_SEARCH_CONCURRENCY,
+      cacheTtlSeconds: c.RAGLINE_SEARCH_CACHE_TTL_SECONDS,
+      l1MaxEntries: c.RAGLINE_SEARCH_L1_MAX_ENTRIES,
+      l1MaxBytes: c.RAGLINE_SEARCH_L1_MAX_BYTES,
+      warmQueries: c.RAGLINE_SEARCH_WARM_QUERIES,
+      defaultEf: c.RAGLINE_SEARCH_DEFAULT_EF,
+    },
+    shutdownTimeoutMs: c.RAGLINE_SHUTDOWN_TIMEOUT_MS,
+    logLevel: c.RAGLINE_LOG_LEVEL,
+    docs: c.RAGLINE_DOCS,
+  };
+}
+
+/** The effective configuration for the start-up log, with secrets and credentials hidden. */
+export function redactedConfig(config: AppConfig): Record<string, unknown> {
+  const hide = (v?: string) => (v ? '***' : undefined);
+  const redisUrl = config.redisUrl.replace(/\/\/([^@/]*)@/, '//***@');
+  return {
+    ...config,
+    redisUrl,
+    apiKeys: config.apiKeys ? `${config.apiKeys.split(',').length} key(s) configured` : 'none (open)',
+    store: { ...config.store, qdrantApiKey: hide(config.store.qdrantApiKey) },
+    embedder: {
+      ...config.embedder,
+      openai: { ...config.embedder.openai, apiKey: hide(config.embedder.openai.apiKey) },
+    },
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,78 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { REDIS } from '../redis/redis.module';
+import { Embedder } from './embedder.port';
+import { CachedEmbedder, createEmbedder, EmbedderConfig, USE_LITE_DIMENSIONS } from './index';
+
+export interface EmbedderDescription {
+  id: string;
+  dimensions: number;
+}
+
+/**
+ * Knows which embedders this deployment offers (use-lite always; an OpenAI-compatible one when
+ * configured) and creates each lazily, once, wrapped in the shared Redis embedding cache.
+ * Describing an embedder never loads a model, so API-only processes stay light.
+ */
+@Injectable()
+export class EmbedderRegistry implements OnApplicationShutdown {
+  private readonly instances = new Map<string, Promise<Embedder>>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  available(): string[] {
+    const ids = ['use-lite'];
+    const configured = this.config.embedder.defaultId;
+    if (configured.startsWith('openai:')) ids.push(configured);
+    return ids;
+  }
+
+  private configFor(id: string): EmbedderConfig | null {
+    if (id === 'use-lite') return { provider: 'use-lite', poolSize: this.config.embedder.poolSize };
+    const { openai } = this.config.embedder;
+    if (id.startsWith('openai:') && this.available().includes(id) && openai.baseUrl && openai.dimensions) {
+      return {
+        provider: 'openai',
+        baseUrl: openai.baseUrl,
+        apiKey: openai.apiKey,
+        model: id.slice('openai:'.length),
+        dimensions: openai.dimensions,
+      };
+    }
+    return null;
+  }
+
+  describe(id: string): EmbedderDescription | null {
+    const config = this.configFor(id);
+    if (!config) return null;
+    return { id, dimensions: config.provider === 'use-lite' ? USE_LITE_DIMENSIONS : config.dimensions };
+  }
+
+  get(id: string): Promise<Embedder> {
+    const config = this.configFor(id);
+    if (!config) throw new Error(`embedder '${id}' is not configured in this process`);
+    let instance = this.instances.get(id);
+    if (!instance) {
+      instance = createEmbedder(config).then(
+        (inner) =>
+          new CachedEmbedder(inner, this.redis, {
+            prefix: this.config.prefix,
+            ttlSeconds: this.config.embedder.cacheTtlSeconds,
+          }),
+      );
+      instance.catch(() => this.instances.delete(id));
+      this.instances.set(id, instance);
+    }
+    return instance;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const all = [...this.instances.values()];
+    this.instances.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => null))?.close()));
+  }
+}

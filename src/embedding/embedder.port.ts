@@ -1,0 +1,15 @@
+/** Turns texts into unit-length vectors. Adapters: use-lite (default, offline), openai, ... */
+export interface Embedder {
+  /** Stable id recorded per collection, e.g. `use-lite` or `openai:text-embedding-3-small`. */
+  readonly id: string;
+  readonly dimensions: number;
+  /** Tokens the model actually reads; text past this changes nothing. */
+  readonly maxInputTokens: number;
+  /** Counts the model's own sub-word tokens (for chunk sizing). */
+  countTokens(text: string): number;
+  /** Vectors in input order. Callers never pass empty or whitespace-only texts. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+export const EMBEDDER = Symbol('EMBEDDER');

@@ -1,0 +1,10 @@
+export * from './embedder.port';
+export * from './embedding.errors';
+export * from './text-normalisation';
+export { dot, toUnitVector } from './unit-vector';
+export { UseTokenizer, loadUseVocabulary, sharedUseTokenizer } from './use-tokenizer';
+export * from './use-lite.pool';
+export * from './use-lite.embedder';
+export * from './openai.embedder';
+export * from './cached.embedder';
+export * from './embedder.factory';

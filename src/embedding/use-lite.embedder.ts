@@ -1,0 +1,70 @@
+import type { Embedder } from './embedder.port';
+import { normaliseEmbeddingBatch, normaliseEmbeddingText } from './text-normalisation';
+import { UseLiteWorkerPool } from './use-lite.pool';
+import { sharedUseTokenizer, type UseTokenizer } from './use-tokenizer';
+
+export const USE_LITE_ID = 'use-lite';
+export const USE_LITE_DIMENSIONS = 512;
+/**
+ * Measured: the model reads only its first 128 sub-word tokens (a 128-token prefix gives a
+ * bit-identical vector to the whole text; 127 does not).
+ */
+export const USE_LITE_MAX_INPUT_TOKENS = 128;
+
+export interface UseLiteEmbedderOptions {
+  /** Worker threads, one model each. Default: number of cores. */
+  poolSize?: number;
+  /** Upper bound on texts per worker task, so large calls spread over threads. Default 32. */
+  maxTextsPerTask?: number;
+}
+
+/** Universal Sentence Encoder lite (512 dims), offline, inference in worker threads. */
+export class UseLiteEmbedder implements Embedder {
+  readonly id = USE_LITE_ID;
+  readonly dimensions = USE_LITE_DIMENSIONS;
+  readonly maxInputTokens = USE_LITE_MAX_INPUT_TOKENS;
+  private readonly maxTextsPerTask: number;
+
+  constructor(
+    private readonly pool: UseLiteWorkerPool,
+    private readonly tokenizer: UseTokenizer = sharedUseTokenizer(),
+    options: Pick<UseLiteEmbedderOptions, 'maxTextsPerTask'> = {},
+  ) {
+    this.maxTextsPerTask = options.maxTextsPerTask ?? 32;
+  }
+
+  static async create(options: UseLiteEmbedderOptions = {}): Promise<UseLiteEmbedder> {
+    const pool = await UseLiteWorkerPool.start({ size: options.poolSize });
+    return new UseLiteEmbedder(pool, sharedUseTokenizer(), options);
+  }
+
+  /** The model's own tokens of the normalised text, on the calling thread (~0.1 ms per chunk). */
+  countTokens(text: string): number {
+    return this.tokenizer.count(normaliseEmbeddingText(text));
+  }
+
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const normalised = normaliseEmbeddingBatch(texts);
+    const perTask = Math.min(this.maxTextsPerTask, Math.ceil(normalised.length / this.pool.size));
+    const groups: string[][] = [];
+    for (let i = 0; i < normalised.length; i += perTask) {
+      groups.push(normalised.slice(i, i + perTask));
+    }
+    const results = await Promise.all(
+      groups.map((group) => this.pool.run(group, this.maxInputTokens)),
+    );
+    const vectors: Float32Array[] = [];
+    for (const rows of results) {
+      for (let offset = 0; offset < rows.length; offset += this.dimensions) {
+        // A copy made by this realm's constructor (rows come from the worker's message).
+        vectors.push(new Float32Array(rows.subarray(offset, offset + this.dimensions)));
+      }
+    }
+    return vectors;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,102 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { EmbeddingWorkerError } from './embedding.errors';
+
+/** Resolved beside this file, so it works from src/ (ts-jest) and from dist/ (after tsc). */
+export const USE_LITE_WORKER_FILE = join(__dirname, 'use-lite.worker.js');
+
+export interface UseLiteWorkerPoolOptions {
+  /** Worker threads, each holding its own model (about 0.2 s to load, ~100 MB). Default: cores. */
+  size?: number;
+}
+
+interface UseLiteTask {
+  texts: string[];
+  maxInputTokens: number;
+}
+
+/**
+ * USE lite inference in worker threads (piscina), never on the caller's event loop. A thread
+ * that crashes or exits is replaced by piscina; the task it held is retried once here, so a
+ * single crash costs latency, not a failed call.
+ */
+export class UseLiteWorkerPool {
+  private readonly piscina: Piscina<UseLiteTask, Float32Array>;
+  private closed = false;
+  private failures = 0;
+
+  private constructor(readonly size: number) {
+    this.piscina = new Piscina<UseLiteTask, Float32Array>({
+      filename: USE_LITE_WORKER_FILE,
+      minThreads: size,
+      maxThreads: size,
+      concurrentTasksPerWorker: 1,
+    });
+    // Without a listener, a thread dying while idle would be an unhandled 'error' event.
+    this.piscina.on('error', () => {
+      this.failures++;
+    });
+  }
+
+  /** Starts the threads and waits until every model is loaded, so load errors surface here. */
+  static async start(options: UseLiteWorkerPoolOptions = {}): Promise<UseLiteWorkerPool> {
+    const size = options.size ?? availableParallelism();
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(`use-lite pool size must be a positive integer, got ${size}`);
+    }
+    const pool = new UseLiteWorkerPool(size);
+    try {
+      await Promise.all(Array.from({ length: size }, () => pool.run(['warm up'], 8)));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  /** texts: normalised, non-empty. Returns texts.length x 512 unit vectors, row-major. */
+  async run(texts: string[], maxInputTokens: number): Promise<Float32Array> {
+    const task: UseLiteTask = { texts, maxInputTokens };
+    try {
+      return await this.piscina.run(task);
+    } catch (first) {
+      this.failures++;
+      if (this.closed) throw first;
+      try {
+        return await this.piscina.run(task);
+      } catch (second) {
+        this.failures++;
+        throw new EmbeddingWorkerError(
+          `use-lite worker failed twice on a batch of ${texts.length}: ${describe(second)}`,
+          { cause: second },
+        );
+      }
+    }
+  }
+
+  /** Live threads (for diagnostics and tests; piscina replaces dead ones). */
+  get threads(): readonly Worker[] {
+    return this.piscina.threads;
+  }
+
+  /** Failed task attempts and thread errors since start. */
+  get failureCount(): number {
+    return this.failures;
+  }
+
+  get queueSize(): number {
+    return this.piscina.queueSize;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.piscina.destroy();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

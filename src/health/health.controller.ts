@@ -1,0 +1,80 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import Redis from 'ioredis';
+import { Public } from '../auth/auth.guard';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { EmbedderRegistry } from '../embedding/embedder-registry';
+import { REDIS } from '../redis/redis.module';
+import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
+
+async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+@ApiTags('health')
+@Public()
+@Controller('v1/health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly embedders: EmbedderRegistry,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(VECTOR_STORE) private readonly store: VectorStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  live(): { status: 'ok'; role: string; uptimeSeconds: number } {
+    return { status: 'ok', role: this.config.role, uptimeSeconds: Math.round(process.uptime()) };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: Redis, the vector store and the embedder answer' })
+  ready() {
+    return this.health.check([
+      async () => {
+        const check = this.indicators.check('redis');
+        try {
+          await within(1000, this.redis.ping());
+          return check.up();
+        } catch (err) {
+          return check.down({ message: (err as Error).message });
+        }
+      },
+      async () => {
+        const check = this.indicators.check('store');
+        try {
+          await within(2000, this.store.ping());
+          return check.up({ kind: this.store.kind });
+        } catch (err) {
+          return check.down({ kind: this.store.kind, message: (err as Error).message });
+        }
+      },
+      async () => {
+        const check = this.indicators.check('embedder');
+        const id = this.config.embedder.defaultId;
+        const described = this.embedders.describe(id);
+        if (!described) return check.down({ id, message: 'not configured' });
+        if (this.config.role === 'api') return check.up({ id, dimensions: described.dimensions });
+        try {
+          const embedder = await within(30_000, this.embedders.get(id));
+          return check.up({ id, dimensions: embedder.dimensions });
+        } catch (err) {
+          return check.down({ id, message: (err as Error).message });
+        }
+      },
+    ]);
+  }
+}

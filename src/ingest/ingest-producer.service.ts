@@ -1,0 +1,142 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import { JobsOptions, Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { CatalogService } from '../catalog/catalog.service';
+import { DocumentFormat } from '../catalog/catalog.types';
+import { ApiError } from '../common/api-error';
+import { sha256Hex } from '../common/hashing';
+import { metadataProblem, stableStringify } from '../common/metadata';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { IngestDocument } from './ingest.schemas';
+import { INGEST_QUEUE, IngestJobData, UpsertJobData } from './ingest.types';
+import { deleteJobId, upsertJobId } from './job-ids';
+
+export interface AcceptedJob {
+  id: string;
+  documentId: string;
+}
+
+function contentOf(doc: IngestDocument): { format: DocumentFormat; content: string } {
+  if (doc.url !== undefined) {
+    throw ApiError.badRequest('url ingestion is not enabled');
+  }
+  if (doc.markdown !== undefined) return { format: 'markdown', content: doc.markdown };
+  if (doc.html !== undefined) return { format: 'html', content: doc.html };
+  return { format: 'text', content: doc.text ?? '' };
+}
+
+/** Validates and enqueues ingest and delete jobs (the API side of ingest). */
+@Injectable()
+export class IngestProducerService {
+  constructor(
+    @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData>,
+    private readonly catalog: CatalogService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  jobOptions(): JobsOptions {
+    const { attempts, backoffMs, keepCompleted, keepFailed } = this.config.ingest;
+    return {
+      attempts,
+      backoff: { type: 'exponential', delay: backoffMs, jitter: 0.5 },
+      removeOnComplete: { count: keepCompleted.count, age: keepCompleted.age },
+      removeOnFail: { count: keepFailed.count, age: keepFailed.age },
+    };
+  }
+
+  private checkLimits(documents: IngestDocument[]): void {
+    const { maxDocumentsPerRequest, maxDocumentBytes, maxMetadataBytes } = this.config.limits;
+    if (documents.length === 0) throw ApiError.badRequest('documents: must hold at least one document');
+    if (documents.length > maxDocumentsPerRequest) {
+      throw ApiError.tooLarge(
+        `documents: ${documents.length} documents in one request; at most ${maxDocumentsPerRequest} are allowed`,
+      );
+    }
+    const seen = new Map<string, number>();
+    documents.forEach((doc, i) => {
+      const earlier = seen.get(doc.id);
+      if (earlier !== undefined) {
+        throw ApiError.badRequest(`documents[${i}].id: '${doc.id}' repeats documents[${earlier}].id`);
+      }
+      seen.set(doc.id, i);
+      const { content } = contentOf(doc);
+      const bytes = Buffer.byteLength(content, 'utf8');
+      if (bytes > maxDocumentBytes) {
+        throw ApiError.tooLarge(
+          `documents[${i}]: ${bytes} bytes of content; at most ${maxDocumentBytes} bytes per document`,
+        );
+      }
+      if (doc.metadata !== undefined) {
+        const problem = metadataProblem(doc.metadata, `documents[${i}].metadata`);
+        if (problem) throw ApiError.badRequest(problem);
+        const metaBytes = Buffer.byteLength(JSON.stringify(doc.metadata), 'utf8');
+        if (metaBytes > maxMetadataBytes) {
+          throw ApiError.tooLarge(
+            `documents[${i}].metadata: ${metaBytes} bytes; at most ${maxMetadataBytes} bytes`,
+          );
+        }
+      }
+    });
+  }
+
+  async ingest(collection: string, documents: IngestDocument[]): Promise<AcceptedJob[]> {
+    this.checkLimits(documents);
+    const now = Date.now();
+    const jobs = documents.map((doc) => {
+      const { format, content } = contentOf(doc);
+      const metadata = doc.metadata ?? {};
+      const contentHash = sha256Hex(format, content, stableStringify(metadata));
+      const data: UpsertJobData = {
+        op: 'upsert',
+        collection,
+        documentId: doc.id,
+        format,
+        content,
+        metadata,
+        contentHash,
+        target: `upsert:${contentHash}`,
+        enqueuedAt: now,
+      };
+      return { name: 'upsert', data, opts: { ...this.jobOptions(), jobId: upsertJobId(collection, doc.id, contentHash) } };
+    });
+    await this.catalog.setDesired(collection, new Map(jobs.map((j) => [j.data.documentId, j.data.target])));
+    await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
+    await this.queue.addBulk(jobs);
+    return jobs.map((j) => ({ id: j.opts.jobId, documentId: j.data.documentId }));
+  }
+
+  async delete(collection: string, documentId: string): Promise<AcceptedJob> {
+    const target = `delete:${deleteJobId()}`;
+    const id = target.slice('delete:'.length);
+    await this.catalog.setDesired(collection, new Map([[documentId, target]]));
+    await this.queue.add(
+      'delete',
+      { op: 'delete', collection, documentId, target, enqueuedAt: Date.now() },
+      { ...this.jobOptions(), jobId: id },
+    );
+    return { id, documentId };
+  }
+
+  /**
+   * A resubmission whose job id is still kept as completed or failed must run again (an
+   * older state may have been applied since), but BullMQ ignores an add with an existing id.
+   * Jobs still waiting or active are left alone: that is the deduplication.
+   */
+  private async clearFinishedJobs(ids: string[]): Promise<void> {
+    const client = (await this.queue.client) as unknown as Redis;
+    const pipeline = client.pipeline();
+    const base = `${this.queue.opts.prefix}:${this.queue.name}`;
+    for (const id of ids) {
+      pipeline.zscore(`${base}:completed`, id);
+      pipeline.zscore(`${base}:failed`, id);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const finished = ids.filter((_, i) => replies[2 * i]?.[1] !== null || replies[2 * i + 1]?.[1] !== null);
+    await Promise.all(finished.map((id) => this.queue.remove(id)));
+  }
+
+  async backlog(): Promise<number> {
+    return this.queue.getWaitingCount();
+  }
+}

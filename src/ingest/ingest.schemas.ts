@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+export const DOCUMENT_ID = /^[^\u0000-\u001f\u007f]{1,512}$/;
+
+export const documentIdSchema = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a string' })
+  .regex(DOCUMENT_ID, 'must be 1-512 characters without control characters');
+
+const CONTENT_FIELDS = ['text', 'markdown', 'html', 'url'] as const;
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+
+export const ingestDocumentSchema = z
+  .object({
+    id: documentIdSchema,
+    text: z.string().optional(),
+    markdown: z.string().optional(),
+    html: z.string().optional(),
+    url: z.string().optional(),
+    metadata: z.record(z.unknown()).optional(),
+  })
+  .strict()
+  .superRefine((doc, ctx) => {
+    const given = CONTENT_FIELDS.filter((f) => doc[f] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message:
+          given.length === 0
+            ? 'needs exactly one of text, markdown, html, url'
+            : `needs exactly one of text, markdown, html, url (got ${given.join(' and ')})`,
+      });
+    }
+  });
+
+export const ingestBodySchema = z
+  .object({
+    documents: z.array(ingestDocumentSchema, {
+      required_error: 'is required',
+      invalid_type_error: 'must be an array',
+    }),
+  })
+  .strict();
+
+export type IngestDocument = z.infer<typeof ingestDocumentSchema>;
+export type IngestBody = z.infer<typeof ingestBodySchema>;

@@ -1,0 +1,55 @@
+import { Job } from 'bullmq';
+
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed';
+
+export interface JobView {
+  id: string;
+  queue: string;
+  name: string;
+  state: JobState;
+  progress: number;
+  attempts: number;
+  collection?: string;
+  documentId?: string;
+  result?: unknown;
+  failedReason?: string;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+function publicState(state: string): JobState {
+  switch (state) {
+    case 'active':
+    case 'completed':
+    case 'failed':
+    case 'delayed':
+      return state;
+    default:
+      return 'waiting';
+  }
+}
+
+function progressOf(job: Job, state: JobState): number {
+  if (state === 'completed') return 100;
+  const p = job.progress;
+  return typeof p === 'number' ? Math.max(0, Math.min(100, p)) : 0;
+}
+
+export async function toJobView(job: Job, queue: string): Promise<JobView> {
+  const state = publicState(await job.getState());
+  const data = (job.data ?? {}) as { collection?: string; documentId?: string };
+  return {
+    id: String(job.id),
+    queue,
+    name: job.name,
+    state,
+    progress: progressOf(job, state),
+    attempts: job.attemptsMade,
+    collection: data.collection,
+    documentId: data.documentId,
+    result: state === 'completed' ? job.returnvalue : undefined,
+    failedReason: job.failedReason || undefined,
+    createdAt: new Date(job.timestamp).toISOString(),
+    finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+  };
+}

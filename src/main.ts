@@ -1,0 +1,34 @@
+import { Logger } from '@nestjs/common';
+import { createApp } from './bootstrap';
+import { ConfigError, loadConfig, redactedConfig } from './config/config';
+import { assertRedisReachable, RedisUnreachableError } from './redis/redis-connection';
+
+function roleFromArgs(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+}
+
+async function main(): Promise<void> {
+  const role = roleFromArgs(process.argv.slice(2));
+  const config = loadConfig(process.env, role ? { RAGLINE_ROLE: role } : {});
+  await assertRedisReachable(config.redisUrl);
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  const logger = new Logger('ragline');
+  const url = await app.getUrl();
+  logger.log(`role '${config.role}' listening on ${url}${config.docs && config.role !== 'worker' ? ` (API docs at ${url}/docs)` : ''}`);
+  logger.log(`effective configuration: ${JSON.stringify(redactedConfig(config))}`);
+  if (!config.apiKeys) {
+    logger.warn('no API keys configured (RAGLINE_API_KEYS): the API is open; serve it on loopback only');
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof RedisUnreachableError) {
+    console.error(`ragline: ${err.message}`);
+  } else {
+    console.error('ragline failed to start:', err instanceof Error ? err.message : err);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export const METRIC_PREFIX = 'ragline_';
+
+/** States reported by ragline_queue_jobs (BullMQ's, with paused and prioritized folded into waiting). */
+export type QueueState = 'waiting' | 'active' | 'delayed' | 'failed' | 'completed';
+export const QUEUE_STATES: readonly QueueState[] = [
+  'waiting',
+  'active',
+  'delayed',
+  'failed',
+  'completed',
+];
+
+export type CacheTier = 'l1' | 'l2';
+export type BatcherKind = 'embed' | 'upsert' | 'search' | 'other';
+export type AvoidedModelCallReason = 'embedding_cache' | 'search_cache' | 'single_flight';
+export type StoreOperation =
+  'upsert' | 'delete' | 'search' | 'count' | 'info' | 'optimize' | 'ensure' | 'other';
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const KNOWN_BATCHER_KINDS = new Set<BatcherKind>(['embed', 'upsert', 'search']);
+
+// Bucket bounds in seconds (or items), chosen around the latencies measured in DESIGN.md.
+const HTTP_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const JOB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+const BATCH_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const EMBED_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30];
+
+const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/** `embed:use-lite` -> `embed`; the part after the colon (a collection name) never becomes a label. */
+export function batcherKind(nameOrKind: string): BatcherKind {
+  const kind = nameOrKind.split(':', 1)[0] as BatcherKind;
+  return KNOWN_BATCHER_KINDS.has(kind) ? kind : 'other';
+}
+
+const seconds = (ms: number): number => Math.max(0, ms) / 1000;
+
+/**
+ * ragline's Prometheus metrics. Each instance owns its registry (never prom-client's global one),
+ * so several apps in one test process do not clash. Durations are passed in milliseconds (what
+ * `performance.now()` gives) and exported in seconds, as Prometheus expects.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: `${METRIC_PREFIX}http_request_duration_seconds`,
+    help: 'HTTP request duration by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly jobDuration = new Histogram({
+    name: `${METRIC_PREFIX}job_duration_seconds`,
+    help: 'Time a queue job ran in a worker',
+    labelNames: ['queue'] as const,
+    buckets: JOB_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly jobWait = new Histogram({
+    name: `${METRIC_PREFIX}job_wait_seconds`,
+    help: 'Time a queue job waited between being added and starting',
+    labelNames: ['queue'] as const,
+    buckets: JOB_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly queueJobs = new Gauge({
+    name: `${METRIC_PREFIX}queue_jobs`,
+    help: 'Jobs in a queue by state, as of the latest monitor sample',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+  private readonly cacheRequests = new Counter({
+    name: `${METRIC_PREFIX}cache_requests_total`,
+    help: 'Search cache lookups by tier (l1 in-process, l2 Redis) and result (hit or miss)',
+    labelNames: ['tier', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly batchSize = new Histogram({
+    name: `${METRIC_PREFIX}batch_size`,
+    help: 'Items per adaptive batch by batcher kind (embed, upsert, search)',
+    labelNames: ['batcher'] as const,
+    buckets: BATCH_SIZE_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly batchDuration = new Histogram({
+    name: `${METRIC_PREFIX}batch_duration_seconds`,
+    help: 'Run time of one adaptive batch by batcher kind (embed, upsert, search)',
+    labelNames: ['batcher'] as const,
+    buckets: BATCH_DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly embedDuration = new Histogram({
+    name: `${METRIC_PREFIX}embed_duration_seconds`,
+    help: 'Duration of one embedder call by embedder id',
+    labelNames: ['embedder'] as const,
+    buckets: EMBED_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly storeDuration = new Histogram({
+    name: `${METRIC_PREFIX}store_duration_seconds`,
+    help: 'Duration of one vector store call by operation',
+    labelNames: ['operation'] as const,
+    buckets: STORE_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly optimizerActions = new Counter({
+    name: `${METRIC_PREFIX}optimizer_actions_total`,
+    help: 'Monitor optimizer actions decided by this process, by rule',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+  private readonly modelCallsAvoided = new Counter({
+    name: `${METRIC_PREFIX}model_calls_avoided_total`,
+    help: 'Embedding model inputs not computed, by reason (embedding_cache, search_cache, single_flight)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly embeddingCacheRequests = new Counter({
+    name: `${METRIC_PREFIX}embedding_cache_requests_total`,
+    help: 'Embedding cache lookups by result (hit or miss)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    // prom-client names these gauges `_total`, which Prometheus reserves for counters (promtool
+    // rejects them); each is the sum of its per-type gauge that stays exported.
+    for (const name of MISNAMED_DEFAULT_GAUGES) {
+      this.registry.removeSingleMetric(`${METRIC_PREFIX}${name}`);
+    }
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text for GET /metrics. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** `route` must be the route pattern (e.g. `/v1/collections/:name/search`), never a raw URL. */
+  observeHttp(method: string, route: string, status: number, durationMs: number): void {
+    const m = method.toUpperCase();
+    this.httpDuration.observe(
+      { method: KNOWN_METHODS.has(m) ? m : 'OTHER', route, status: String(status) },
+      seconds(durationMs),
+    );
+  }
+
+  observeJob(queue: string, waitMs: number, runMs: number): void {
+    this.jobWait.observe({ queue }, seconds(waitMs));
+    this.jobDuration.observe({ queue }, seconds(runMs));
+  }
+
+  setQueueDepth(queue: string, counts: Partial<Record<QueueState, number>>): void {
+    for (const state of QUEUE_STATES) {
+      const value = counts[state];
+      if (value !== undefined) this.queueJobs.set({ queue, state }, value);
+    }
+  }
+
+  /** One search-cache lookup in one tier; count an L2 lookup only when L1 missed. */
+  cacheLookup(tier: CacheTier, hit: boolean, count = 1): void {
+    this.cacheRequests.inc({ tier, result: hit ? 'hit' : 'miss' }, count);
+  }
+
+  embeddingCacheLookup(hit: boolean, count = 1): void {
+    this.embeddingCacheRequests.inc({ result: hit ? 'hit' : 'miss' }, count);
+  }
+
+  /** `batcher` is a batcher name (`embed:use-lite`, `upsert:docs`) or kind; only the kind is kept. */
+  observeBatch(batcher: string, size: number, durationMs: number): void {
+    const labels = { batcher: batcherKind(batcher) };
+    this.batchSize.observe(labels, size);
+    this.batchDuration.observe(labels, seconds(durationMs));
+  }
+
+  observeEmbed(embedder: string, durationMs: number): void {
+    this.embedDuration.observe({ embedder }, seconds(durationMs));
+  }
+
+  observeStore(operation: StoreOperation, durationMs: number): void {
+    this.storeDuration.observe({ operation }, seconds(durationMs));
+  }
+
+  countAction(rule: string): void {
+    this.optimizerActions.inc({ rule });
+  }
+
+  countAvoidedModelCalls(reason: AvoidedModelCallReason, count = 1): void {
+    if (count > 0) this.modelCallsAvoided.inc({ reason }, count);
+  }
+}

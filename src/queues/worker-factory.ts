@@ -1,0 +1,21 @@
+import { Processor, Worker, WorkerOptions } from 'bullmq';
+import { AppConfig } from '../config/config';
+import { bullConnectionOptions } from '../redis/redis-connection';
+
+/** A BullMQ worker with ragline's connection, prefix and lock settings. */
+export function createWorker<D, R>(
+  config: AppConfig,
+  queue: string,
+  processor: Processor<D, R>,
+  options: Partial<WorkerOptions> = {},
+): Worker<D, R> {
+  return new Worker<D, R>(queue, processor, {
+    connection: bullConnectionOptions(config.redisUrl),
+    prefix: config.prefix,
+    lockDuration: config.ingest.lockMs,
+    stalledInterval: config.ingest.stalledIntervalMs,
+    maxStalledCount: 2,
+    autorun: true,
+    ...options,
+  });
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { CatalogService, VersionEvent } from '../catalog/catalog.service';
+import { CollectionRecord } from '../catalog/catalog.types';
+import { REDIS } from '../redis/redis.module';
+
+export interface CollectionState {
+  record: CollectionRecord;
+  version: number;
+}
+
+type VersionListener = (collection: string, version: number) => void;
+
+/**
+ * Each process's view of collections and their versions, kept fresh by the catalog's pub/sub
+ * events: a version bump drops the local entry, so the next search reads the new version and
+ * every cached result of the old one stops matching. An L1 hit therefore needs no Redis round
+ * trip. After a reconnect (events may have been missed) everything local is dropped.
+ */
+@Injectable()
+export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('CollectionStates');
+  private readonly states = new Map<string, CollectionState>();
+  private readonly listeners: VersionListener[] = [];
+  private subscriber?: Redis;
+
+  constructor(
+    private readonly catalog: CatalogService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined);
+    subscriber.on('ready', () => this.states.clear());
+    subscriber.on('message', (_channel: string, message: string) => this.onEvent(message));
+    await subscriber.subscribe(this.catalog.eventsChannel);
+  }
+
+  onVersion(listener: VersionListener): void {
+    this.listeners.push(listener);
+  }
+
+  private onEvent(message: string): void {
+    let event: VersionEvent;
+    try {
+      event = JSON.parse(message) as VersionEvent;
+    } catch {
+      return;
+    }
+    if (event.type !== 'version') return;
+    this.states.delete(event.collection);
+    for (const listener of this.listeners) {
+      try {
+        listener(event.collection, event.version);
+      } catch (err) {
+        this.logger.warn(`version listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  async get(name: string): Promise<CollectionState | null> {
+    const known = this.states.get(name);
+    if (known) return known;
+    const [record, version] = await Promise.all([this.catalog.getCollection(name), this.catalog.version(name)]);
+    if (!record) return null;
+    const state = { record, version };
+    this.states.set(name, state);
+    return state;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+}

@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { EmbedderRegistry } from '../embedding/embedder-registry';
+import { SearchHit, SearchRequest, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
+import { HitView, SearchJobResult, SearchSpec } from './search.types';
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+function toHitView(hit: SearchHit): HitView {
+  return {
+    id: hit.id,
+    documentId: hit.documentId,
+    chunkIndex: hit.chunkIndex,
+    score: hit.score,
+    text: hit.text,
+    headingPath: hit.headingPath,
+    metadata: hit.metadata,
+  };
+}
+
+/**
+ * Runs a micro-batch of searches: the query texts of all of them are embedded in one model
+ * call per embedder, and the searches of each collection go to the store in one batch request.
+ * Each search keeps its own filter, limit, mode and parameters.
+ */
+@Injectable()
+export class SearchExecutor {
+  constructor(
+    private readonly embedders: EmbedderRegistry,
+    @Inject(VECTOR_STORE) private readonly store: VectorStore,
+  ) {}
+
+  async run(specs: SearchSpec[]): Promise<SearchJobResult[]> {
+    const t0 = performance.now();
+    const vectors = new Map<string, Float32Array>();
+    const byEmbedder = new Map<string, Set<string>>();
+    for (const spec of specs) {
+      if (spec.mode === 'bm25') continue;
+      const texts = byEmbedder.get(spec.embedder) ?? new Set<string>();
+      texts.add(spec.query);
+      byEmbedder.set(spec.embedder, texts);
+    }
+    await Promise.all(
+      [...byEmbedder].map(async ([embedderId, texts]) => {
+        const embedder = await this.embedders.get(embedderId);
+        const list = [...texts];
+        const embedded = await embedder.embed(list);
+        list.forEach((text, i) => vectors.set(`${embedderId}\u0000${text}`, embedded[i]));
+      }),
+    );
+    const embedMs = performance.now() - t0;
+
+    const t1 = performance.now();
+    const byCollection = new Map<string, number[]>();
+    specs.forEach((spec, i) => byCollection.set(spec.collection, [...(byCollection.get(spec.collection) ?? []), i]));
+    const hits: HitView[][] = new Array(specs.length);
+    await Promise.all(
+      [...byCollection].map(async ([collection, indexes]) => {
+        const requests: SearchRequest[] = indexes.map((i) => {
+          const s = specs[i];
+          return {
+            mode: s.mode,
+            vector: s.mode === 'bm25' ? undefined : vectors.get(`${s.embedder}\u0000${s.query}`),
+            text: s.mode === 'dense' ? undefined : s.query,
+            limit: s.limit,
+            filter: s.filter,
+            ef: s.ef,
+            exact: s.exact,
+            scoreThreshold: s.scoreThreshold,
+            weights: s.weights,
+          };
+        });
+        const results = await this.store.search(collection, requests);
+        indexes.forEach((specIndex, j) => (hits[specIndex] = results[j].map(toHitView)));
+      }),
+    );
+    const storeMs = performance.now() - t1;
+    return specs.map((_, i) => ({
+      hits: hits[i],
+      timings: { queueMs: 0, embedMs: round(embedMs), storeMs: round(storeMs), batchSize: specs.length },
+    }));
+  }
+}

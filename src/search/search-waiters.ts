@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { InjectQueue } from '@nestjs/bullmq';
+import { ApiError } from '../common/api-error';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { bullConnectionOptions } from '../redis/redis-connection';
+import { SEARCH_QUEUE } from './search.constants';
+import { SearchJobResult } from './search.types';
+
+interface Waiter {
+  resolve: (result: SearchJobResult) => void;
+  reject: (error: unknown) => void;
+  timers: NodeJS.Timeout[];
+}
+
+const FALLBACK_CHECK_MS = 2000;
+
+/**
+ * One QueueEvents listener per process resolves a map of waiters (BullMQ's maintainers advise
+ * against a waitUntilFinished per request under load). Every wait has a timeout, and reads the
+ * job itself before giving up, and once midway, in case an event was missed.
+ */
+@Injectable()
+export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('SearchWaiters');
+  private readonly waiters = new Map<string, Waiter>();
+  private events?: QueueEvents;
+
+  constructor(
+    @InjectQueue(SEARCH_QUEUE) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const events = new QueueEvents(SEARCH_QUEUE, {
+      connection: bullConnectionOptions(this.config.redisUrl),
+      prefix: this.config.prefix,
+    });
+    this.events = events;
+    events.on('error', (err) => this.logger.warn(`queue events: ${err.message}`));
+    events.on('completed', ({ jobId, returnvalue }) => {
+      const result = typeof returnvalue === 'string' ? (JSON.parse(returnvalue) as SearchJobResult) : (returnvalue as unknown as SearchJobResult);
+      this.settle(jobId, (w) => w.resolve(result));
+    });
+    events.on('failed', ({ jobId, failedReason }) => {
+      this.settle(jobId, (w) => w.reject(searchFailure(failedReason)));
+    });
+    await events.waitUntilReady();
+  }
+
+  get pending(): number {
+    return this.waiters.size;
+  }
+
+  private settle(jobId: string, action: (w: Waiter) => void): void {
+    const waiter = this.waiters.get(jobId);
+    if (!waiter) return;
+    this.waiters.delete(jobId);
+    waiter.timers.forEach(clearTimeout);
+    action(waiter);
+  }
+
+  /** Register before adding the job, so no event can come first. */
+  wait(jobId: string, timeoutMs = this.config.search.timeoutMs): Promise<SearchJobResult> {
+    return new Promise<SearchJobResult>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timers: [] };
+      this.waiters.set(jobId, waiter);
+      if (timeoutMs > FALLBACK_CHECK_MS * 2) {
+        waiter.timers.push(setTimeout(() => void this.readJob(jobId, false), FALLBACK_CHECK_MS));
+      }
+      waiter.timers.push(setTimeout(() => void this.readJob(jobId, true), timeoutMs));
+    });
+  }
+
+  /** Forget a waiter whose job could not be added. */
+  cancel(jobId: string): void {
+    this.settle(jobId, () => undefined);
+  }
+
+  private async readJob(jobId: string, final: boolean): Promise<void> {
+    if (!this.waiters.has(jobId)) return;
+    try {
+      const job = await Job.fromId<unknown, SearchJobResult>(this.queue, jobId);
+      const state = job ? await job.getState() : 'unknown';
+      if (job && state === 'completed') return this.settle(jobId, (w) => w.resolve(job.returnvalue));
+      if (job && state === 'failed') return this.settle(jobId, (w) => w.reject(searchFailure(job.failedReason)));
+      if (final) {
+        if (job && state !== 'active') await job.remove().catch(() => undefined);
+        this.settle(jobId, (w) =>
+          w.reject(new ApiError(504, 'timeout', `the search did not finish within ${this.config.search.timeoutMs} ms`)),
+        );
+      }
+    } catch (err) {
+      if (final) this.settle(jobId, (w) => w.reject(ApiError.unavailable(`search queue unavailable: ${(err as Error).message}`)));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const id of [...this.waiters.keys()]) {
+      this.settle(id, (w) => w.reject(ApiError.unavailable('the server is shutting down')));
+    }
+    await this.events?.close();
+  }
+}
+
+function searchFailure(reason: string | undefined): ApiError {
+  const message = reason ?? 'search failed';
+  if (/not found|does not exist/i.test(message)) return ApiError.notFound(message);
+  return ApiError.unavailable(`search failed: ${message}`);
+}

@@ -1,0 +1,53 @@
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RequireScope } from '../auth/auth.guard';
+import { parseCollectionName } from '../collections/collections.controller';
+import { errorResponseSchema, openApiSchema } from '../common/openapi';
+import { parseOr400 } from '../common/validation';
+import { SearchService } from './search.service';
+import { batchSearchBodySchema, searchBodySchema } from './search.schemas';
+import { SearchResponse } from './search.types';
+
+/** The same breakdown as `took`, for browsers' and load tools' timing panels. */
+export function serverTiming(response: SearchResponse): string {
+  const parts = [`cache;desc="${response.cache}"`, `total;dur=${response.took.totalMs}`];
+  if (response.took.queueMs !== undefined) parts.push(`queue;dur=${response.took.queueMs}`);
+  if (response.took.embedMs !== undefined) parts.push(`embed;dur=${response.took.embedMs}`);
+  if (response.took.storeMs !== undefined) parts.push(`store;dur=${response.took.storeMs}`);
+  return parts.join(', ');
+}
+
+@ApiTags('search')
+@Controller('v1/collections/:name/search')
+export class SearchController {
+  constructor(private readonly searches: SearchService) {}
+
+  @Post()
+  @HttpCode(200)
+  @RequireScope('search')
+  @ApiOperation({ summary: 'Search a collection (dense, bm25 or hybrid), cache first' })
+  @ApiBody({ schema: openApiSchema(searchBodySchema) })
+  @ApiResponse({ status: 504, description: 'the result did not arrive in time', schema: errorResponseSchema })
+  async search(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SearchResponse> {
+    const request = parseOr400(searchBodySchema, body);
+    const response = await this.searches.search(parseCollectionName(name), request);
+    void reply.header('server-timing', serverTiming(response));
+    return response;
+  }
+
+  @Post('batch')
+  @HttpCode(200)
+  @RequireScope('search')
+  @ApiOperation({ summary: 'Several searches of one collection in one request' })
+  @ApiBody({ schema: openApiSchema(batchSearchBodySchema) })
+  async batch(@Param('name') name: string, @Body() body: unknown): Promise<{ results: SearchResponse[] }> {
+    const { searches } = parseOr400(batchSearchBodySchema, body);
+    const collection = parseCollectionName(name);
+    return { results: await Promise.all(searches.map((s) => this.searches.search(collection, s))) };
+  }
+}

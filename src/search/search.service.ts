@@ -1,0 +1,159 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { ApiError } from '../common/api-error';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { EmbedderRegistry } from '../embedding/embedder-registry';
+import { CollectionStates } from './collection-states';
+import { HotQueries } from './hot-queries';
+import { searchCacheKey, SearchCache } from './search-cache';
+import { SearchWaiters } from './search-waiters';
+import { SEARCH_QUEUE } from './search.constants';
+import { SearchBody } from './search.schemas';
+import { CacheTier, HitView, SearchJobData, SearchJobResult, SearchResponse, SearchSpec } from './search.types';
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+interface Flight {
+  hits: HitView[];
+  tier: CacheTier;
+  timings?: SearchJobResult['timings'];
+}
+
+/** Normalises the query text the way the cache key sees it (case is kept: the model reads it). */
+export function normaliseQuery(query: string): string {
+  return query.normalize('NFKC').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Cache first (L1, then L2), then single-flight (identical searches in flight share one job),
+ * then the search queue, awaited through the shared waiters.
+ */
+@Injectable()
+export class SearchService implements OnModuleInit {
+  private readonly logger = new Logger('SearchService');
+  private readonly flights = new Map<string, Promise<Flight>>();
+  private readonly hot = new HotQueries();
+  private readonly warming = new Set<string>();
+  private jobsEnqueued = 0;
+
+  constructor(
+    @InjectQueue(SEARCH_QUEUE) private readonly queue: Queue<SearchJobData, SearchJobResult>,
+    private readonly states: CollectionStates,
+    private readonly cache: SearchCache,
+    private readonly waiters: SearchWaiters,
+    private readonly embedders: EmbedderRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.states.onVersion((collection) => this.scheduleWarming(collection));
+  }
+
+  /** Search jobs this process has put on the queue (single-flight and caches avoid the rest). */
+  get enqueued(): number {
+    return this.jobsEnqueued;
+  }
+
+  async spec(collection: string, body: SearchBody): Promise<{ spec: SearchSpec; version: number }> {
+    const state = await this.states.get(collection);
+    if (!state) throw ApiError.notFound(`collection '${collection}'`);
+    const { record, version } = state;
+    if (!this.embedders.describe(record.embedder)) {
+      throw ApiError.conflict(
+        `collection '${collection}' was built with embedder '${record.embedder}', which is not configured here`,
+      );
+    }
+    const mode = body.mode ?? record.defaultMode;
+    if (mode !== 'dense' && !record.hybrid) {
+      throw ApiError.badRequest(`mode: '${mode}' needs a collection created with hybrid: true`);
+    }
+    const spec: SearchSpec = {
+      collection,
+      embedder: record.embedder,
+      query: normaliseQuery(body.query),
+      mode,
+      limit: body.limit,
+      filter: body.filter,
+      ef: body.params?.ef,
+      exact: body.params?.exact,
+      weights: mode === 'hybrid' ? body.params?.weights : undefined,
+      scoreThreshold: body.scoreThreshold,
+    };
+    return { spec, version };
+  }
+
+  async search(collection: string, body: SearchBody): Promise<SearchResponse> {
+    const t0 = performance.now();
+    const { spec, version } = await this.spec(collection, body);
+    const key = searchCacheKey(spec, version);
+    this.hot.record(key, spec);
+    const l1 = this.cache.getL1(key);
+    if (l1) return { hits: l1, cache: 'l1', version, took: { totalMs: round(performance.now() - t0) } };
+
+    let flight = this.flights.get(key);
+    if (!flight) {
+      flight = this.fly(key, spec);
+      this.flights.set(key, flight);
+      void flight.catch(() => undefined).finally(() => this.flights.delete(key));
+    }
+    const { hits, tier, timings } = await flight;
+    const took: SearchResponse['took'] = { totalMs: round(performance.now() - t0) };
+    if (timings) Object.assign(took, { queueMs: timings.queueMs, embedMs: timings.embedMs, storeMs: timings.storeMs });
+    return { hits, cache: tier, version, took };
+  }
+
+  private async fly(key: string, spec: SearchSpec): Promise<Flight> {
+    const l2 = await this.cache.getL2(key);
+    if (l2) return { hits: l2, tier: 'l2' };
+    const result = await this.enqueueAndWait(spec);
+    await this.cache.set(key, result.hits);
+    return { hits: result.hits, tier: 'miss', timings: result.timings };
+  }
+
+  private async enqueueAndWait(spec: SearchSpec): Promise<SearchJobResult> {
+    const jobId = `search-${randomUUID()}`;
+    const waiting = this.waiters.wait(jobId);
+    try {
+      await this.queue.add('search', { spec, enqueuedAt: Date.now() }, {
+        jobId,
+        attempts: 1,
+        removeOnComplete: { age: 60, count: 5000 },
+        removeOnFail: { age: 3600, count: 1000 },
+      });
+      this.jobsEnqueued++;
+    } catch (err) {
+      this.waiters.cancel(jobId);
+      throw ApiError.unavailable(`search queue unavailable: ${(err as Error).message}`);
+    }
+    return waiting;
+  }
+
+  /**
+   * After a write, re-run this process's hottest searches of that collection in the background,
+   * so the head of the traffic does not all miss at once. At most one round per collection at a
+   * time, starting a moment after the bump so a burst of writes warms once.
+   */
+  private scheduleWarming(collection: string): void {
+    if (this.config.search.warmQueries === 0 || this.warming.has(collection)) return;
+    this.warming.add(collection);
+    setTimeout(() => {
+      const specs = this.hot.top(collection, this.config.search.warmQueries);
+      void Promise.all(
+        specs.map(async (spec) => {
+          const state = await this.states.get(collection);
+          if (!state) return;
+          const key = searchCacheKey(spec, state.version);
+          if (this.cache.getL1(key) || this.flights.has(key)) return;
+          const flight = this.fly(key, spec);
+          this.flights.set(key, flight);
+          await flight.catch(() => undefined).finally(() => this.flights.delete(key));
+        }),
+      )
+        .catch((err: unknown) => this.logger.debug(`warming ${collection}: ${(err as Error).message}`))
+        .finally(() => this.warming.delete(collection));
+    }, 250).unref();
+  }
+}

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Worker } from 'bullmq';
+import { AdaptiveBatcher } from '../batching/adaptive-batcher';
+import { CatalogService } from '../catalog/catalog.service';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { EmbedderRegistry } from '../embedding/embedder-registry';
+import { createWorker } from '../queues/worker-factory';
+import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
+import { SearchExecutor } from './search-executor';
+import { SEARCH_QUEUE } from './search.constants';
+import { SearchJobData, SearchJobResult, SearchSpec } from './search.types';
+
+/**
+ * Consumes the search queue. Many jobs are taken at once (concurrency) and fed into one
+ * micro-batcher: with nothing in flight a search runs at once; under load, searches that
+ * arrive while a batch runs share the next model call and store request.
+ */
+@Injectable()
+export class SearchWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('SearchWorker');
+  private worker?: Worker<SearchJobData, SearchJobResult>;
+  readonly batcher: AdaptiveBatcher<SearchSpec, SearchJobResult>;
+
+  constructor(
+    private readonly executor: SearchExecutor,
+    private readonly embedders: EmbedderRegistry,
+    private readonly catalog: CatalogService,
+    @Inject(VECTOR_STORE) private readonly store: VectorStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.batcher = new AdaptiveBatcher<SearchSpec, SearchJobResult>({
+      name: 'search',
+      run: (specs) => this.executor.run(specs),
+      minSize: 1,
+      maxSize: 64,
+      initialSize: 8,
+      maxWaitMs: 2,
+      latencyTargetMs: 150,
+      concurrency: 2,
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.warmUp();
+    this.worker = createWorker<SearchJobData, SearchJobResult>(
+      this.config,
+      SEARCH_QUEUE,
+      async (job) => {
+        const queueMs = Date.now() - job.data.enqueuedAt;
+        const result = await this.batcher.submit(job.data.spec);
+        return { hits: result.hits, timings: { ...result.timings, queueMs } };
+      },
+      { concurrency: this.config.search.concurrency, lockDuration: 30_000, maxStalledCount: 0 },
+    );
+    this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
+  }
+
+  get concurrency(): number {
+    return this.worker?.concurrency ?? 0;
+  }
+
+  set concurrency(value: number) {
+    if (this.worker) this.worker.concurrency = value;
+  }
+
+  /** Loads the model and touches every collection, so the first real search is not the slow one. */
+  private async warmUp(): Promise<void> {
+    try {
+      const embedder = await this.embedders.get(this.config.embedder.defaultId);
+      const [vector] = await embedder.embed(['warm up the model']);
+      for (const record of await this.catalog.listCollections()) {
+        if (record.embedder !== embedder.id) continue;
+        await this.store
+          .search(record.name, [{ mode: 'dense', vector, limit: 1 }])
+          .catch(() => undefined);
+      }
+    } catch (err) {
+      this.logger.warn(`warm-up skipped: ${(err as Error).message}`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+    await this.batcher.close();
+  }
+}

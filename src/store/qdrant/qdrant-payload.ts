@@ -1,0 +1,84 @@
+import type { Schemas } from '@qdrant/js-client-rest';
+import type { SearchHit, StoredChunkRef, StoredPoint } from '../vector-store.port';
+
+/** A malformed answer from Qdrant (a point without the payload this adapter writes). */
+export class QdrantResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QdrantResponseError';
+  }
+}
+
+/** Payload fields a search hit needs; the rest (hash, offsets) stays on the server. */
+export const HIT_PAYLOAD_FIELDS = ['documentId', 'chunkIndex', 'text', 'headingPath', 'metadata'];
+export const CHUNK_REF_PAYLOAD_FIELDS = ['chunkIndex', 'contentHash'];
+
+/** Everything of a stored chunk except its vectors, as the point's payload. */
+export function toPayload(point: StoredPoint): Record<string, unknown> {
+  return {
+    documentId: point.documentId,
+    chunkIndex: point.chunkIndex,
+    text: point.text,
+    contentHash: point.contentHash,
+    headingPath: point.headingPath,
+    start: point.start,
+    end: point.end,
+    metadata: point.metadata,
+  };
+}
+
+export function toSearchHit(point: Schemas['ScoredPoint'], score = point.score): SearchHit {
+  const payload = point.payload ?? {};
+  return {
+    id: pointId(point.id),
+    documentId: requiredString(payload, 'documentId', point.id),
+    chunkIndex: requiredNumber(payload, 'chunkIndex', point.id),
+    score,
+    text: typeof payload.text === 'string' ? payload.text : '',
+    headingPath: Array.isArray(payload.headingPath)
+      ? payload.headingPath.filter((h): h is string => typeof h === 'string')
+      : [],
+    metadata: isRecord(payload.metadata) ? payload.metadata : {},
+  };
+}
+
+export function toChunkRef(record: Schemas['Record']): StoredChunkRef {
+  const payload = record.payload ?? {};
+  return {
+    id: pointId(record.id),
+    chunkIndex: requiredNumber(payload, 'chunkIndex', record.id),
+    contentHash: requiredString(payload, 'contentHash', record.id),
+  };
+}
+
+export function pointId(id: Schemas['ExtendedPointId']): string {
+  return typeof id === 'string' ? id : String(id);
+}
+
+function requiredString(
+  payload: Record<string, unknown>,
+  field: string,
+  id: Schemas['ExtendedPointId'],
+): string {
+  const value = payload[field];
+  if (typeof value !== 'string') {
+    throw new QdrantResponseError(`point ${String(id)}: payload field '${field}' is not a string`);
+  }
+  return value;
+}
+
+function requiredNumber(
+  payload: Record<string, unknown>,
+  field: string,
+  id: Schemas['ExtendedPointId'],
+): number {
+  const value = payload[field];
+  if (typeof value !== 'number') {
+    throw new QdrantResponseError(`point ${String(id)}: payload field '${field}' is not a number`);
+  }
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,100 @@
+import type { Filter } from './filter.types';
+
+export type Quantization = 'none' | 'int8';
+export type SearchMode = 'dense' | 'bm25' | 'hybrid';
+
+export interface CollectionSpec {
+  name: string;
+  dimensions: number;
+  /** Always cosine: measured here, HNSW + int8 with `dot` returned near-random results on LanceDB. */
+  distance: 'cosine';
+  hnsw: { m: number; efConstruct: number };
+  quantization: Quantization;
+  /** Keep a BM25 (full-text / sparse) index beside the dense vectors. */
+  hybrid: boolean;
+}
+
+/** One stored chunk. `id` is deterministic: UUIDv5(collection, documentId, chunkIndex). */
+export interface StoredPoint {
+  id: string;
+  vector: Float32Array;
+  documentId: string;
+  chunkIndex: number;
+  text: string;
+  /** sha256 hex of the chunk text (what was embedded). */
+  contentHash: string;
+  headingPath: string[];
+  start: number;
+  end: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface StoredChunkRef {
+  id: string;
+  chunkIndex: number;
+  contentHash: string;
+}
+
+export interface SearchRequest {
+  mode: SearchMode;
+  /** Needed for dense and hybrid. */
+  vector?: Float32Array;
+  /** Needed for bm25 and hybrid. */
+  text?: string;
+  limit: number;
+  filter?: Filter;
+  /** HNSW search breadth; ignored where no index exists yet. */
+  ef?: number;
+  /** Exact (brute force) search, bypassing the ANN index. */
+  exact?: boolean;
+  scoreThreshold?: number;
+  /** Reciprocal-rank-fusion weights for hybrid (default from the collection). */
+  weights?: { dense: number; bm25: number };
+}
+
+export interface SearchHit {
+  id: string;
+  documentId: string;
+  chunkIndex: number;
+  score: number;
+  text: string;
+  headingPath: string[];
+  metadata: Record<string, unknown>;
+}
+
+export interface StoreCollectionInfo {
+  name: string;
+  points: number;
+  /** Rows written since the last index build / optimize (scanned without the index). */
+  unindexedRows: number;
+  indexed: boolean;
+}
+
+/**
+ * The port every other part uses to reach vector storage. Adapters: LanceDB (embedded, the
+ * default) and Qdrant. One contract suite (vector-store.contract.ts) runs against each.
+ */
+export interface VectorStore {
+  readonly kind: 'lancedb' | 'qdrant';
+  ensureCollection(spec: CollectionSpec): Promise<void>;
+  dropCollection(name: string): Promise<void>;
+  collectionExists(name: string): Promise<boolean>;
+  upsert(collection: string, points: StoredPoint[]): Promise<void>;
+  deleteByIds(collection: string, ids: string[]): Promise<void>;
+  deleteByFilter(collection: string, filter: Filter): Promise<void>;
+  /** The chunks stored for one document, by chunk index. */
+  listDocumentChunks(collection: string, documentId: string): Promise<StoredChunkRef[]>;
+  /** One result list per request, in request order. */
+  search(collection: string, requests: SearchRequest[]): Promise<SearchHit[][]>;
+  count(collection: string, filter?: Filter): Promise<number>;
+  info(collection: string): Promise<StoreCollectionInfo | null>;
+  /** Maintenance: fold unindexed rows into the index, compact, drop old versions. */
+  optimize(collection: string): Promise<void>;
+  /** Bulk-load mode: defer indexing while a large backlog loads (no-op where not useful). */
+  setBulkLoad(collection: string, on: boolean): Promise<void>;
+  /** Cheap liveness probe for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const VECTOR_STORE = Symbol('VECTOR_STORE');

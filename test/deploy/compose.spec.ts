@@ -1,0 +1,443 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer, Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { delimiter, join, resolve } from 'node:path';
+import { load, YAML11_SCHEMA } from 'js-yaml';
+
+/**
+ * Checks the deployment files without a Docker daemon: the compose file's structure, that
+ * everything it and the Dockerfile reference exists, and that the health probes (the Qdrant
+ * bash one and deploy/healthcheck.js) really tell a 200 from anything else.
+ */
+
+const repo = resolve(__dirname, '..', '..');
+const read = (rel: string) => readFileSync(join(repo, rel), 'utf8');
+
+type Dict = Record<string, unknown>;
+
+function isDict(value: unknown): value is Dict {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function dict(value: unknown, what: string): Dict {
+  if (!isDict(value)) throw new Error(`${what} is not a mapping`);
+  return value;
+}
+
+// Compose files use YAML merge keys (<<: *anchor); the YAML 1.1 schema resolves them.
+const compose = dict(
+  load(read('docker-compose.yml'), { schema: YAML11_SCHEMA }),
+  'docker-compose.yml',
+);
+const services = dict(compose.services, 'services');
+const service = (name: string) => dict(services[name], `service ${name}`);
+
+/** A service's command or healthcheck test as one shell-like string. */
+function commandText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(String).join(' ');
+  throw new Error(`not a command: ${JSON.stringify(value)}`);
+}
+
+function environmentOf(name: string): Record<string, string> {
+  const env = service(name).environment;
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((e) => String(e).split(/=(.*)/s).slice(0, 2)));
+  }
+  return Object.fromEntries(
+    Object.entries(dict(env, `${name}.environment`)).map(([k, v]) => [k, String(v)]),
+  );
+}
+
+/** Bind mounts as [hostPath, containerPath] (named volumes left out). */
+function bindMounts(name: string): Array<[string, string]> {
+  const volumes = (service(name).volumes ?? []) as unknown[];
+  return volumes
+    .map((v) => String(v).split(':'))
+    .filter(([source]) => source.startsWith('./') || source.startsWith('/'))
+    .map(([source, target]) => [source, target]);
+}
+
+/** Compose's own escaping: `$$` is a literal `$` in the command the container runs. */
+const unescapeCompose = (text: string) => text.replace(/\$\$/g, '$');
+
+function findOnPath(binary: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  return new Promise((resolveCode, reject) => {
+    const child = spawn(command, args, { env, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolveCode(code ?? -1);
+    });
+  });
+}
+
+async function httpServer(status: number, path: string): Promise<{ server: Server; port: number }> {
+  const server = createHttpServer((req, res) => {
+    res.writeHead(req.url === path ? status : 404, { 'content-type': 'text/plain' });
+    res.end(req.url === path ? 'body 200 mentioned here' : 'not found');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+const closeServer = (server: Server) => new Promise<void>((r) => server.close(() => r()));
+
+describe('docker-compose.yml: redis', () => {
+  const redis = service('redis');
+
+  it('persists with AOF, never evicts, keeps its data in a volume and has a ping healthcheck', () => {
+    const command = commandText(redis.command);
+    expect(command).toMatch(/--appendonly yes\b/);
+    expect(command).toMatch(/--maxmemory-policy noeviction\b/);
+    expect((redis.volumes as string[]).some((v) => v.endsWith(':/data'))).toBe(true);
+    expect(commandText(dict(redis.healthcheck, 'redis.healthcheck').test)).toContain(
+      'redis-cli ping',
+    );
+  });
+});
+
+describe('docker-compose.yml: qdrant', () => {
+  const qdrant = service('qdrant');
+  const probe = unescapeCompose(commandText(dict(qdrant.healthcheck, 'qdrant.healthcheck').test));
+
+  it('is pinned to a 1.x release and stores data in a volume', () => {
+    expect(qdrant.image).toMatch(/^qdrant\/qdrant:v1\.\d+\.\d+$/);
+    expect((qdrant.volumes as string[]).some((v) => v.endsWith(':/qdrant/storage'))).toBe(true);
+  });
+
+  it('has a healthcheck that needs only bash (the image has no curl or wget)', () => {
+    expect(probe).toMatch(/^CMD bash -c /);
+    expect(probe).not.toMatch(/\b(curl|wget|nc)\b/);
+    expect(probe).toContain('/readyz');
+  });
+
+  describe('its probe, run with bash against a local HTTP server', () => {
+    const script = probe.replace(/^CMD bash -c /, '');
+    const servers: Server[] = [];
+    afterAll(async () => Promise.all(servers.map(closeServer)));
+    const probeOn = (port: number) =>
+      run('bash', ['-c', script.replace('/127.0.0.1/6333', `/127.0.0.1/${port}`)]);
+
+    it('passes when /readyz answers 200', async () => {
+      const { server, port } = await httpServer(200, '/readyz');
+      servers.push(server);
+      expect(await probeOn(port)).toBe(0);
+    });
+
+    it('fails when /readyz answers 503, even if "200" appears in the body', async () => {
+      const { server, port } = await httpServer(503, '/readyz');
+      servers.push(server);
+      expect(await probeOn(port)).not.toBe(0);
+    });
+
+    it('fails when nothing listens', async () => {
+      expect(await probeOn(await closedPort())).not.toBe(0);
+    });
+  });
+});
+
+describe('docker-compose.yml: api and worker', () => {
+  it.each(['api', 'worker'])(
+    '%s builds from the Dockerfile and waits for healthy redis and qdrant',
+    (name) => {
+      const s = service(name);
+      const build = dict(s.build, `${name}.build`);
+      expect(build.context).toBe('.');
+      expect(build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+      expect(existsSync(join(repo, String(build.dockerfile ?? 'Dockerfile')))).toBe(true);
+      const dependsOn = dict(s.depends_on, `${name}.depends_on`);
+      expect(Object.keys(dependsOn).sort()).toEqual(['qdrant', 'redis']);
+      for (const dep of Object.values(dependsOn)) {
+        expect(dict(dep, 'depends_on entry').condition).toBe('service_healthy');
+      }
+    },
+  );
+
+  it.each([
+    ['api', 'api'],
+    ['worker', 'worker'],
+  ])(
+    '%s runs role %s against the compose redis and qdrant, listening beyond loopback',
+    (name, role) => {
+      const env = environmentOf(name);
+      expect(env).toMatchObject({
+        RAGLINE_ROLE: role,
+        HOST: '0.0.0.0',
+        REDIS_URL: 'redis://redis:6379',
+        RAGLINE_STORE: 'qdrant',
+        QDRANT_URL: 'http://qdrant:6333',
+      });
+      expect(env.RAGLINE_API_KEYS).toMatch(/^\$\{RAGLINE_API_KEYS(:?-[^}]*)?\}$/);
+    },
+  );
+
+  it.each(['api', 'worker'])('%s has a healthcheck whose script exists in the repo', (name) => {
+    const test = commandText(dict(service(name).healthcheck, `${name}.healthcheck`).test);
+    expect(test).toBe('CMD node deploy/healthcheck.js');
+    expect(existsSync(join(repo, 'deploy/healthcheck.js'))).toBe(true);
+  });
+
+  it('publishes the api on port 3000', () => {
+    const ports = (service('api').ports as string[]).map(String);
+    expect(ports.map((p) => p.split(':').pop())).toContain('3000');
+  });
+
+  it('lets the worker scale: no container_name, no host port, several replicas', () => {
+    const worker = service('worker');
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.ports).toBeUndefined();
+    expect(Number(dict(worker.deploy, 'worker.deploy').replicas)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('declares every named volume it mounts', () => {
+    const declared = Object.keys(dict(compose.volumes, 'volumes'));
+    for (const [name, value] of Object.entries(services)) {
+      for (const volume of ((value as Dict).volumes ?? []) as string[]) {
+        const source = volume.split(':')[0];
+        if (!source.startsWith('.') && !source.startsWith('/')) {
+          expect({
+            service: name,
+            volume: source,
+            declared: declared.includes(source),
+          }).toMatchObject({
+            declared: true,
+          });
+        }
+      }
+    }
+  });
+});
+
+describe('docker-compose.yml: monitoring profile', () => {
+  it.each(['prometheus', 'grafana'])(
+    '%s exists only in the monitoring profile, with its files in the repo',
+    (name) => {
+      const s = service(name);
+      expect(s.profiles).toEqual(['monitoring']);
+      const mounts = bindMounts(name);
+      expect(mounts.length).toBeGreaterThan(0);
+      for (const [source] of mounts)
+        expect({ source, exists: existsSync(join(repo, source)) }).toEqual({
+          source,
+          exists: true,
+        });
+    },
+  );
+
+  it('the core services are not behind a profile', () => {
+    for (const name of ['redis', 'qdrant', 'api', 'worker'])
+      expect(service(name).profiles).toBeUndefined();
+  });
+
+  const promConfig = dict(load(read('deploy/prometheus/prometheus.yml')), 'prometheus.yml');
+
+  it('Prometheus finds every api and worker replica through Docker DNS on port 3000', () => {
+    const jobs = promConfig.scrape_configs as Dict[];
+    const dnsTargets = jobs.flatMap((job) =>
+      ((job.dns_sd_configs ?? []) as Dict[]).map((sd) => ({
+        names: sd.names,
+        type: sd.type,
+        port: sd.port,
+        path: job.metrics_path ?? '/metrics',
+      })),
+    );
+    expect(dnsTargets).toEqual(
+      expect.arrayContaining([
+        { names: ['api'], type: 'A', port: 3000, path: '/metrics' },
+        { names: ['worker'], type: 'A', port: 3000, path: '/metrics' },
+      ]),
+    );
+    expect(bindMounts('prometheus')).toContainEqual([
+      './deploy/prometheus/prometheus.yml',
+      '/etc/prometheus/prometheus.yml',
+    ]);
+  });
+
+  const promtool = findOnPath('promtool');
+  if (!promtool) {
+    console.warn(
+      'promtool is not on PATH: skipping `promtool check config deploy/prometheus/prometheus.yml`',
+    );
+  }
+  (promtool ? it : it.skip)('Prometheus accepts its config (promtool check config)', () => {
+    const result = spawnSync(
+      promtool as string,
+      ['check', 'config', 'deploy/prometheus/prometheus.yml'],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+      },
+    );
+    expect({ status: result.status, output: result.stdout + result.stderr }).toMatchObject({
+      status: 0,
+    });
+  });
+
+  it('Grafana gets the Prometheus datasource and loads dashboards from the mounted folder', () => {
+    const datasources = dict(
+      load(read('deploy/grafana/provisioning/datasources/prometheus.yml')),
+      'datasources',
+    );
+    const prometheus = (datasources.datasources as Dict[]).find((d) => d.type === 'prometheus');
+    expect(prometheus).toMatchObject({ url: 'http://prometheus:9090', uid: 'prometheus' });
+
+    const providers = dict(
+      load(read('deploy/grafana/provisioning/dashboards/ragline.yml')),
+      'providers',
+    );
+    const provider = (providers.providers as Dict[])[0];
+    expect(provider.type).toBe('file');
+    const dashboardsTarget = bindMounts('grafana').find(
+      ([source]) => source === './deploy/grafana/dashboards',
+    )?.[1];
+    expect(dashboardsTarget).toBeDefined();
+    expect(dict(provider.options, 'provider.options').path).toBe(dashboardsTarget);
+    expect(bindMounts('grafana')).toContainEqual([
+      './deploy/grafana/provisioning',
+      '/etc/grafana/provisioning',
+    ]);
+  });
+
+  it('the placeholder dashboard is valid JSON with a panel on request latency from that datasource', () => {
+    const dashboard = JSON.parse(read('deploy/grafana/dashboards/ragline.json')) as {
+      uid: string;
+      panels: Array<{ datasource: { uid: string }; targets: Array<{ expr: string }> }>;
+    };
+    expect(dashboard.uid).toBe('ragline');
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    expect(exprs.some((e) => e.includes('ragline_http_request_duration_seconds'))).toBe(true);
+    expect(dashboard.panels.every((p) => p.datasource.uid === 'prometheus')).toBe(true);
+  });
+});
+
+describe('Dockerfile', () => {
+  /** Instructions with continuation lines joined and comments dropped. */
+  const instructions = read('Dockerfile')
+    .replace(/^\s*#.*$/gm, '')
+    .replace(/\\\r?\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [keyword, ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+  const stages = instructions.filter((i) => i.keyword === 'FROM');
+  const finalStage = instructions.slice(instructions.lastIndexOf(stages[stages.length - 1]));
+  const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+
+  it('is multi-stage on node:20-bookworm-slim, the last stage copying the build output', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage.args).toMatch(/^node:20-bookworm-slim AS \w+$/);
+    const copies = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    expect(copies.some((c) => /--from=\w+ \/app\/node_modules /.test(c))).toBe(true);
+    expect(copies.some((c) => /--from=\w+ \/app\/dist /.test(c))).toBe(true);
+  });
+
+  it('installs with npm ci, skips the CUDA download, and keeps optional dependencies', () => {
+    const text = instructions.map((i) => `${i.keyword} ${i.args}`).join('\n');
+    expect(runs.some((r) => /\bnpm ci\b/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm run build\b/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm prune --omit=dev\b/.test(r))).toBe(true);
+    expect(text).not.toMatch(/--omit[= ]optional|--no-optional/);
+    expect(text).toMatch(/ENV [^\n]*ONNXRUNTIME_NODE_INSTALL_CUDA=skip/);
+  });
+
+  it('runs as the non-root node user, with a node health probe and the main entry point', () => {
+    const users = finalStage.filter((i) => i.keyword === 'USER').map((i) => i.args);
+    expect(users[users.length - 1]).toBe('node');
+    const health = finalStage.find((i) => i.keyword === 'HEALTHCHECK');
+    expect(health?.args).toMatch(/CMD \["node", "deploy\/healthcheck\.js"\]/);
+    const cmd = finalStage.filter((i) => i.keyword === 'CMD').pop();
+    expect(cmd?.args).toBe('["node", "dist/src/main.js"]');
+  });
+
+  it('copies only files that exist and that .dockerignore lets into the context', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    expect(ignored).toEqual(
+      expect.arrayContaining([
+        'node_modules',
+        'dist',
+        'data',
+        '.git',
+        'bench/out',
+        'load/node_modules',
+      ]),
+    );
+    const sources = instructions
+      .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((a) => !a.startsWith('--'))
+          .slice(0, -1),
+      );
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      const excluded = ignored.some(
+        (pattern) => source === pattern || source.startsWith(`${pattern}/`),
+      );
+      expect({ source, exists: existsSync(join(repo, source)), excluded }).toEqual({
+        source,
+        exists: true,
+        excluded: false,
+      });
+    }
+  });
+});
+
+describe('deploy/healthcheck.js', () => {
+  const script = join(repo, 'deploy/healthcheck.js');
+  const probe = (port: number, host = '0.0.0.0') =>
+    run(process.execPath, [script], { PATH: process.env.PATH, PORT: String(port), HOST: host });
+
+  it('exits 0 when GET /v1/health answers 200', async () => {
+    const { server, port } = await httpServer(200, '/v1/health');
+    try {
+      expect(await probe(port)).toBe(0);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('exits 1 when the service is unhealthy or down', async () => {
+    const { server, port } = await httpServer(503, '/v1/health');
+    try {
+      expect(await probe(port)).toBe(1);
+    } finally {
+      await closeServer(server);
+    }
+    expect(await probe(await closedPort())).toBe(1);
+  });
+});
