@@ -24,6 +24,7 @@ interface Scenario<I, O> {
   run: Run<I, O>;
   nextItem: () => I;
   fixedSizes: number[];
+  maxSize: number;
   adaptiveStart: number;
   latencyTargetMs: number;
 }
@@ -34,9 +35,6 @@ interface Measured {
   settledTarget?: number;
   itemsPerSecWholeRun?: number;
 }
-
-const CLIENTS = 512;
-const MAX_SIZE = 256;
 
 function argValue(name: string): string | undefined {
   const at = process.argv.indexOf(name);
@@ -49,6 +47,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function underLoad<I, O>(
   batcher: AdaptiveBatcher<I, O>,
   nextItem: () => I,
+  clients: number,
   warmupMs: number,
   measureMs: number,
 ): Promise<{ itemsPerSec: number; itemsPerSecWholeRun: number }> {
@@ -56,7 +55,7 @@ async function underLoad<I, O>(
   let done = 0;
   let doneAtWarmup = 0;
   const started = performance.now();
-  const clients = Array.from({ length: CLIENTS }, async () => {
+  const loops = Array.from({ length: clients }, async () => {
     while (!stopped) {
       await batcher.submit(nextItem());
       done++;
@@ -70,7 +69,7 @@ async function underLoad<I, O>(
   const end = performance.now();
   stopped = true;
   await batcher.close();
-  await Promise.all(clients);
+  await Promise.all(loops);
   return {
     itemsPerSec: ((doneAtEnd - doneAtWarmup) * 1000) / (end - measureStart),
     itemsPerSecWholeRun: (doneAtEnd * 1000) / (end - started),
@@ -96,7 +95,7 @@ async function measure<I, O>(
     name: `${s.label}-${size}`,
     run: s.run,
     minSize: 1,
-    maxSize: MAX_SIZE,
+    maxSize: s.maxSize,
     initialSize: adaptive ? s.adaptiveStart : size,
     maxWaitMs: 5,
     latencyTargetMs: s.latencyTargetMs,
@@ -104,7 +103,10 @@ async function measure<I, O>(
     onBatch: (r) => reports.push(r),
   });
   const warmupMs = adaptive ? seconds * 1000 : Math.min(1500, seconds * 400);
-  const result = await underLoad(batcher, s.nextItem, warmupMs, seconds * 1000);
+  // Enough callers that a full batch is always waiting, and few enough that the queue left at the
+  // end drains quickly.
+  const clients = 2 * (adaptive ? s.maxSize : size) + 4;
+  const result = await underLoad(batcher, s.nextItem, clients, warmupMs, seconds * 1000);
   const durations = reports.filter((r) => r.ok).map((r) => r.durationMs);
   durations.sort((a, b) => a - b);
   return {
@@ -167,6 +169,7 @@ function syntheticScenario(): Scenario<number, number> {
     },
     nextItem: () => next++,
     fixedSizes: [1, 4, 8, 16, 20, 25, 32, 64, 128],
+    maxSize: 256,
     adaptiveStart: 64,
     latencyTargetMs: 10_000,
   };
@@ -190,6 +193,7 @@ async function modelScenario(): Promise<Scenario<string, number[]> | string> {
     run: (texts) => model.embed(texts),
     nextItem: () => queries[next++ % queries.length],
     fixedSizes: [1, 4, 8, 16, 32, 64, 128],
+    maxSize: 128,
     adaptiveStart: 64,
     latencyTargetMs: 5_000,
   };

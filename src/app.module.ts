@@ -27,7 +27,10 @@ import { SEARCH_QUEUE } from './search/search.constants';
 import { SearchController } from './search/search.controller';
 import { SearchService } from './search/search.service';
 import { SearchWorker } from './search/search.worker';
+import { MetricsModule } from './metrics/metrics.module';
+import { MonitorModule } from './monitor/monitor.module';
 import { StoreModule } from './store/store.module';
+import { TuningRegistrar } from './tuning/tuning.registrar';
 
 @Module({})
 export class AppModule {
@@ -41,6 +44,7 @@ export class AppModule {
       EmbedderRegistry,
       CollectionsService,
       { provide: APP_GUARD, useClass: AuthGuard },
+      TuningRegistrar,
     ];
     if (serveApi) {
       controllers.push(CollectionsController, DocumentsController, JobsController, SearchController);
@@ -56,6 +60,19 @@ export class AppModule {
         RedisModule,
         StoreModule,
         TerminusModule,
+        MetricsModule,
+        MonitorModule.forRoot({
+          intervalMs: config.monitor.intervalMs,
+          windowMs: config.monitor.windowMs,
+          optimizer: {
+            enabled: config.monitor.optimizer,
+            cooldownMs: config.monitor.cooldownMs,
+            searchLatency: { p95TargetMs: config.monitor.searchP95TargetMs },
+            searchEf: { efMin: config.monitor.efMin, efMax: config.monitor.efMax },
+            storeOptimize: { unindexedRowsHigh: config.monitor.optimizeUnindexedRows },
+            ...(config.monitor.rssLimitBytes ? { memory: { rssLimitBytes: config.monitor.rssLimitBytes } } : {}),
+          },
+        }),
         BullModule.forRoot({ connection: bullConnectionOptions(config.redisUrl), prefix: config.prefix }),
         BullModule.registerQueue({ name: INGEST_QUEUE }, { name: SEARCH_QUEUE }),
       ],

@@ -7,6 +7,9 @@ import { AppModule } from './app.module';
 import { HttpExceptionFilter, toErrorResponse } from './common/http-exception.filter';
 import { AppConfig } from './config/config';
 import { installJsonBodyParser } from './common/json-body-parser';
+import { installHttpMetrics } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
+import { MonitorService } from './monitor/monitor.service';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -32,6 +35,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
   });
   installJsonBodyParser(app.getHttpAdapter().getInstance(), config.limits.maxBodyBytes);
+  const monitor = app.get(MonitorService);
+  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsService), {
+    onObserved: (o) => monitor.recordHttp(o.route, o.durationMs, o.statusCode),
+  });
   app.useGlobalFilters(new HttpExceptionFilter());
   app.getHttpAdapter().getInstance().setErrorHandler((error, _request, reply) => {
     const { status, body, headers } = toErrorResponse(error);

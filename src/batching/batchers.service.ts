@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Embedder } from '../embedding/embedder.port';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
-import { AdaptiveBatcher } from './adaptive-batcher';
+import { MetricsService } from '../metrics/metrics.service';
+import { AdaptiveBatcher, BatchReport } from './adaptive-batcher';
 
 /**
  * The process-wide batchers: one per embedder for document chunks (chunks of many concurrent
@@ -13,7 +14,14 @@ export class BatchersService implements OnApplicationShutdown {
   private readonly embed = new Map<string, AdaptiveBatcher<string, Float32Array>>();
   private readonly upsert = new Map<string, AdaptiveBatcher<StoredPoint, void>>();
 
-  constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {}
+  constructor(
+    @Inject(VECTOR_STORE) private readonly store: VectorStore,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  private report(name: string): (r: BatchReport) => void {
+    return (r) => this.metrics.observeBatch(name, r.size, r.durationMs);
+  }
 
   embedBatcher(embedder: Embedder): AdaptiveBatcher<string, Float32Array> {
     let batcher = this.embed.get(embedder.id);
@@ -27,6 +35,7 @@ export class BatchersService implements OnApplicationShutdown {
         maxWaitMs: 10,
         latencyTargetMs: 4000,
         concurrency: 2,
+        onBatch: this.report(`embed:${embedder.id}`),
       });
       this.embed.set(embedder.id, batcher);
     }
@@ -48,6 +57,7 @@ export class BatchersService implements OnApplicationShutdown {
         maxWaitMs: 20,
         latencyTargetMs: 2000,
         concurrency: 1,
+        onBatch: this.report(`upsert:${collection}`),
       });
       this.upsert.set(collection, batcher);
     }

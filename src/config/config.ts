@@ -47,6 +47,17 @@ export interface AppConfig {
     warmQueries: number;
     defaultEf: number;
   };
+  monitor: {
+    intervalMs: number;
+    windowMs: number;
+    optimizer: boolean;
+    cooldownMs: number;
+    searchP95TargetMs: number;
+    rssLimitBytes?: number;
+    efMin: number;
+    efMax: number;
+    optimizeUnindexedRows: number;
+  };
   shutdownTimeoutMs: number;
   logLevel: RawConfig['RAGLINE_LOG_LEVEL'];
   docs: boolean;
@@ -116,6 +127,9 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       `RAGLINE_API_KEYS: required when HOST is not loopback (HOST=${c.HOST}); an open API is allowed only on 127.0.0.1`,
     );
   }
+  if (c.RAGLINE_SEARCH_EF_MIN > c.RAGLINE_SEARCH_EF_MAX) {
+    problems.push('RAGLINE_SEARCH_EF_MIN: must not exceed RAGLINE_SEARCH_EF_MAX');
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     port: c.PORT,
@@ -161,6 +175,17 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       l1MaxBytes: c.RAGLINE_SEARCH_L1_MAX_BYTES,
       warmQueries: c.RAGLINE_SEARCH_WARM_QUERIES,
       defaultEf: c.RAGLINE_SEARCH_DEFAULT_EF,
+    },
+    monitor: {
+      intervalMs: c.RAGLINE_MONITOR_INTERVAL_MS,
+      windowMs: c.RAGLINE_MONITOR_WINDOW_MS,
+      optimizer: c.RAGLINE_OPTIMIZER,
+      cooldownMs: c.RAGLINE_OPTIMIZER_COOLDOWN_MS,
+      searchP95TargetMs: c.RAGLINE_SEARCH_P95_TARGET_MS,
+      rssLimitBytes: c.RAGLINE_RSS_LIMIT_BYTES,
+      efMin: c.RAGLINE_SEARCH_EF_MIN,
+      efMax: c.RAGLINE_SEARCH_EF_MAX,
+      optimizeUnindexedRows: c.RAGLINE_OPTIMIZE_UNINDEXED_ROWS,
     },
     shutdownTimeoutMs: c.RAGLINE_SHUTDOWN_TIMEOUT_MS,
     logLevel: c.RAGLINE_LOG_LEVEL,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { MetricsService } from '../metrics/metrics.service';
 import { REDIS } from '../redis/redis.module';
 import { Embedder } from './embedder.port';
 import { CachedEmbedder, createEmbedder, EmbedderConfig, USE_LITE_DIMENSIONS } from './index';
@@ -22,6 +23,7 @@ export class EmbedderRegistry implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly metrics: MetricsService,
   ) {}
 
   available(): string[] {
@@ -62,6 +64,11 @@ export class EmbedderRegistry implements OnApplicationShutdown {
           new CachedEmbedder(inner, this.redis, {
             prefix: this.config.prefix,
             ttlSeconds: this.config.embedder.cacheTtlSeconds,
+            onStats: (hits, misses) => {
+              this.metrics.embeddingCacheLookup(true, hits);
+              this.metrics.embeddingCacheLookup(false, misses);
+              this.metrics.countAvoidedModelCalls('embedding_cache', hits);
+            },
           }),
       );
       instance.catch(() => this.instances.delete(id));

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { DelayedError, Job, Worker } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { MonitorService } from '../monitor/monitor.service';
 import { createWorker } from '../queues/worker-factory';
 import { IngestPipelineService } from './ingest-pipeline.service';
 import { INGEST_QUEUE, IngestJobData, IngestJobResult } from './ingest.types';
@@ -23,6 +24,7 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly pipeline: IngestPipelineService,
     private readonly catalog: CatalogService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly monitor: MonitorService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -33,6 +35,11 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
       { concurrency: this.config.ingest.concurrency },
     );
     this.worker.on('failed', (job, error) => this.onFailed(job, error));
+    this.worker.on('completed', (job) => {
+      if (job.processedOn && job.finishedOn) {
+        this.monitor.recordJob(INGEST_QUEUE, job.processedOn - job.timestamp, job.finishedOn - job.processedOn);
+      }
+    });
     this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
   }
 

@@ -280,11 +280,12 @@ describe('MonitorService', () => {
 
 describe('MonitorService without Redis', () => {
   it('boots, tunes this process alone and stops promptly when Redis is unreachable', async () => {
-    // No reconnection attempts: ioredis leaves a retry timer behind for a couple of seconds.
     const redis = new Redis('redis://127.0.0.1:1', {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
+      retryStrategy: (attempt) => Math.min(200 * attempt, 2000),
+      // ioredis keeps a 2 s timer after disconnecting a socket that never opened; jest would wait.
+      disconnectTimeout: 10,
     });
     redis.on('error', () => undefined);
     const m = new MonitorService(
@@ -338,6 +339,7 @@ describe('MonitorModule', () => {
     try {
       const monitor = app.get(MonitorService);
       monitor.recordSearch(30, 'l1');
+      monitor.recordJob('ingest', 5, 50);
       await until(() => monitor.history().length >= 2);
       const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
       const response = await fetch(`${base}/v1/health/performance?history=1`);
@@ -355,7 +357,10 @@ describe('MonitorModule', () => {
       ]);
       const metrics = await fetch(`${base}/metrics`);
       expect(metrics.status).toBe(200);
-      expect(await metrics.text()).toContain('ragline_process_resident_memory_bytes');
+      const text = await metrics.text();
+      expect(text).toContain('ragline_process_resident_memory_bytes');
+      // The monitor got the app's MetricsService injected: recordJob reached the registry.
+      expect(text).toContain('ragline_job_duration_seconds_count{queue="ingest"} 1');
     } finally {
       await app.close();
     }

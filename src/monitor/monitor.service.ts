@@ -145,7 +145,7 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(MONITOR_OPTIONS) options: MonitorOptions,
     @Optional() @Inject(REDIS) redis?: Redis | null,
-    @Optional() private readonly metrics?: MetricsService | null,
+    @Optional() @Inject(MetricsService) private readonly metrics?: MetricsService | null,
   ) {
     this.instanceId =
       options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { SearchHit, SearchRequest, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { HitView, SearchJobResult, SearchSpec } from './search.types';
@@ -25,10 +26,16 @@ function toHitView(hit: SearchHit): HitView {
  */
 @Injectable()
 export class SearchExecutor {
+  /** HNSW ef for searches that do not set one; the monitor moves it within a recall-safe range. */
+  defaultEf: number;
+
   constructor(
     private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.defaultEf = config.search.defaultEf;
+  }
 
   async run(specs: SearchSpec[]): Promise<SearchJobResult[]> {
     const t0 = performance.now();
@@ -64,7 +71,7 @@ export class SearchExecutor {
             text: s.mode === 'dense' ? undefined : s.query,
             limit: s.limit,
             filter: s.filter,
-            ef: s.ef,
+            ef: s.ef ?? this.defaultEf,
             exact: s.exact,
             scoreThreshold: s.scoreThreshold,
             weights: s.weights,

@@ -6,6 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
+import { MetricsService } from '../metrics/metrics.service';
+import { MonitorService } from '../monitor/monitor.service';
 import { CollectionStates } from './collection-states';
 import { HotQueries } from './hot-queries';
 import { searchCacheKey, SearchCache } from './search-cache';
@@ -46,6 +48,8 @@ export class SearchService implements OnModuleInit {
     private readonly waiters: SearchWaiters,
     private readonly embedders: EmbedderRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly monitor: MonitorService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -91,9 +95,14 @@ export class SearchService implements OnModuleInit {
     const key = searchCacheKey(spec, version);
     this.hot.record(key, spec);
     const l1 = this.cache.getL1(key);
-    if (l1) return { hits: l1, cache: 'l1', version, took: { totalMs: round(performance.now() - t0) } };
+    this.metrics.cacheLookup('l1', l1 !== undefined);
+    if (l1) {
+      this.metrics.countAvoidedModelCalls('search_cache');
+      return this.answered({ hits: l1, cache: 'l1', version, took: { totalMs: round(performance.now() - t0) } });
+    }
 
     let flight = this.flights.get(key);
+    if (flight) this.metrics.countAvoidedModelCalls('single_flight');
     if (!flight) {
       flight = this.fly(key, spec);
       this.flights.set(key, flight);
@@ -102,12 +111,21 @@ export class SearchService implements OnModuleInit {
     const { hits, tier, timings } = await flight;
     const took: SearchResponse['took'] = { totalMs: round(performance.now() - t0) };
     if (timings) Object.assign(took, { queueMs: timings.queueMs, embedMs: timings.embedMs, storeMs: timings.storeMs });
-    return { hits, cache: tier, version, took };
+    return this.answered({ hits, cache: tier, version, took });
+  }
+
+  private answered(response: SearchResponse): SearchResponse {
+    this.monitor.recordSearch(response.took.totalMs, response.cache);
+    return response;
   }
 
   private async fly(key: string, spec: SearchSpec): Promise<Flight> {
     const l2 = await this.cache.getL2(key);
-    if (l2) return { hits: l2, tier: 'l2' };
+    this.metrics.cacheLookup('l2', l2 !== undefined);
+    if (l2) {
+      this.metrics.countAvoidedModelCalls('search_cache');
+      return { hits: l2, tier: 'l2' };
+    }
     const result = await this.enqueueAndWait(spec);
     await this.cache.set(key, result.hits);
     return { hits: result.hits, tier: 'miss', timings: result.timings };

@@ -4,6 +4,8 @@ import { AdaptiveBatcher } from '../batching/adaptive-batcher';
 import { CatalogService } from '../catalog/catalog.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
+import { MetricsService } from '../metrics/metrics.service';
+import { MonitorService } from '../monitor/monitor.service';
 import { createWorker } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { SearchExecutor } from './search-executor';
@@ -27,6 +29,8 @@ export class SearchWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly catalog: CatalogService,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly monitor: MonitorService,
+    private readonly metrics: MetricsService,
   ) {
     this.batcher = new AdaptiveBatcher<SearchSpec, SearchJobResult>({
       name: 'search',
@@ -37,6 +41,7 @@ export class SearchWorker implements OnApplicationBootstrap, OnApplicationShutdo
       maxWaitMs: 2,
       latencyTargetMs: 150,
       concurrency: 2,
+      onBatch: (r) => this.metrics.observeBatch('search', r.size, r.durationMs),
     });
   }
 
@@ -53,6 +58,11 @@ export class SearchWorker implements OnApplicationBootstrap, OnApplicationShutdo
       { concurrency: this.config.search.concurrency, lockDuration: 30_000, maxStalledCount: 0 },
     );
     this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
+    this.worker.on('completed', (job) => {
+      if (job.processedOn && job.finishedOn) {
+        this.monitor.recordJob(SEARCH_QUEUE, job.processedOn - job.timestamp, job.finishedOn - job.processedOn);
+      }
+    });
   }
 
   get concurrency(): number {
