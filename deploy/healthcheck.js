@@ -1,5 +1,4 @@
 'use strict';
-/* global process, fetch, AbortSignal, console */
 /**
  * Container health probe (Dockerfile HEALTHCHECK and docker-compose): exits 0 when
  * GET /v1/health on this process answers 2xx within the timeout, 1 otherwise.

@@ -47,11 +47,28 @@ export class AppModule {
       TuningRegistrar,
     ];
     if (serveApi) {
-      controllers.push(CollectionsController, DocumentsController, JobsController, SearchController);
-      providers.push(IngestProducerService, CollectionStates, SearchCache, SearchWaiters, SearchService);
+      controllers.push(
+        CollectionsController,
+        DocumentsController,
+        JobsController,
+        SearchController,
+      );
+      providers.push(
+        IngestProducerService,
+        CollectionStates,
+        SearchCache,
+        SearchWaiters,
+        SearchService,
+      );
     }
     if (runWorkers) {
-      providers.push(BatchersService, IngestPipelineService, IngestWorker, SearchExecutor, SearchWorker);
+      providers.push(
+        BatchersService,
+        IngestPipelineService,
+        IngestWorker,
+        SearchExecutor,
+        SearchWorker,
+      );
     }
     return {
       module: AppModule,
@@ -70,10 +87,15 @@ export class AppModule {
             searchLatency: { p95TargetMs: config.monitor.searchP95TargetMs },
             searchEf: { efMin: config.monitor.efMin, efMax: config.monitor.efMax },
             storeOptimize: { unindexedRowsHigh: config.monitor.optimizeUnindexedRows },
-            ...(config.monitor.rssLimitBytes ? { memory: { rssLimitBytes: config.monitor.rssLimitBytes } } : {}),
+            ...(config.monitor.rssLimitBytes
+              ? { memory: { rssLimitBytes: config.monitor.rssLimitBytes } }
+              : {}),
           },
         }),
-        BullModule.forRoot({ connection: bullConnectionOptions(config.redisUrl), prefix: config.prefix }),
+        BullModule.forRoot({
+          connection: bullConnectionOptions(config.redisUrl),
+          prefix: config.prefix,
+        }),
         BullModule.registerQueue({ name: INGEST_QUEUE }, { name: SEARCH_QUEUE }),
       ],
       controllers,

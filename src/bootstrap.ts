@@ -40,10 +40,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     onObserved: (o) => monitor.recordHttp(o.route, o.durationMs, o.statusCode),
   });
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.getHttpAdapter().getInstance().setErrorHandler((error, _request, reply) => {
-    const { status, body, headers } = toErrorResponse(error);
-    void reply.status(status).headers(headers).send(body);
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .setErrorHandler((error, _request, reply) => {
+      const { status, body, headers } = toErrorResponse(error);
+      void reply.status(status).headers(headers).send(body);
+    });
   app.enableShutdownHooks();
   if (config.docs && config.role !== 'worker') {
     SwaggerModule.setup('docs', app, openApiDocument(app));

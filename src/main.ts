@@ -17,10 +17,14 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const logger = new Logger('ragline');
   const url = await app.getUrl();
-  logger.log(`role '${config.role}' listening on ${url}${config.docs && config.role !== 'worker' ? ` (API docs at ${url}/docs)` : ''}`);
+  logger.log(
+    `role '${config.role}' listening on ${url}${config.docs && config.role !== 'worker' ? ` (API docs at ${url}/docs)` : ''}`,
+  );
   logger.log(`effective configuration: ${JSON.stringify(redactedConfig(config))}`);
   if (!config.apiKeys) {
-    logger.warn('no API keys configured (RAGLINE_API_KEYS): the API is open; serve it on loopback only');
+    logger.warn(
+      'no API keys configured (RAGLINE_API_KEYS): the API is open; serve it on loopback only',
+    );
   }
 }
 

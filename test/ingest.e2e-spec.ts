@@ -28,7 +28,10 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
   async function ingest(documents: unknown[]): Promise<Result[]> {
     const res = await http<JobsBody>(base, 'POST', '/v1/collections/docs/documents', { documents });
     expect(res.status).toBe(202);
-    const finished = await waitForJobs(base, res.body.jobs.map((j) => j.id));
+    const finished = await waitForJobs(
+      base,
+      res.body.jobs.map((j) => j.id),
+    );
     for (const job of finished) expect(job).toMatchObject({ state: 'completed', progress: 100 });
     return finished.map((j) => j.result as unknown as Result);
   }
@@ -44,11 +47,18 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
   });
 
   it('creates a collection once: 201, then 200 with the same settings, 409 with others', async () => {
-    const first = await http<{ name: string; dimensions: number; embedder: string }>(base, 'PUT', '/v1/collections/docs', {});
+    const first = await http<{ name: string; dimensions: number; embedder: string }>(
+      base,
+      'PUT',
+      '/v1/collections/docs',
+      {},
+    );
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ name: 'docs', dimensions: 512, embedder: 'use-lite' });
     expect((await http(base, 'PUT', '/v1/collections/docs', {})).status).toBe(200);
-    const other = await http<{ error: { code: string } }>(base, 'PUT', '/v1/collections/docs', { quantization: 'none' });
+    const other = await http<{ error: { code: string } }>(base, 'PUT', '/v1/collections/docs', {
+      quantization: 'none',
+    });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('conflict');
   });
@@ -60,9 +70,15 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
       const expected = await expectedChunks(doc.markdown);
       expect(expected).toBeGreaterThan(1);
       total += expected;
-      expect(results[i]).toMatchObject({ chunksAdded: expected, chunksSkipped: 0, chunksDeleted: 0 });
+      expect(results[i]).toMatchObject({
+        chunksAdded: expected,
+        chunksSkipped: 0,
+        chunksDeleted: 0,
+      });
       const stored = await store.listDocumentChunks('docs', doc.id);
-      expect(stored.map((c) => c.chunkIndex).sort((a, b) => a - b)).toEqual([...Array(expected).keys()]);
+      expect(stored.map((c) => c.chunkIndex).sort((a, b) => a - b)).toEqual([
+        ...Array(expected).keys(),
+      ]);
       const record = await http<{ chunks: number; contentHash: string }>(
         base,
         'GET',
@@ -71,7 +87,11 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
       expect(record.status).toBe(200);
       expect(record.body.chunks).toBe(expected);
     }
-    const collection = await http<{ documents: number; chunks: number; version: number }>(base, 'GET', '/v1/collections/docs');
+    const collection = await http<{ documents: number; chunks: number; version: number }>(
+      base,
+      'GET',
+      '/v1/collections/docs',
+    );
     expect(collection.body).toMatchObject({ documents: docs.length, chunks: total });
     expect(collection.body.version).toBeGreaterThanOrEqual(docs.length);
   });
@@ -87,7 +107,10 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
   });
 
   it('a duplicate submission in flight is one job', async () => {
-    const doc = { id: 'dup.txt', text: 'A short note about duplicate submissions of the same content.' };
+    const doc = {
+      id: 'dup.txt',
+      text: 'A short note about duplicate submissions of the same content.',
+    };
     const [a, b] = await Promise.all([
       http<JobsBody>(base, 'POST', '/v1/collections/docs/documents', { documents: [doc] }),
       http<JobsBody>(base, 'POST', '/v1/collections/docs/documents', { documents: [doc] }),
@@ -99,18 +122,24 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
 
   it('editing one document changes only its chunks', async () => {
     const edited = docs.map((d) => ({ ...d }));
-    edited[1].markdown = edited[1].markdown + '\n\n## Appendix\n\nA new closing paragraph about plugin design.\n';
+    edited[1].markdown =
+      edited[1].markdown + '\n\n## Appendix\n\nA new closing paragraph about plugin design.\n';
     const results = await ingest(edited);
     const expected = await expectedChunks(edited[1].markdown);
     expect(results[1].chunksAdded).toBeGreaterThanOrEqual(1);
     expect(results[1].chunksSkipped).toBeGreaterThan(0);
-    expect(results[1].chunksAdded + results[1].chunksUpdated + results[1].chunksSkipped).toBe(expected);
+    expect(results[1].chunksAdded + results[1].chunksUpdated + results[1].chunksSkipped).toBe(
+      expected,
+    );
     for (const i of [0, 2, 3]) expect(results[i].chunksAdded + results[i].chunksUpdated).toBe(0);
     expect(await store.listDocumentChunks('docs', edited[1].id)).toHaveLength(expected);
   });
 
   it('shrinking a document deletes the chunks that no longer exist', async () => {
-    const short = { id: docs[3].id, markdown: '# Lifecycle\n\nNow only one short paragraph remains.' };
+    const short = {
+      id: docs[3].id,
+      markdown: '# Lifecycle\n\nNow only one short paragraph remains.',
+    };
     const before = (await store.listDocumentChunks('docs', short.id)).length;
     const [result] = await ingest([short]);
     expect(result.chunksDeleted).toBe(before - 1);
@@ -119,13 +148,19 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
 
   it('deleting a document removes all its chunks', async () => {
     const id = docs[0].id;
-    const res = await http<JobsBody>(base, 'DELETE', `/v1/collections/docs/documents/${encodeURIComponent(id)}`);
+    const res = await http<JobsBody>(
+      base,
+      'DELETE',
+      `/v1/collections/docs/documents/${encodeURIComponent(id)}`,
+    );
     expect(res.status).toBe(202);
     const [job] = await waitForJobs(base, [res.body.jobs[0].id]);
     expect(job.state).toBe('completed');
     expect((job.result as unknown as Result).chunksDeleted).toBeGreaterThan(0);
     expect(await store.listDocumentChunks('docs', id)).toHaveLength(0);
-    expect((await http(base, 'GET', `/v1/collections/docs/documents/${encodeURIComponent(id)}`)).status).toBe(404);
+    expect(
+      (await http(base, 'GET', `/v1/collections/docs/documents/${encodeURIComponent(id)}`)).status,
+    ).toBe(404);
   });
 
   it('a later submission for the same document wins over an earlier one', async () => {
@@ -138,9 +173,20 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
       documents: [{ id, markdown: '# New\n\nThe final version of this page wins.' }],
     });
     await waitForJobs(base, [first.body.jobs[0].id, del.body.jobs[0].id, last.body.jobs[0].id]);
-    const stored = await store.search('docs', [{ mode: 'bm25', text: 'final version page', limit: 5, filter: { must: [{ key: 'documentId', match: id }] } }]);
+    const stored = await store.search('docs', [
+      {
+        mode: 'bm25',
+        text: 'final version page',
+        limit: 5,
+        filter: { must: [{ key: 'documentId', match: id }] },
+      },
+    ]);
     expect(stored[0].map((h) => h.text).join(' ')).toContain('final version');
-    const record = await http<{ contentHash: string }>(base, 'GET', `/v1/collections/docs/documents/${id}`);
+    const record = await http<{ contentHash: string }>(
+      base,
+      'GET',
+      `/v1/collections/docs/documents/${id}`,
+    );
     expect(record.status).toBe(200);
   });
 });

@@ -1,7 +1,14 @@
 import { SearchService } from '../src/search/search.service';
 import { SearchWaiters } from '../src/search/search-waiters';
 import { fastifyDocs } from './support/corpus';
-import { http, RunningApp, startApp, tempDataDir, uniquePrefix, waitForJobs } from './support/app-harness';
+import {
+  http,
+  RunningApp,
+  startApp,
+  tempDataDir,
+  uniquePrefix,
+  waitForJobs,
+} from './support/app-harness';
 
 interface Hit {
   documentId: string;
@@ -29,21 +36,46 @@ describe('search end to end (real Redis, real model, real LanceDB)', () => {
     http<SearchBody>(app.url, 'POST', `/v1/collections/${collection}/search`, body);
 
   async function ingest(documents: unknown[]): Promise<void> {
-    const res = await http<{ jobs: { id: string }[] }>(main.url, 'POST', '/v1/collections/kb/documents', { documents });
+    const res = await http<{ jobs: { id: string }[] }>(
+      main.url,
+      'POST',
+      '/v1/collections/kb/documents',
+      { documents },
+    );
     expect(res.status).toBe(202);
-    const done = await waitForJobs(main.url, res.body.jobs.map((j) => j.id));
+    const done = await waitForJobs(
+      main.url,
+      res.body.jobs.map((j) => j.id),
+    );
     expect(done.every((j) => j.state === 'completed')).toBe(true);
   }
 
   beforeAll(async () => {
-    main = await startApp({ RAGLINE_QUEUE_PREFIX: prefix, RAGLINE_DATA_DIR: dataDir });
-    peer = await startApp({ RAGLINE_QUEUE_PREFIX: prefix, RAGLINE_DATA_DIR: dataDir, RAGLINE_ROLE: 'api' });
+    const shared = {
+      RAGLINE_QUEUE_PREFIX: prefix,
+      RAGLINE_DATA_DIR: dataDir,
+      RAGLINE_MONITOR_INTERVAL_MS: '300',
+    };
+    main = await startApp(shared);
+    peer = await startApp({ ...shared, RAGLINE_ROLE: 'api' });
     expect((await http(main.url, 'PUT', '/v1/collections/kb', {})).status).toBe(201);
     await ingest([
       ...fastifyDocs().map((d) => ({ ...d, metadata: { source: 'fastify', lang: 'en' } })),
-      { id: 'recipes/bread.txt', text: 'To bake sourdough bread, feed the starter, mix flour and water, let the dough rise overnight and bake it in a hot oven.', metadata: { source: 'kitchen', lang: 'en', year: 2021 } },
-      { id: 'recipes/soup.txt', text: 'A tomato soup needs ripe tomatoes, onions, garlic and olive oil, simmered slowly and blended smooth.', metadata: { source: 'kitchen', lang: 'en', year: 2019 } },
-      { id: 'recipes/brot.txt', text: 'Brot backen: Sauerteig ansetzen, Mehl und Wasser mischen, über Nacht gehen lassen.', metadata: { source: 'kitchen', lang: 'de', year: 2023 } },
+      {
+        id: 'recipes/bread.txt',
+        text: 'To bake sourdough bread, feed the starter, mix flour and water, let the dough rise overnight and bake it in a hot oven.',
+        metadata: { source: 'kitchen', lang: 'en', year: 2021 },
+      },
+      {
+        id: 'recipes/soup.txt',
+        text: 'A tomato soup needs ripe tomatoes, onions, garlic and olive oil, simmered slowly and blended smooth.',
+        metadata: { source: 'kitchen', lang: 'en', year: 2019 },
+      },
+      {
+        id: 'recipes/brot.txt',
+        text: 'Brot backen: Sauerteig ansetzen, Mehl und Wasser mischen, über Nacht gehen lassen.',
+        metadata: { source: 'kitchen', lang: 'de', year: 2023 },
+      },
     ]);
   });
 
@@ -52,18 +84,33 @@ describe('search end to end (real Redis, real model, real LanceDB)', () => {
     await main?.close();
   });
 
-  it.each(['dense', 'bm25', 'hybrid'])('finds the document that answers a known question (%s)', async (mode) => {
-    const res = await search(main, { query: 'How do I bake sourdough bread with a starter?', mode, limit: 5 });
-    expect(res.status).toBe(200);
-    expect(res.body.hits[0].documentId).toBe('recipes/bread.txt');
-    const http2 = await search(main, { query: 'serving HTTP2 with TLS in fastify', mode, limit: 5 });
-    expect(http2.body.hits.slice(0, 3).map((h) => h.documentId)).toContain('reference/HTTP2.md');
-  });
+  it.each(['dense', 'bm25', 'hybrid'])(
+    'finds the document that answers a known question (%s)',
+    async (mode) => {
+      const res = await search(main, {
+        query: 'How do I bake sourdough bread with a starter?',
+        mode,
+        limit: 5,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.hits[0].documentId).toBe('recipes/bread.txt');
+      const http2 = await search(main, {
+        query: 'serving HTTP2 with TLS in fastify',
+        mode,
+        limit: 5,
+      });
+      expect(http2.body.hits.slice(0, 3).map((h) => h.documentId)).toContain('reference/HTTP2.md');
+    },
+  );
 
   it('returns chunk text, document id, chunk index, metadata, timings and a Server-Timing header', async () => {
     const res = await search(main, { query: 'tomato soup with garlic', limit: 3 });
     const hit = res.body.hits[0];
-    expect(hit).toMatchObject({ documentId: 'recipes/soup.txt', chunkIndex: 0, metadata: { source: 'kitchen', year: 2019 } });
+    expect(hit).toMatchObject({
+      documentId: 'recipes/soup.txt',
+      chunkIndex: 0,
+      metadata: { source: 'kitchen', year: 2019 },
+    });
     expect(hit.text).toContain('tomato');
     expect(res.body.took.totalMs).toBeGreaterThan(0);
     expect(res.headers.get('server-timing')).toMatch(/cache;desc="(miss|l1|l2)", total;dur=/);
@@ -73,12 +120,28 @@ describe('search end to end (real Redis, real model, real LanceDB)', () => {
     const query = 'bake bread from flour and water';
     const all = await search(main, { query, mode: 'hybrid', limit: 10 });
     expect(all.body.hits.map((h) => h.documentId)).toContain('recipes/brot.txt');
-    const english = await search(main, { query, mode: 'hybrid', limit: 10, filter: { must: [{ key: 'metadata.lang', match: 'en' }] } });
+    const english = await search(main, {
+      query,
+      mode: 'hybrid',
+      limit: 10,
+      filter: { must: [{ key: 'metadata.lang', match: 'en' }] },
+    });
     expect(english.body.hits.length).toBeGreaterThan(0);
     expect(english.body.hits.every((h) => h.metadata.lang === 'en')).toBe(true);
-    const recent = await search(main, { query, limit: 10, filter: { must: [{ key: 'metadata.year', range: { gte: 2020 } }], mustNot: [{ key: 'metadata.lang', match: 'de' }] } });
+    const recent = await search(main, {
+      query,
+      limit: 10,
+      filter: {
+        must: [{ key: 'metadata.year', range: { gte: 2020 } }],
+        mustNot: [{ key: 'metadata.lang', match: 'de' }],
+      },
+    });
     expect(recent.body.hits.map((h) => h.documentId)).toEqual(['recipes/bread.txt']);
-    const hostile = await search(main, { query, limit: 10, filter: { must: [{ key: 'metadata.lang', match: "x' OR 1=1 --" }] } });
+    const hostile = await search(main, {
+      query,
+      limit: 10,
+      filter: { must: [{ key: 'metadata.lang', match: "x' OR 1=1 --" }] },
+    });
     expect(hostile.status).toBe(200);
     expect(hostile.body.hits).toEqual([]);
   });
@@ -100,7 +163,12 @@ describe('search end to end (real Redis, real model, real LanceDB)', () => {
     await search(main, body);
     await search(peer, body);
     expect((await search(peer, body)).body.cache).toBe('l1');
-    await ingest([{ id: 'recipes/tea.txt', text: 'To brew green tea, heat water to 80 degrees and steep the leaves for two minutes.' }]);
+    await ingest([
+      {
+        id: 'recipes/tea.txt',
+        text: 'To brew green tea, heat water to 80 degrees and steep the leaves for two minutes.',
+      },
+    ]);
     for (const app of [main, peer]) {
       const res = await search(app, body);
       expect(res.body.hits[0].documentId).toBe('recipes/tea.txt');
@@ -118,19 +186,58 @@ describe('search end to end (real Redis, real model, real LanceDB)', () => {
   });
 
   it('answers a batch with one result per search, in order', async () => {
-    const res = await http<{ results: SearchBody[] }>(main.url, 'POST', '/v1/collections/kb/search/batch', {
-      searches: [{ query: 'tomato soup' }, { query: 'sourdough bread' }, { query: 'http2 server', mode: 'bm25' }],
-    });
+    const res = await http<{ results: SearchBody[] }>(
+      main.url,
+      'POST',
+      '/v1/collections/kb/search/batch',
+      {
+        searches: [
+          { query: 'tomato soup' },
+          { query: 'sourdough bread' },
+          { query: 'http2 server', mode: 'bm25' },
+        ],
+      },
+    );
     expect(res.status).toBe(200);
-    expect(res.body.results.map((r) => r.hits[0].documentId)).toEqual(['recipes/soup.txt', 'recipes/bread.txt', 'reference/HTTP2.md']);
+    expect(res.body.results.map((r) => r.hits[0].documentId)).toEqual([
+      'recipes/soup.txt',
+      'recipes/bread.txt',
+      'reference/HTTP2.md',
+    ]);
   });
 
   it.each([
     ['an empty query', { query: '   ' }, 400, /query: must not be empty/],
     ['a limit over the maximum', { query: 'x', limit: 101 }, 400, /limit: must be at most 100/],
-    ['a malformed filter', { query: 'x', filter: { must: [{ key: 'metadata.lang' }] } }, 400, /filter/],
-    ['a filter key outside the grammar', { query: 'x', filter: { must: [{ key: 'metadata.__proto__', match: 1 }] } }, 400, /filter/],
-    ['a filter nested too deep', { query: 'x', filter: { must: [{ must: [{ must: [{ must: [{ must: [{ must: [{ key: 'documentId', match: 'a' }] }] }] }] }] }] } }, 400, /deep|depth|nest/i],
+    [
+      'a malformed filter',
+      { query: 'x', filter: { must: [{ key: 'metadata.lang' }] } },
+      400,
+      /filter/,
+    ],
+    [
+      'a filter key outside the grammar',
+      { query: 'x', filter: { must: [{ key: 'metadata.__proto__', match: 1 }] } },
+      400,
+      /filter/,
+    ],
+    [
+      'a filter nested too deep',
+      {
+        query: 'x',
+        filter: {
+          must: [
+            {
+              must: [
+                { must: [{ must: [{ must: [{ must: [{ key: 'documentId', match: 'a' }] }] }] }] },
+              ],
+            },
+          ],
+        },
+      },
+      400,
+      /deep|depth|nest/i,
+    ],
     ['an unknown field', { query: 'x', top_k: 3 }, 400, /Unrecognized key/],
   ])('answers %s with 400 and a reason', async (_label, body, status, reason) => {
     const res = await http<ErrorBody>(main.url, 'POST', '/v1/collections/kb/search', body);
@@ -138,8 +245,39 @@ describe('search end to end (real Redis, real model, real LanceDB)', () => {
     expect(res.body.error.message).toMatch(reason);
   });
 
+  it('shows what it served on /v1/health/performance and /metrics', async () => {
+    const body = { query: 'performance page check', limit: 2 };
+    await search(main, body);
+    await search(main, body);
+    await new Promise((r) => setTimeout(r, 700));
+    const perf = await http<{
+      status: string;
+      latency: { search: { p50Ms: number; p95Ms: number; p99Ms: number } };
+      cache: { l1HitRate: number; hitRate: number };
+      queues: Record<string, { waiting: number; active: number; failed: number; delayed: number }>;
+      actions: unknown[];
+    }>(main.url, 'GET', '/v1/health/performance');
+    expect(perf.status).toBe(200);
+    expect(perf.body.latency.search.p95Ms).toBeGreaterThan(0);
+    expect(perf.body.latency.search.p50Ms).toBeLessThanOrEqual(perf.body.latency.search.p99Ms);
+    expect(perf.body.cache.l1HitRate).toBeGreaterThan(0);
+    expect(perf.body.queues.ingest).toMatchObject({ waiting: expect.any(Number), failed: 0 });
+    expect(perf.body.queues.search).toBeDefined();
+    expect(Array.isArray(perf.body.actions)).toBe(true);
+
+    const metrics = await fetch(`${main.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(
+      /ragline_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/collections\/:name\/search"/,
+    );
+    expect(metrics).toMatch(/ragline_cache_requests_total\{[^}]*tier="l1"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/ragline_queue_jobs\{[^}]*queue="ingest"/);
+    expect(metrics).not.toMatch(/route="\/v1\/collections\/kb/);
+  });
+
   it('answers an unknown collection with 404', async () => {
-    const res = await http<ErrorBody>(main.url, 'POST', '/v1/collections/nothing-here/search', { query: 'x' });
+    const res = await http<ErrorBody>(main.url, 'POST', '/v1/collections/nothing-here/search', {
+      query: 'x',
+    });
     expect(res.status).toBe(404);
   });
 });
@@ -150,7 +288,9 @@ describe('search timeouts', () => {
     try {
       expect((await http(api.url, 'PUT', '/v1/collections/slow', {})).status).toBe(201);
       const started = Date.now();
-      const res = await http<ErrorBody>(api.url, 'POST', '/v1/collections/slow/search', { query: 'anything at all' });
+      const res = await http<ErrorBody>(api.url, 'POST', '/v1/collections/slow/search', {
+        query: 'anything at all',
+      });
       expect(res.status).toBe(504);
       expect(res.body.error.code).toBe('timeout');
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);

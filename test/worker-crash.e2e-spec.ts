@@ -5,7 +5,14 @@ import { USE_LITE_MAX_INPUT_TOKENS } from '../src/embedding/use-lite.embedder';
 import { sharedUseTokenizer } from '../src/embedding/use-tokenizer';
 import { chunksFor } from '../src/ingest/chunking';
 import { VECTOR_STORE, VectorStore } from '../src/store/vector-store.port';
-import { http, RunningApp, startApp, tempDataDir, uniquePrefix, waitForJobs } from './support/app-harness';
+import {
+  http,
+  RunningApp,
+  startApp,
+  tempDataDir,
+  uniquePrefix,
+  waitForJobs,
+} from './support/app-harness';
 import { ServiceProcess, spawnService, waitFor } from './support/processes';
 
 interface JobBody {
@@ -38,16 +45,27 @@ describe('a worker killed mid-job (real processes)', () => {
   });
 
   it('leaves the job to be retried, and the store ends with exactly the expected chunks', async () => {
-    const markdown = readFileSync(join(__dirname, '..', 'node_modules', 'fastify', 'docs', 'Reference', 'Routes.md'), 'utf8');
+    const markdown = readFileSync(
+      join(__dirname, '..', 'node_modules', 'fastify', 'docs', 'Reference', 'Routes.md'),
+      'utf8',
+    );
     const tokenizer = sharedUseTokenizer();
-    const budget = { countTokens: (t: string) => tokenizer.count(normaliseEmbeddingText(t)), maxInputTokens: USE_LITE_MAX_INPUT_TOKENS };
+    const budget = {
+      countTokens: (t: string) => tokenizer.count(normaliseEmbeddingText(t)),
+      maxInputTokens: USE_LITE_MAX_INPUT_TOKENS,
+    };
     const expected = chunksFor('markdown', markdown, budget, api.config.chunking).length;
     expect(expected).toBeGreaterThan(30);
 
     expect((await http(api.url, 'PUT', '/v1/collections/crash', {})).status).toBe(201);
-    const res = await http<{ jobs: { id: string }[] }>(api.url, 'POST', '/v1/collections/crash/documents', {
-      documents: [{ id: 'routes.md', markdown }],
-    });
+    const res = await http<{ jobs: { id: string }[] }>(
+      api.url,
+      'POST',
+      '/v1/collections/crash/documents',
+      {
+        documents: [{ id: 'routes.md', markdown }],
+      },
+    );
     const jobId = res.body.jobs[0].id;
 
     const first = spawnService({ ...env, RAGLINE_ROLE: 'worker' });
@@ -77,7 +95,9 @@ describe('a worker killed mid-job (real processes)', () => {
       'the store to show the final chunks',
       10_000,
     );
-    expect(chunks.map((c) => c.chunkIndex).sort((a, b) => a - b)).toEqual([...Array(expected).keys()]);
+    expect(chunks.map((c) => c.chunkIndex).sort((a, b) => a - b)).toEqual([
+      ...Array(expected).keys(),
+    ]);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(expected);
     expect(await store.count('crash')).toBe(expected);
   });

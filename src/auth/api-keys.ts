@@ -32,7 +32,8 @@ export function findApiKey(entries: ApiKeyEntry[], presented: string): ApiKeyEnt
   const digest = createHash('sha256').update(presented, 'utf8').digest();
   let found: ApiKeyEntry | null = null;
   for (const entry of entries) {
-    if (entry.hash.length === digest.length && timingSafeEqual(entry.hash, digest) && !found) found = entry;
+    if (entry.hash.length === digest.length && timingSafeEqual(entry.hash, digest) && !found)
+      found = entry;
   }
   return found;
 }

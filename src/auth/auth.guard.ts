@@ -48,15 +48,25 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const key = presentedKey(request);
     if (!key) {
-      throw new ApiError(401, 'unauthorized', 'missing API key: send Authorization: Bearer <key>', undefined, {
-        'www-authenticate': 'Bearer realm="ragline"',
-      });
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'missing API key: send Authorization: Bearer <key>',
+        undefined,
+        {
+          'www-authenticate': 'Bearer realm="ragline"',
+        },
+      );
     }
     const entry = findApiKey(this.keys, key);
     if (!entry) throw new ApiError(401, 'unauthorized', 'unknown API key');
     const needed = scopes?.length ? scopes : (['admin'] as Scope[]);
     if (!needed.some((s) => hasScope(entry, s))) {
-      throw new ApiError(403, 'forbidden', `API key '${entry.name}' lacks the '${needed.join("' or '")}' scope`);
+      throw new ApiError(
+        403,
+        'forbidden',
+        `API key '${entry.name}' lacks the '${needed.join("' or '")}' scope`,
+      );
     }
     return true;
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Embedder } from '../embedding/embedder.port';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { AdaptiveBatcher, BatchReport } from './adaptive-batcher';
 
@@ -17,6 +18,7 @@ export class BatchersService implements OnApplicationShutdown {
   constructor(
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private report(name: string): (r: BatchReport) => void {
@@ -26,12 +28,14 @@ export class BatchersService implements OnApplicationShutdown {
   embedBatcher(embedder: Embedder): AdaptiveBatcher<string, Float32Array> {
     let batcher = this.embed.get(embedder.id);
     if (!batcher) {
+      const fixed = this.config.embedder.fixedBatch;
       batcher = new AdaptiveBatcher<string, Float32Array>({
         name: `embed:${embedder.id}`,
         run: (texts) => embedder.embed(texts),
-        minSize: 1,
-        maxSize: 128,
-        initialSize: 16,
+        minSize: fixed ?? 1,
+        maxSize: fixed ?? 128,
+        initialSize: fixed ?? 16,
+        adapt: fixed === undefined,
         maxWaitMs: 10,
         latencyTargetMs: 4000,
         concurrency: 2,

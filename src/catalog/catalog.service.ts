@@ -50,8 +50,14 @@ export class CatalogService {
   }
 
   /** Creates the record unless one exists; returns the record that is stored afterwards. */
-  async createCollection(record: CollectionRecord): Promise<{ created: boolean; record: CollectionRecord }> {
-    const created = await this.redis.hsetnx(this.collectionsKey(), record.name, JSON.stringify(record));
+  async createCollection(
+    record: CollectionRecord,
+  ): Promise<{ created: boolean; record: CollectionRecord }> {
+    const created = await this.redis.hsetnx(
+      this.collectionsKey(),
+      record.name,
+      JSON.stringify(record),
+    );
     if (created === 1) return { created: true, record };
     const existing = await this.getCollection(record.name);
     return { created: false, record: existing ?? record };
@@ -115,7 +121,12 @@ export class CatalogService {
    * A per-document lock so two jobs for one document never interleave. The owner is the job
    * id, so a retried job (after a crash) takes its own lock back at once.
    */
-  async tryLockDocument(collection: string, documentId: string, owner: string, ttlMs: number): Promise<boolean> {
+  async tryLockDocument(
+    collection: string,
+    documentId: string,
+    owner: string,
+    ttlMs: number,
+  ): Promise<boolean> {
     const key = `${this.key(collection, 'lock')}:${documentId}`;
     const result = await this.redis.eval(
       `local cur = redis.call('GET', KEYS[1])

@@ -4,7 +4,10 @@ export const COLLECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export const collectionNameSchema = z
   .string()
-  .regex(COLLECTION_NAME, 'must match ^[a-z0-9][a-z0-9_-]{0,62}$ (lower-case letters, digits, _ and -)');
+  .regex(
+    COLLECTION_NAME,
+    'must match ^[a-z0-9][a-z0-9_-]{0,62}$ (lower-case letters, digits, _ and -)',
+  );
 
 export const createCollectionSchema = z
   .object({

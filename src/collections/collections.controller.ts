@@ -18,9 +18,15 @@ export class CollectionsController {
 
   @Put(':name')
   @RequireScope('ingest')
-  @ApiOperation({ summary: 'Create a collection (201), or confirm one with the same settings (200)' })
+  @ApiOperation({
+    summary: 'Create a collection (201), or confirm one with the same settings (200)',
+  })
   @ApiBody({ schema: openApiSchema(createCollectionSchema), required: false })
-  @ApiResponse({ status: 409, description: 'exists with other settings', schema: errorResponseSchema })
+  @ApiResponse({
+    status: 409,
+    description: 'exists with other settings',
+    schema: errorResponseSchema,
+  })
   async create(
     @Param('name') name: string,
     @Body() body: unknown,

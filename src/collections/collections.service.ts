@@ -55,7 +55,10 @@ export class CollectionsService {
   }
 
   /** Creates a collection; `created` is false when one with the same settings exists (409 if others). */
-  async create(name: string, body: CreateCollectionBody): Promise<{ created: boolean; view: CollectionView }> {
+  async create(
+    name: string,
+    body: CreateCollectionBody,
+  ): Promise<{ created: boolean; view: CollectionView }> {
     const settings = this.settingsFrom(body);
     const record: CollectionRecord = { name, ...settings, createdAt: new Date().toISOString() };
     const { created, record: stored } = await this.catalog.createCollection(record);

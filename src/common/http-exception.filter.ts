@@ -17,22 +17,39 @@ const FASTIFY_CODES: Record<string, { code: string; message: (e: FastifyLikeErro
     code: 'unsupported_media_type',
     message: () => 'send the body as JSON with content-type: application/json',
   },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', message: () => 'body is empty but content-type is JSON' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_request', message: () => 'content-length does not match the body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'invalid_json',
+    message: () => 'body is empty but content-type is JSON',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'invalid_request',
+    message: () => 'content-length does not match the body',
+  },
 };
 
 /** Errors Fastify raises before a route runs, which reach the filter as plain HttpExceptions. */
 const HTTP_STATUS_ERRORS: Record<number, { code: string; message?: string }> = {
   404: { code: 'not_found' },
   405: { code: 'method_not_allowed' },
-  413: { code: 'payload_too_large', message: 'request body is larger than the limit (RAGLINE_MAX_BODY_BYTES)' },
-  415: { code: 'unsupported_media_type', message: 'send the body as JSON with content-type: application/json' },
+  413: {
+    code: 'payload_too_large',
+    message: 'request body is larger than the limit (RAGLINE_MAX_BODY_BYTES)',
+  },
+  415: {
+    code: 'unsupported_media_type',
+    message: 'send the body as JSON with content-type: application/json',
+  },
 };
 
-const REDIS_DOWN = /Stream isn't writeable|Connection is closed|ECONNREFUSED|enableOfflineQueue|ETIMEDOUT|max retries per request/i;
+const REDIS_DOWN =
+  /Stream isn't writeable|Connection is closed|ECONNREFUSED|enableOfflineQueue|ETIMEDOUT|max retries per request/i;
 
 /** Turns anything thrown into API.md's `{ error: { code, message, details? } }`, never a stack trace. */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+export function toErrorResponse(err: unknown): {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
   if (err instanceof ApiError) {
     return {
       status: err.status,
@@ -59,30 +76,50 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   const e = (err ?? {}) as FastifyLikeError;
   if (typeof e.code === 'string' && e.code in FASTIFY_CODES) {
     const known = FASTIFY_CODES[e.code];
-    return { status: e.statusCode ?? 400, body: { error: { code: known.code, message: known.message(e) } }, headers: {} };
+    return {
+      status: e.statusCode ?? 400,
+      body: { error: { code: known.code, message: known.message(e) } },
+      headers: {},
+    };
   }
   if (err instanceof SyntaxError || e.code?.startsWith('FST_ERR_CTP')) {
     return {
       status: e.statusCode && e.statusCode < 500 ? e.statusCode : 400,
-      body: { error: { code: 'invalid_json', message: `body is not valid JSON: ${String(e.message ?? '').slice(0, 200)}` } },
+      body: {
+        error: {
+          code: 'invalid_json',
+          message: `body is not valid JSON: ${String(e.message ?? '').slice(0, 200)}`,
+        },
+      },
       headers: {},
     };
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return {
       status: e.statusCode,
-      body: { error: { code: 'invalid_request', message: String(e.message ?? 'bad request').slice(0, 300) } },
+      body: {
+        error: {
+          code: 'invalid_request',
+          message: String(e.message ?? 'bad request').slice(0, 300),
+        },
+      },
       headers: {},
     };
   }
   if (REDIS_DOWN.test(String(e.message ?? ''))) {
     return {
       status: 503,
-      body: { error: { code: 'unavailable', message: 'the queue (Redis) is unavailable; retry shortly' } },
+      body: {
+        error: { code: 'unavailable', message: 'the queue (Redis) is unavailable; retry shortly' },
+      },
       headers: { 'retry-after': '5' },
     };
   }
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error' } }, headers: {} };
+  return {
+    status: 500,
+    body: { error: { code: 'internal', message: 'internal error' } },
+    headers: {},
+  };
 }
 
 @Catch()
@@ -92,7 +129,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = toErrorResponse(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (status >= 500)
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
     void reply.status(status).headers(headers).send(body);
   }
 }

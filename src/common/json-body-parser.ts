@@ -11,17 +11,24 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
  */
 export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser(JSON_TYPE, { parseAs: 'string', bodyLimit }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch (err) {
-      const message = (err as Error).message;
-      const reason = /prototype/i.test(message)
-        ? "body: keys named '__proto__' or 'constructor.prototype' are not allowed"
-        : `body is not valid JSON: ${message.slice(0, 200)}`;
-      done(new ApiError(400, 'invalid_json', reason), undefined);
-    }
-  });
+  fastify.addContentTypeParser(
+    JSON_TYPE,
+    { parseAs: 'string', bodyLimit },
+    (_request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(
+          null,
+          sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
+        );
+      } catch (err) {
+        const message = (err as Error).message;
+        const reason = /prototype/i.test(message)
+          ? "body: keys named '__proto__' or 'constructor.prototype' are not allowed"
+          : `body is not valid JSON: ${message.slice(0, 200)}`;
+        done(new ApiError(400, 'invalid_json', reason), undefined);
+      }
+    },
+  );
 }

@@ -25,6 +25,8 @@ describe('metadataProblem', () => {
 
 describe('stableStringify', () => {
   it('is independent of key order', () => {
-    expect(stableStringify({ b: 1, a: { d: 2, c: 3 } })).toBe(stableStringify({ a: { c: 3, d: 2 }, b: 1 }));
+    expect(stableStringify({ b: 1, a: { d: 2, c: 3 } })).toBe(
+      stableStringify({ a: { c: 3, d: 2 }, b: 1 }),
+    );
   });
 });

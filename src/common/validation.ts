@@ -17,7 +17,11 @@ export function describeZodError(error: ZodError, root = ''): string {
 }
 
 /** Parses a request body or answers 400 with a reason that names the field. */
-export function parseOr400<T>(schema: ZodType<T, ZodTypeDef, unknown>, input: unknown, root = ''): T {
+export function parseOr400<T>(
+  schema: ZodType<T, ZodTypeDef, unknown>,
+  input: unknown,
+  root = '',
+): T {
   const result = schema.safeParse(input);
   if (!result.success) {
     throw ApiError.badRequest(describeZodError(result.error, root), {

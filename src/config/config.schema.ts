@@ -11,7 +11,8 @@ const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
-const apiKeyEntry = /^[A-Za-z0-9_.-]+:(ingest|search|admin)(\+(ingest|search|admin))*:[0-9a-f]{64}$/;
+const apiKeyEntry =
+  /^[A-Za-z0-9_.-]+:(ingest|search|admin)(\+(ingest|search|admin))*:[0-9a-f]{64}$/;
 
 /**
  * Every setting ragline reads, from the environment (or the optional JSON file named by
@@ -39,6 +40,7 @@ export const configSchema = z.object({
     .regex(/^(use-lite|openai:[\w./:-]+)$/, "expected 'use-lite' or 'openai:<model>'")
     .default('use-lite'),
   RAGLINE_EMBED_POOL_SIZE: int(1, 64).optional(),
+  RAGLINE_EMBED_BATCH_FIXED: int(1, 1024).optional(),
   RAGLINE_EMBED_CACHE_TTL_SECONDS: int(0, 365 * 24 * 3600).default(7 * 24 * 3600),
   RAGLINE_OPENAI_BASE_URL: z.string().url('expected an http(s) URL').optional(),
   RAGLINE_OPENAI_API_KEY: z.string().optional(),
@@ -73,6 +75,7 @@ export const configSchema = z.object({
   RAGLINE_KEEP_FAILED_SECONDS: int(0, 365 * 24 * 3600).default(14 * 24 * 3600),
   RAGLINE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(30_000),
   RAGLINE_SEARCH_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  RAGLINE_SEARCH_BATCH_MAX: int(1, 512).default(64),
   RAGLINE_SEARCH_CONCURRENCY: int(1, 1024).default(64),
   RAGLINE_SEARCH_CACHE_TTL_SECONDS: int(1, 30 * 24 * 3600).default(600),
   RAGLINE_SEARCH_L1_MAX_ENTRIES: int(1, 10_000_000).default(10_000),

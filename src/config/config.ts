@@ -17,6 +17,8 @@ export interface AppConfig {
   embedder: {
     defaultId: string;
     poolSize?: number;
+    /** A fixed document-embedding batch size instead of the adaptive one (for comparisons). */
+    fixedBatch?: number;
     cacheTtlSeconds: number;
     openai: { baseUrl?: string; apiKey?: string; dimensions?: number };
   };
@@ -41,6 +43,7 @@ export interface AppConfig {
   search: {
     timeoutMs: number;
     concurrency: number;
+    batchMax: number;
     cacheTtlSeconds: number;
     l1MaxEntries: number;
     l1MaxBytes: number;
@@ -77,7 +80,9 @@ function readConfigFile(path: string): Env {
   try {
     parsed = JSON.parse(readFileSync(resolve(path), 'utf8'));
   } catch (err) {
-    throw new ConfigError([`RAGLINE_CONFIG: cannot read ${path} as JSON (${(err as Error).message})`]);
+    throw new ConfigError([
+      `RAGLINE_CONFIG: cannot read ${path} as JSON (${(err as Error).message})`,
+    ]);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError([`RAGLINE_CONFIG: ${path} must hold a JSON object of settings`]);
@@ -115,14 +120,20 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
     problems.push("QDRANT_URL: required when RAGLINE_STORE is 'qdrant'");
   }
   if (c.RAGLINE_EMBEDDER.startsWith('openai:')) {
-    if (!c.RAGLINE_OPENAI_BASE_URL) problems.push('RAGLINE_OPENAI_BASE_URL: required for an openai embedder');
-    if (!c.RAGLINE_OPENAI_DIMENSIONS) problems.push('RAGLINE_OPENAI_DIMENSIONS: required for an openai embedder');
+    if (!c.RAGLINE_OPENAI_BASE_URL)
+      problems.push('RAGLINE_OPENAI_BASE_URL: required for an openai embedder');
+    if (!c.RAGLINE_OPENAI_DIMENSIONS)
+      problems.push('RAGLINE_OPENAI_DIMENSIONS: required for an openai embedder');
   }
-  if (c.RAGLINE_CHUNK_MAX_TOKENS !== undefined && c.RAGLINE_CHUNK_OVERLAP_TOKENS >= c.RAGLINE_CHUNK_MAX_TOKENS) {
+  if (
+    c.RAGLINE_CHUNK_MAX_TOKENS !== undefined &&
+    c.RAGLINE_CHUNK_OVERLAP_TOKENS >= c.RAGLINE_CHUNK_MAX_TOKENS
+  ) {
     problems.push('RAGLINE_CHUNK_OVERLAP_TOKENS: must be smaller than RAGLINE_CHUNK_MAX_TOKENS');
   }
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(c.HOST) || c.HOST.startsWith('127.');
-  if (!c.RAGLINE_API_KEYS.trim() && !loopback) {
+  // A worker serves only health and metrics; the API itself is never open beyond loopback.
+  if (!c.RAGLINE_API_KEYS.trim() && !loopback && c.RAGLINE_ROLE !== 'worker') {
     problems.push(
       `RAGLINE_API_KEYS: required when HOST is not loopback (HOST=${c.HOST}); an open API is allowed only on 127.0.0.1`,
     );
@@ -142,6 +153,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
     embedder: {
       defaultId: c.RAGLINE_EMBEDDER,
       poolSize: c.RAGLINE_EMBED_POOL_SIZE,
+      fixedBatch: c.RAGLINE_EMBED_BATCH_FIXED,
       cacheTtlSeconds: c.RAGLINE_EMBED_CACHE_TTL_SECONDS,
       openai: {
         baseUrl: c.RAGLINE_OPENAI_BASE_URL,
@@ -156,7 +168,10 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       maxDocumentBytes: c.RAGLINE_MAX_DOCUMENT_BYTES,
       maxMetadataBytes: c.RAGLINE_MAX_METADATA_BYTES,
     },
-    chunking: { maxTokens: c.RAGLINE_CHUNK_MAX_TOKENS, overlapTokens: c.RAGLINE_CHUNK_OVERLAP_TOKENS },
+    chunking: {
+      maxTokens: c.RAGLINE_CHUNK_MAX_TOKENS,
+      overlapTokens: c.RAGLINE_CHUNK_OVERLAP_TOKENS,
+    },
     ingest: {
       concurrency: c.RAGLINE_INGEST_CONCURRENCY,
       attempts: c.RAGLINE_INGEST_ATTEMPTS,
@@ -164,12 +179,16 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       highWater: c.RAGLINE_INGEST_HIGH_WATER,
       lockMs: c.RAGLINE_JOB_LOCK_MS,
       stalledIntervalMs: c.RAGLINE_STALLED_INTERVAL_MS,
-      keepCompleted: { count: c.RAGLINE_KEEP_COMPLETED_JOBS, age: c.RAGLINE_KEEP_COMPLETED_SECONDS },
+      keepCompleted: {
+        count: c.RAGLINE_KEEP_COMPLETED_JOBS,
+        age: c.RAGLINE_KEEP_COMPLETED_SECONDS,
+      },
       keepFailed: { count: c.RAGLINE_KEEP_FAILED_JOBS, age: c.RAGLINE_KEEP_FAILED_SECONDS },
     },
     search: {
       timeoutMs: c.RAGLINE_SEARCH_TIMEOUT_MS,
       concurrency: c.RAGLINE_SEARCH_CONCURRENCY,
+      batchMax: c.RAGLINE_SEARCH_BATCH_MAX,
       cacheTtlSeconds: c.RAGLINE_SEARCH_CACHE_TTL_SECONDS,
       l1MaxEntries: c.RAGLINE_SEARCH_L1_MAX_ENTRIES,
       l1MaxBytes: c.RAGLINE_SEARCH_L1_MAX_BYTES,
@@ -200,7 +219,9 @@ export function redactedConfig(config: AppConfig): Record<string, unknown> {
   return {
     ...config,
     redisUrl,
-    apiKeys: config.apiKeys ? `${config.apiKeys.split(',').length} key(s) configured` : 'none (open)',
+    apiKeys: config.apiKeys
+      ? `${config.apiKeys.split(',').length} key(s) configured`
+      : 'none (open)',
     store: { ...config.store, qdrantApiKey: hide(config.store.qdrantApiKey) },
     embedder: {
       ...config.embedder,

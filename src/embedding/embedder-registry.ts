@@ -36,7 +36,12 @@ export class EmbedderRegistry implements OnApplicationShutdown {
   private configFor(id: string): EmbedderConfig | null {
     if (id === 'use-lite') return { provider: 'use-lite', poolSize: this.config.embedder.poolSize };
     const { openai } = this.config.embedder;
-    if (id.startsWith('openai:') && this.available().includes(id) && openai.baseUrl && openai.dimensions) {
+    if (
+      id.startsWith('openai:') &&
+      this.available().includes(id) &&
+      openai.baseUrl &&
+      openai.dimensions
+    ) {
       return {
         provider: 'openai',
         baseUrl: openai.baseUrl,
@@ -51,7 +56,10 @@ export class EmbedderRegistry implements OnApplicationShutdown {
   describe(id: string): EmbedderDescription | null {
     const config = this.configFor(id);
     if (!config) return null;
-    return { id, dimensions: config.provider === 'use-lite' ? USE_LITE_DIMENSIONS : config.dimensions };
+    return {
+      id,
+      dimensions: config.provider === 'use-lite' ? USE_LITE_DIMENSIONS : config.dimensions,
+    };
   }
 
   get(id: string): Promise<Embedder> {

@@ -4,7 +4,8 @@ import { EmptyEmbeddingInputError } from './embedding.errors';
  * The one normalisation applied to every text before it is embedded, counted or used as a
  * cache key, so a document chunk and a query with the same content get the same vector:
  * Unicode NFKC, every whitespace run (newlines, tabs, NBSP) collapsed to one space, trimmed.
- * Case is kept: the USE lite vocabulary is cased (1783 of its 8000 pieces hold capitals).
+ * Case is kept here (cased models such as OpenAI's use it); use-lite lowercases on top, where
+ * it measured better (see useLiteInput).
  */
 export function normaliseEmbeddingText(text: string): string {
   return text.normalize('NFKC').replace(/\s+/g, ' ').trim();

@@ -11,6 +11,15 @@ export const USE_LITE_DIMENSIONS = 512;
  */
 export const USE_LITE_MAX_INPUT_TOKENS = 128;
 
+/**
+ * What USE lite is given: the shared normalisation, then lowercased. Its vocabulary is cased,
+ * but lowercasing measured better: nDCG@10 0.2555 -> 0.2836 on CISI (title-cased titles and
+ * sentence starts split into rarer pieces), unchanged on Cranfield (already lowercase).
+ */
+export function useLiteInput(text: string): string {
+  return normaliseEmbeddingText(text).toLowerCase();
+}
+
 export interface UseLiteEmbedderOptions {
   /** Worker threads, one model each. Default: number of cores. */
   poolSize?: number;
@@ -38,14 +47,14 @@ export class UseLiteEmbedder implements Embedder {
     return new UseLiteEmbedder(pool, sharedUseTokenizer(), options);
   }
 
-  /** The model's own tokens of the normalised text, on the calling thread (~0.1 ms per chunk). */
+  /** The model's own tokens of what it is given (useLiteInput), on the calling thread (~0.3 ms per chunk). */
   countTokens(text: string): number {
-    return this.tokenizer.count(normaliseEmbeddingText(text));
+    return this.tokenizer.count(useLiteInput(text));
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const normalised = normaliseEmbeddingBatch(texts);
+    const normalised = normaliseEmbeddingBatch(texts).map((text) => text.toLowerCase());
     const perTask = Math.min(this.maxTextsPerTask, Math.ceil(normalised.length / this.pool.size));
     const groups: string[][] = [];
     for (let i = 0; i < normalised.length; i += perTask) {

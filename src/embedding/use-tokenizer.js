@@ -1,5 +1,4 @@
-/* global require, module */
-/* eslint-disable @typescript-eslint/no-require-imports */
+ 
 'use strict';
 
 /**

@@ -52,7 +52,10 @@ export class DocumentsController {
   @ApiResponse({ status: 202, description: '{ jobs: [{ id, documentId }] }' })
   @ApiResponse({ status: 400, schema: errorResponseSchema })
   @ApiResponse({ status: 413, schema: errorResponseSchema })
-  async ingest(@Param('name') name: string, @Body() body: unknown): Promise<{ jobs: AcceptedJob[] }> {
+  async ingest(
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ): Promise<{ jobs: AcceptedJob[] }> {
     const { documents } = parseOr400(ingestBodySchema, body);
     const collection = await this.requireWritable(name);
     return { jobs: await this.producer.ingest(collection, documents) };
@@ -62,7 +65,10 @@ export class DocumentsController {
   @RequireScope('ingest')
   @HttpCode(202)
   @ApiOperation({ summary: 'Delete a document and all its chunks' })
-  async remove(@Param('name') name: string, @Param('id') id: string): Promise<{ jobs: AcceptedJob[] }> {
+  async remove(
+    @Param('name') name: string,
+    @Param('id') id: string,
+  ): Promise<{ jobs: AcceptedJob[] }> {
     const documentId = parseOr400(documentIdSchema, id, 'document id');
     const collection = await this.requireWritable(name);
     return { jobs: [await this.producer.delete(collection, documentId)] };

@@ -71,7 +71,8 @@ export class IngestPipelineService {
   async upsert(data: UpsertJobData, report: ProgressReporter): Promise<IngestJobResult> {
     const t0 = performance.now();
     const timings: Record<string, number> = {};
-    const lap = (name: string, since: number) => (timings[name] = Math.round((performance.now() - since) * 100) / 100);
+    const lap = (name: string, since: number) =>
+      (timings[name] = Math.round((performance.now() - since) * 100) / 100);
     const record = await this.collectionOrFail(data.collection);
     const embedder = await this.embedderFor(record);
     const previous = await this.catalog.getDocument(data.collection, data.documentId);
@@ -89,11 +90,17 @@ export class IngestPipelineService {
 
     t = performance.now();
     const stored = new Map(
-      (await this.store.listDocumentChunks(data.collection, data.documentId)).map((c) => [c.chunkIndex, c]),
+      (await this.store.listDocumentChunks(data.collection, data.documentId)).map((c) => [
+        c.chunkIndex,
+        c,
+      ]),
     );
-    const metadataChanged = previous === null || JSON.stringify(previous.metadata) !== JSON.stringify(data.metadata);
+    const metadataChanged =
+      previous === null || JSON.stringify(previous.metadata) !== JSON.stringify(data.metadata);
     const hashes = chunks.map((c) => sha256Hex(c.text));
-    const changed = chunks.filter((c, i) => metadataChanged || stored.get(c.index)?.contentHash !== hashes[i]);
+    const changed = chunks.filter(
+      (c, i) => metadataChanged || stored.get(c.index)?.contentHash !== hashes[i],
+    );
     lap('diffMs', t);
 
     t = performance.now();
@@ -127,7 +134,9 @@ export class IngestPipelineService {
     }));
     const upserter = this.batchers.upsertBatcher(data.collection);
     await Promise.all(points.map((p) => upserter.submit(p)));
-    const stale = [...stored.values()].filter((c) => c.chunkIndex >= chunks.length).map((c) => c.id);
+    const stale = [...stored.values()]
+      .filter((c) => c.chunkIndex >= chunks.length)
+      .map((c) => c.id);
     if (stale.length) await this.store.deleteByIds(data.collection, stale);
     lap('storeMs', t);
     await report(90);
@@ -156,7 +165,11 @@ export class IngestPipelineService {
     await this.collectionOrFail(data.collection);
     const result = emptyResult(data.documentId);
     const stored = await this.store.listDocumentChunks(data.collection, data.documentId);
-    if (stored.length) await this.store.deleteByIds(data.collection, stored.map((c) => c.id));
+    if (stored.length)
+      await this.store.deleteByIds(
+        data.collection,
+        stored.map((c) => c.id),
+      );
     await this.catalog.removeDocument(data.collection, data.documentId);
     await this.catalog.bumpVersion(data.collection);
     result.chunksDeleted = stored.length;

@@ -47,7 +47,8 @@ export class IngestProducerService {
 
   private checkLimits(documents: IngestDocument[]): void {
     const { maxDocumentsPerRequest, maxDocumentBytes, maxMetadataBytes } = this.config.limits;
-    if (documents.length === 0) throw ApiError.badRequest('documents: must hold at least one document');
+    if (documents.length === 0)
+      throw ApiError.badRequest('documents: must hold at least one document');
     if (documents.length > maxDocumentsPerRequest) {
       throw ApiError.tooLarge(
         `documents: ${documents.length} documents in one request; at most ${maxDocumentsPerRequest} are allowed`,
@@ -57,7 +58,9 @@ export class IngestProducerService {
     documents.forEach((doc, i) => {
       const earlier = seen.get(doc.id);
       if (earlier !== undefined) {
-        throw ApiError.badRequest(`documents[${i}].id: '${doc.id}' repeats documents[${earlier}].id`);
+        throw ApiError.badRequest(
+          `documents[${i}].id: '${doc.id}' repeats documents[${earlier}].id`,
+        );
       }
       seen.set(doc.id, i);
       const { content } = contentOf(doc);
@@ -98,9 +101,16 @@ export class IngestProducerService {
         target: `upsert:${contentHash}`,
         enqueuedAt: now,
       };
-      return { name: 'upsert', data, opts: { ...this.jobOptions(), jobId: upsertJobId(collection, doc.id, contentHash) } };
+      return {
+        name: 'upsert',
+        data,
+        opts: { ...this.jobOptions(), jobId: upsertJobId(collection, doc.id, contentHash) },
+      };
     });
-    await this.catalog.setDesired(collection, new Map(jobs.map((j) => [j.data.documentId, j.data.target])));
+    await this.catalog.setDesired(
+      collection,
+      new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
+    );
     await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
     await this.queue.addBulk(jobs);
     return jobs.map((j) => ({ id: j.opts.jobId, documentId: j.data.documentId }));
@@ -132,7 +142,9 @@ export class IngestProducerService {
       pipeline.zscore(`${base}:failed`, id);
     }
     const replies = (await pipeline.exec()) ?? [];
-    const finished = ids.filter((_, i) => replies[2 * i]?.[1] !== null || replies[2 * i + 1]?.[1] !== null);
+    const finished = ids.filter(
+      (_, i) => replies[2 * i]?.[1] !== null || replies[2 * i + 1]?.[1] !== null,
+    );
     await Promise.all(finished.map((id) => this.queue.remove(id)));
   }
 

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { DelayedError, Job, Worker } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -37,7 +43,11 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
     this.worker.on('failed', (job, error) => this.onFailed(job, error));
     this.worker.on('completed', (job) => {
       if (job.processedOn && job.finishedOn) {
-        this.monitor.recordJob(INGEST_QUEUE, job.processedOn - job.timestamp, job.finishedOn - job.processedOn);
+        this.monitor.recordJob(
+          INGEST_QUEUE,
+          job.processedOn - job.timestamp,
+          job.finishedOn - job.processedOn,
+        );
       }
     });
     this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
@@ -51,7 +61,10 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.worker) this.worker.concurrency = value;
   }
 
-  async process(job: Job<IngestJobData, IngestJobResult>, token?: string): Promise<IngestJobResult> {
+  async process(
+    job: Job<IngestJobData, IngestJobResult>,
+    token?: string,
+  ): Promise<IngestJobResult> {
     const { collection, documentId } = job.data;
     const owner = String(job.id);
     if (!(await this.catalog.tryLockDocument(collection, documentId, owner, LOCK_TTL_MS))) {
@@ -59,7 +72,9 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
       throw new DelayedError();
     }
     const renew = setInterval(() => {
-      void this.catalog.tryLockDocument(collection, documentId, owner, LOCK_TTL_MS).catch(() => undefined);
+      void this.catalog
+        .tryLockDocument(collection, documentId, owner, LOCK_TTL_MS)
+        .catch(() => undefined);
     }, LOCK_RENEW_MS);
     try {
       const desired = await this.catalog.getDesired(collection, documentId);
@@ -87,11 +102,16 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private onFailed(job: Job<IngestJobData> | undefined, error: Error): void {
     if (!job) return;
     const where = `${job.data.collection}/${job.data.documentId}`;
-    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    const exhausted =
+      job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
     if (exhausted) {
-      this.logger.error(`job ${job.id} (${where}) failed after ${job.attemptsMade} attempt(s): ${error.message}`);
+      this.logger.error(
+        `job ${job.id} (${where}) failed after ${job.attemptsMade} attempt(s): ${error.message}`,
+      );
     } else {
-      this.logger.warn(`job ${job.id} (${where}) attempt ${job.attemptsMade} failed, retrying: ${error.message}`);
+      this.logger.warn(
+        `job ${job.id} (${where}) attempt ${job.attemptsMade} failed, retrying: ${error.message}`,
+      );
     }
   }
 
@@ -99,10 +119,14 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
     const worker = this.worker;
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.config.shutdownTimeoutMs).unref());
+    const timeout = new Promise<'timeout'>((r) =>
+      setTimeout(() => r('timeout'), this.config.shutdownTimeoutMs).unref(),
+    );
     const closed = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
     if (closed === 'timeout') {
-      this.logger.warn('active ingest jobs did not finish in time; they will be retried by another worker');
+      this.logger.warn(
+        'active ingest jobs did not finish in time; they will be retried by another worker',
+      );
       await worker.close(true);
     }
   }

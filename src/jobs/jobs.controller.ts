@@ -26,10 +26,7 @@ const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid
 export class JobsController {
   private readonly queues: Map<string, Queue>;
 
-  constructor(
-    @InjectQueue(INGEST_QUEUE) ingest: Queue,
-    @InjectQueue(SEARCH_QUEUE) search: Queue,
-  ) {
+  constructor(@InjectQueue(INGEST_QUEUE) ingest: Queue, @InjectQueue(SEARCH_QUEUE) search: Queue) {
     this.queues = new Map([
       [INGEST_QUEUE, ingest],
       [SEARCH_QUEUE, search],

@@ -30,7 +30,10 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const subscriber = this.redis.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
     subscriber.on('ready', () => this.states.clear());
@@ -63,7 +66,10 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
   async get(name: string): Promise<CollectionState | null> {
     const known = this.states.get(name);
     if (known) return known;
-    const [record, version] = await Promise.all([this.catalog.getCollection(name), this.catalog.version(name)]);
+    const [record, version] = await Promise.all([
+      this.catalog.getCollection(name),
+      this.catalog.version(name),
+    ]);
     if (!record) return null;
     const state = { record, version };
     this.states.set(name, state);

@@ -30,7 +30,10 @@ export class HotQueries {
     const candidates: { spec: SearchSpec; score: number }[] = [];
     for (const heat of this.entries.values()) {
       if (heat.spec.collection !== collection) continue;
-      candidates.push({ spec: heat.spec, score: heat.score * Math.pow(0.5, (now - heat.at) / HALF_LIFE_MS) });
+      candidates.push({
+        spec: heat.spec,
+        score: heat.score * Math.pow(0.5, (now - heat.at) / HALF_LIFE_MS),
+      });
     }
     return candidates
       .sort((a, b) => b.score - a.score)

@@ -59,7 +59,8 @@ export class SearchCache {
   /** Resizes L1 (the monitor shrinks it under memory pressure), keeping the most recent entries. */
   set l1MaxEntries(max: number) {
     const next = this.createL1(Math.max(1, Math.round(max)));
-    for (const [key, value] of [...this.l1.entries()].slice(0, next.max).reverse()) next.set(key, value);
+    for (const [key, value] of [...this.l1.entries()].slice(0, next.max).reverse())
+      next.set(key, value);
     this.l1 = next;
   }
 
@@ -104,7 +105,9 @@ export class SearchCache {
     this.counters.l2Errors++;
     if (Date.now() - this.lastL2ErrorLog > 10_000) {
       this.lastL2ErrorLog = Date.now();
-      this.logger.warn(`L2 cache (Redis) unavailable, serving from L1 only: ${(err as Error).message}`);
+      this.logger.warn(
+        `L2 cache (Redis) unavailable, serving from L1 only: ${(err as Error).message}`,
+      );
     }
   }
 

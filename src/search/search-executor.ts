@@ -59,7 +59,9 @@ export class SearchExecutor {
 
     const t1 = performance.now();
     const byCollection = new Map<string, number[]>();
-    specs.forEach((spec, i) => byCollection.set(spec.collection, [...(byCollection.get(spec.collection) ?? []), i]));
+    specs.forEach((spec, i) =>
+      byCollection.set(spec.collection, [...(byCollection.get(spec.collection) ?? []), i]),
+    );
     const hits: HitView[][] = new Array(specs.length);
     await Promise.all(
       [...byCollection].map(async ([collection, indexes]) => {
@@ -84,7 +86,12 @@ export class SearchExecutor {
     const storeMs = performance.now() - t1;
     return specs.map((_, i) => ({
       hits: hits[i],
-      timings: { queueMs: 0, embedMs: round(embedMs), storeMs: round(storeMs), batchSize: specs.length },
+      timings: {
+        queueMs: 0,
+        embedMs: round(embedMs),
+        storeMs: round(storeMs),
+        batchSize: specs.length,
+      },
     }));
   }
 }

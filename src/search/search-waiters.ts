@@ -39,7 +39,10 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     this.events = events;
     events.on('error', (err) => this.logger.warn(`queue events: ${err.message}`));
     events.on('completed', ({ jobId, returnvalue }) => {
-      const result = typeof returnvalue === 'string' ? (JSON.parse(returnvalue) as SearchJobResult) : (returnvalue as unknown as SearchJobResult);
+      const result =
+        typeof returnvalue === 'string'
+          ? (JSON.parse(returnvalue) as SearchJobResult)
+          : (returnvalue as unknown as SearchJobResult);
       this.settle(jobId, (w) => w.resolve(result));
     });
     events.on('failed', ({ jobId, failedReason }) => {
@@ -82,16 +85,27 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     try {
       const job = await Job.fromId<unknown, SearchJobResult>(this.queue, jobId);
       const state = job ? await job.getState() : 'unknown';
-      if (job && state === 'completed') return this.settle(jobId, (w) => w.resolve(job.returnvalue));
-      if (job && state === 'failed') return this.settle(jobId, (w) => w.reject(searchFailure(job.failedReason)));
+      if (job && state === 'completed')
+        return this.settle(jobId, (w) => w.resolve(job.returnvalue));
+      if (job && state === 'failed')
+        return this.settle(jobId, (w) => w.reject(searchFailure(job.failedReason)));
       if (final) {
         if (job && state !== 'active') await job.remove().catch(() => undefined);
         this.settle(jobId, (w) =>
-          w.reject(new ApiError(504, 'timeout', `the search did not finish within ${this.config.search.timeoutMs} ms`)),
+          w.reject(
+            new ApiError(
+              504,
+              'timeout',
+              `the search did not finish within ${this.config.search.timeoutMs} ms`,
+            ),
+          ),
         );
       }
     } catch (err) {
-      if (final) this.settle(jobId, (w) => w.reject(ApiError.unavailable(`search queue unavailable: ${(err as Error).message}`)));
+      if (final)
+        this.settle(jobId, (w) =>
+          w.reject(ApiError.unavailable(`search queue unavailable: ${(err as Error).message}`)),
+        );
     }
   }
 

@@ -28,7 +28,11 @@ export class SearchController {
   @RequireScope('search')
   @ApiOperation({ summary: 'Search a collection (dense, bm25 or hybrid), cache first' })
   @ApiBody({ schema: openApiSchema(searchBodySchema) })
-  @ApiResponse({ status: 504, description: 'the result did not arrive in time', schema: errorResponseSchema })
+  @ApiResponse({
+    status: 504,
+    description: 'the result did not arrive in time',
+    schema: errorResponseSchema,
+  })
   async search(
     @Param('name') name: string,
     @Body() body: unknown,
@@ -45,7 +49,10 @@ export class SearchController {
   @RequireScope('search')
   @ApiOperation({ summary: 'Several searches of one collection in one request' })
   @ApiBody({ schema: openApiSchema(batchSearchBodySchema) })
-  async batch(@Param('name') name: string, @Body() body: unknown): Promise<{ results: SearchResponse[] }> {
+  async batch(
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ): Promise<{ results: SearchResponse[] }> {
     const { searches } = parseOr400(batchSearchBodySchema, body);
     const collection = parseCollectionName(name);
     return { results: await Promise.all(searches.map((s) => this.searches.search(collection, s))) };

@@ -14,7 +14,14 @@ import { searchCacheKey, SearchCache } from './search-cache';
 import { SearchWaiters } from './search-waiters';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchBody } from './search.schemas';
-import { CacheTier, HitView, SearchJobData, SearchJobResult, SearchResponse, SearchSpec } from './search.types';
+import {
+  CacheTier,
+  HitView,
+  SearchJobData,
+  SearchJobResult,
+  SearchResponse,
+  SearchSpec,
+} from './search.types';
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
@@ -98,7 +105,12 @@ export class SearchService implements OnModuleInit {
     this.metrics.cacheLookup('l1', l1 !== undefined);
     if (l1) {
       this.metrics.countAvoidedModelCalls('search_cache');
-      return this.answered({ hits: l1, cache: 'l1', version, took: { totalMs: round(performance.now() - t0) } });
+      return this.answered({
+        hits: l1,
+        cache: 'l1',
+        version,
+        took: { totalMs: round(performance.now() - t0) },
+      });
     }
 
     let flight = this.flights.get(key);
@@ -110,7 +122,12 @@ export class SearchService implements OnModuleInit {
     }
     const { hits, tier, timings } = await flight;
     const took: SearchResponse['took'] = { totalMs: round(performance.now() - t0) };
-    if (timings) Object.assign(took, { queueMs: timings.queueMs, embedMs: timings.embedMs, storeMs: timings.storeMs });
+    if (timings)
+      Object.assign(took, {
+        queueMs: timings.queueMs,
+        embedMs: timings.embedMs,
+        storeMs: timings.storeMs,
+      });
     return this.answered({ hits, cache: tier, version, took });
   }
 
@@ -135,12 +152,16 @@ export class SearchService implements OnModuleInit {
     const jobId = `search-${randomUUID()}`;
     const waiting = this.waiters.wait(jobId);
     try {
-      await this.queue.add('search', { spec, enqueuedAt: Date.now() }, {
-        jobId,
-        attempts: 1,
-        removeOnComplete: { age: 60, count: 5000 },
-        removeOnFail: { age: 3600, count: 1000 },
-      });
+      await this.queue.add(
+        'search',
+        { spec, enqueuedAt: Date.now() },
+        {
+          jobId,
+          attempts: 1,
+          removeOnComplete: { age: 60, count: 5000 },
+          removeOnFail: { age: 3600, count: 1000 },
+        },
+      );
       this.jobsEnqueued++;
     } catch (err) {
       this.waiters.cancel(jobId);
@@ -170,7 +191,9 @@ export class SearchService implements OnModuleInit {
           await flight.catch(() => undefined).finally(() => this.flights.delete(key));
         }),
       )
-        .catch((err: unknown) => this.logger.debug(`warming ${collection}: ${(err as Error).message}`))
+        .catch((err: unknown) =>
+          this.logger.debug(`warming ${collection}: ${(err as Error).message}`),
+        )
         .finally(() => this.warming.delete(collection));
     }, 250).unref();
   }

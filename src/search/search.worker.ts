@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { AdaptiveBatcher } from '../batching/adaptive-batcher';
 import { CatalogService } from '../catalog/catalog.service';
@@ -36,8 +42,8 @@ export class SearchWorker implements OnApplicationBootstrap, OnApplicationShutdo
       name: 'search',
       run: (specs) => this.executor.run(specs),
       minSize: 1,
-      maxSize: 64,
-      initialSize: 8,
+      maxSize: config.search.batchMax,
+      initialSize: Math.min(8, config.search.batchMax),
       maxWaitMs: 2,
       latencyTargetMs: 150,
       concurrency: 2,
@@ -60,7 +66,11 @@ export class SearchWorker implements OnApplicationBootstrap, OnApplicationShutdo
     this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
     this.worker.on('completed', (job) => {
       if (job.processedOn && job.finishedOn) {
-        this.monitor.recordJob(SEARCH_QUEUE, job.processedOn - job.timestamp, job.finishedOn - job.processedOn);
+        this.monitor.recordJob(
+          SEARCH_QUEUE,
+          job.processedOn - job.timestamp,
+          job.finishedOn - job.processedOn,
+        );
       }
     });
   }

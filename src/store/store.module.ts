@@ -7,7 +7,10 @@ import { VECTOR_STORE, VectorStore } from './vector-store.port';
 
 export async function openVectorStore(config: AppConfig): Promise<VectorStore> {
   if (config.store.kind === 'qdrant') {
-    return new QdrantStore({ url: config.store.qdrantUrl as string, apiKey: config.store.qdrantApiKey });
+    return new QdrantStore({
+      url: config.store.qdrantUrl as string,
+      apiKey: config.store.qdrantApiKey,
+    });
   }
   return LanceDbStore.open({ dataDir: join(config.dataDir, 'lancedb') });
 }

@@ -139,7 +139,9 @@ export class TuningRegistrar implements OnApplicationBootstrap {
 
   private async unindexedRows(): Promise<number> {
     let total = 0;
-    await this.eachCollection(async (name) => (total += (await this.store.info(name))?.unindexedRows ?? 0));
+    await this.eachCollection(
+      async (name) => (total += (await this.store.info(name))?.unindexedRows ?? 0),
+    );
     return total;
   }
 

@@ -109,14 +109,20 @@ interface JobBody {
 }
 
 /** Polls GET /v1/jobs/:id until every job has completed or failed. */
-export async function waitForJobs(base: string, ids: string[], timeoutMs = 120_000): Promise<JobBody[]> {
+export async function waitForJobs(
+  base: string,
+  ids: string[],
+  timeoutMs = 120_000,
+): Promise<JobBody[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const views = await Promise.all(ids.map((id) => http<JobBody>(base, 'GET', `/v1/jobs/${id}`)));
     const bodies = views.map((v) => v.body);
     if (bodies.every((b) => b.state === 'completed' || b.state === 'failed')) return bodies;
     if (Date.now() > deadline) {
-      throw new Error(`jobs did not finish in ${timeoutMs} ms: ${JSON.stringify(bodies.map((b) => [b.id, b.state]))}`);
+      throw new Error(
+        `jobs did not finish in ${timeoutMs} ms: ${JSON.stringify(bodies.map((b) => [b.id, b.state]))}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 const FASTIFY_DOCS = join(__dirname, '..', '..', 'node_modules', 'fastify', 'docs', 'Reference');
 
 /** A small real corpus: Markdown reference pages that ship inside the installed fastify package. */
-export function fastifyDocs(names = ['HTTP2.md', 'Principles.md', 'Middleware.md', 'Lifecycle.md']) {
-  return names.map((name) => ({ id: `reference/${name}`, markdown: readFileSync(join(FASTIFY_DOCS, name), 'utf8') }));
+export function fastifyDocs(
+  names = ['HTTP2.md', 'Principles.md', 'Middleware.md', 'Lifecycle.md'],
+) {
+  return names.map((name) => ({
+    id: `reference/${name}`,
+    markdown: readFileSync(join(FASTIFY_DOCS, name), 'utf8'),
+  }));
 }

@@ -12,7 +12,8 @@ export interface ServiceProcess {
 
 /** Runs the compiled service (`npm test` builds first) as a real OS process. */
 export function spawnService(env: Record<string, string>, args: string[] = []): ServiceProcess {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
+  if (!existsSync(MAIN))
+    throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
   let log = '';
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: { ...process.env, PORT: '0', RAGLINE_LOG_LEVEL: 'warn', ...env },
@@ -43,7 +44,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

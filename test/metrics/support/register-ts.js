@@ -1,10 +1,9 @@
-/* global require */
 // Lets a child `node` process run the project's TypeScript directly (no build step), the way
 // ts-jest does for the tests: each .ts file is transpiled to CommonJS on require.
 // This file runs before any TypeScript can, so it is plain CommonJS.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const fs = require('node:fs');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const ts = require('typescript');
 
 require.extensions['.ts'] = function compileTypeScript(module, filename) {

@@ -1,0 +1,25 @@
+import { SingleBar } from 'cli-progress';
+
+/** A progress bar on a terminal, and nothing but the final figures elsewhere. */
+export function progressBar(
+  label: string,
+  total: number,
+): { update(n: number): void; stop(): void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {value}/{total} {eta_formatted}`,
+    stream: process.stderr,
+  });
+  bar.start(total, 0);
+  return { update: (n) => bar.update(n), stop: () => bar.stop() };
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** The last line every benchmark prints (API.md's benchmark output contract). */
+export function printBenchLine(figures: Record<string, unknown>): void {
+  console.log(`BENCH ${JSON.stringify(figures)}`);
+}

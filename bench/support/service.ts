@@ -1,0 +1,98 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/bootstrap';
+import { AppConfig, loadConfig } from '../../src/config/config';
+
+export interface BenchService {
+  app: NestFastifyApplication;
+  url: string;
+  config: AppConfig;
+  stop(): Promise<void>;
+}
+
+/** Starts the real service in this process on a random port, a fresh data folder and prefix. */
+export async function startBenchService(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<BenchService> {
+  const prefix = `bench-${label}-${randomBytes(3).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), `ragline-bench-${label}-`));
+  const config = loadConfig({
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RAGLINE_QUEUE_PREFIX: prefix,
+    RAGLINE_DATA_DIR: dataDir,
+    RAGLINE_LOG_LEVEL: 'warn',
+    RAGLINE_API_KEYS: '',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    url,
+    config,
+    async stop() {
+      await app.close();
+      const redis = new Redis(config.redisUrl);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+      redis.disconnect();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function postJson<T>(
+  url: string,
+  body: unknown,
+  method = 'POST',
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+interface JobState {
+  state: string;
+  result?: Record<string, number>;
+  failedReason?: string;
+}
+
+/** Waits for every job, polling a bounded number at a time; returns their final views. */
+export async function awaitJobs(
+  base: string,
+  ids: string[],
+  onProgress?: (done: number) => void,
+): Promise<JobState[]> {
+  const views = new Map<string, JobState>();
+  let pending = [...ids];
+  while (pending.length) {
+    const batch = pending.slice(0, 100);
+    const answers = await Promise.all(
+      batch.map((id) => fetch(`${base}/v1/jobs/${id}`).then((r) => r.json() as Promise<JobState>)),
+    );
+    batch.forEach((id, i) => {
+      if (answers[i].state === 'completed' || answers[i].state === 'failed')
+        views.set(id, answers[i]);
+    });
+    pending = pending.filter((id) => !views.has(id));
+    onProgress?.(views.size);
+    if (pending.length) await new Promise((r) => setTimeout(r, 250));
+  }
+  return ids.map((id) => views.get(id) as JobState);
+}

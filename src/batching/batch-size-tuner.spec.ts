@@ -1,0 +1,56 @@
+import { BatchSizeTuner, type TargetChange } from './batch-size-tuner';
+
+function tuner(
+  initialSize: number,
+  latencyTargetMs = 100,
+): { t: BatchSizeTuner; changes: TargetChange[] } {
+  const changes: TargetChange[] = [];
+  const t = new BatchSizeTuner(
+    { minSize: 1, maxSize: 256, initialSize, latencyTargetMs, adapt: true },
+    (c) => changes.push(c),
+  );
+  return { t, changes };
+}
+
+describe('BatchSizeTuner', () => {
+  it('probes the next rung up after three full batches at the base', () => {
+    const { t, changes } = tuner(16);
+    for (let i = 0; i < 2; i++) t.observe({ target: 16, units: 16, durationMs: 40, full: true });
+    expect(t.target).toBe(16);
+    t.observe({ target: 16, units: 16, durationMs: 40, full: true });
+    expect(t.target).toBe(20);
+    expect(changes).toEqual([{ from: 16, to: 20, reason: 'probe' }]);
+  });
+
+  it('shrinks on two latency breaches in a row, not on one', () => {
+    const interrupted = tuner(64);
+    interrupted.t.observe({ target: 64, units: 64, durationMs: 150, full: true }); // a GC pause?
+    interrupted.t.observe({ target: 64, units: 64, durationMs: 90, full: true });
+    interrupted.t.observe({ target: 64, units: 64, durationMs: 150, full: true });
+    expect(interrupted.changes.filter((c) => c.reason === 'latency')).toEqual([]);
+
+    const { t, changes } = tuner(64);
+    t.observe({ target: 64, units: 64, durationMs: 150, full: true });
+    expect(t.target).toBe(64);
+    t.observe({ target: 64, units: 64, durationMs: 200, full: true });
+    // 64 * 100 / 200 = 32: the rung at or below it
+    expect(changes).toEqual([{ from: 64, to: 31, reason: 'latency' }]);
+  });
+
+  it('takes a slow partial batch as evidence against the target', () => {
+    const { t } = tuner(64);
+    t.observe({ target: 64, units: 20, durationMs: 200, full: false });
+    t.observe({ target: 64, units: 20, durationMs: 200, full: false });
+    expect(t.target).toBe(10); // 20 items took twice the limit: sizes above 10 cannot meet it
+  });
+
+  it('halves the target on a failure, and keeps an operator target', () => {
+    const { t } = tuner(64);
+    t.onFailure();
+    expect(t.target).toBe(31);
+    t.setTarget(100);
+    expect(t.target).toBe(100);
+    t.setTarget(0);
+    expect(t.target).toBe(1);
+  });
+});

@@ -1,0 +1,58 @@
+import { ConfigError, loadConfig, redactedConfig } from './config';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      redisUrl: 'redis://127.0.0.1:6379',
+      role: 'all',
+      prefix: 'ragline',
+      store: { kind: 'lancedb' },
+      embedder: { defaultId: 'use-lite' },
+    });
+    expect(config.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('names the key and what is allowed when a value is bad', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(
+      /PORT: expected an integer from 0 to 65535 \(got "eighty"\)/,
+    );
+    expect(() => loadConfig({ RAGLINE_ROLE: 'boss' })).toThrow(
+      /RAGLINE_ROLE: .*'api' \| 'worker' \| 'all'/,
+    );
+    expect(() => loadConfig({ RAGLINE_STORE: 'qdrant' })).toThrow(/QDRANT_URL: required/);
+    expect(() => loadConfig({ RAGLINE_API_KEYS: 'ops:root:abc' })).toThrow(ConfigError);
+  });
+
+  it('refuses an open API beyond loopback, but lets a worker serve its metrics', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(
+      /RAGLINE_API_KEYS: required when HOST is not loopback/,
+    );
+    expect(loadConfig({ HOST: '0.0.0.0', RAGLINE_ROLE: 'worker' }).role).toBe('worker');
+    const key = `ops:admin:${'a'.repeat(64)}`;
+    expect(loadConfig({ HOST: '0.0.0.0', RAGLINE_API_KEYS: key }).apiKeys).toBe(key);
+  });
+
+  it('lets the environment override the optional file, and role overrides win', () => {
+    expect(loadConfig({ PORT: '4000' }, { RAGLINE_ROLE: 'api' })).toMatchObject({
+      port: 4000,
+      role: 'api',
+    });
+  });
+
+  it('hides secrets in the start-up summary', () => {
+    const shown = JSON.stringify(
+      redactedConfig(
+        loadConfig({
+          REDIS_URL: 'redis://user:hunter2@example:6379',
+          RAGLINE_STORE: 'qdrant',
+          QDRANT_URL: 'http://q:6333',
+          QDRANT_API_KEY: 'sekret',
+        }),
+      ),
+    );
+    expect(shown).not.toMatch(/hunter2|sekret/);
+  });
+});
