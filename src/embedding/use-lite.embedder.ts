@@ -23,6 +23,8 @@ export function useLiteInput(text: string): string {
 export interface UseLiteEmbedderOptions {
   /** Worker threads, one model each. Default: number of cores. */
   poolSize?: number;
+  /** Nice increment of the worker threads (see UseLiteWorkerPoolOptions). Default 10. */
+  workerNiceIncrement?: number;
   /** Upper bound on texts per worker task, so large calls spread over threads. Default 32. */
   maxTextsPerTask?: number;
 }
@@ -43,7 +45,10 @@ export class UseLiteEmbedder implements Embedder {
   }
 
   static async create(options: UseLiteEmbedderOptions = {}): Promise<UseLiteEmbedder> {
-    const pool = await UseLiteWorkerPool.start({ size: options.poolSize });
+    const pool = await UseLiteWorkerPool.start({
+      size: options.poolSize,
+      niceIncrement: options.workerNiceIncrement,
+    });
     return new UseLiteEmbedder(pool, sharedUseTokenizer(), options);
   }
 

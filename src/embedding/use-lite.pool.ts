@@ -10,6 +10,12 @@ export const USE_LITE_WORKER_FILE = join(__dirname, 'use-lite.worker.js');
 export interface UseLiteWorkerPoolOptions {
   /** Worker threads, each holding its own model (about 0.2 s to load, ~100 MB). Default: cores. */
   size?: number;
+  /**
+   * Added to each worker thread's nice value (Linux, through piscina's optional @napi-rs/nice),
+   * so the caller's event loop wins the CPU whenever it has work while every core is busy
+   * with inference. Only matters under contention. Default 10; 0 leaves priorities alone.
+   */
+  niceIncrement?: number;
 }
 
 interface UseLiteTask {
@@ -27,12 +33,16 @@ export class UseLiteWorkerPool {
   private closed = false;
   private failures = 0;
 
-  private constructor(readonly size: number) {
+  private constructor(
+    readonly size: number,
+    niceIncrement: number,
+  ) {
     this.piscina = new Piscina<UseLiteTask, Float32Array>({
       filename: USE_LITE_WORKER_FILE,
       minThreads: size,
       maxThreads: size,
       concurrentTasksPerWorker: 1,
+      niceIncrement,
     });
     // Without a listener, a thread dying while idle would be an unhandled 'error' event.
     this.piscina.on('error', () => {
@@ -46,7 +56,7 @@ export class UseLiteWorkerPool {
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`use-lite pool size must be a positive integer, got ${size}`);
     }
-    const pool = new UseLiteWorkerPool(size);
+    const pool = new UseLiteWorkerPool(size, options.niceIncrement ?? 10);
     try {
       await Promise.all(Array.from({ length: size }, () => pool.run(['warm up'], 8)));
     } catch (error) {

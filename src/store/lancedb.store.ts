@@ -89,6 +89,10 @@ interface CollectionState {
   building: Promise<void> | null;
   lastBuildFailureAt: number;
   bulkLoad: boolean;
+  /** Rows this process wrote since the indexes last took in new rows (see maybeFoldNewRows). */
+  writtenSinceFold: number;
+  /** Rows in the table when last counted (for the relative fold threshold). */
+  knownRows: number;
 }
 
 const MAX_LIMIT = 1000;
@@ -97,6 +101,14 @@ const BUILD_RETRY_AFTER_MS = 60_000;
 /** Incremental index updates add segments; past this many, optimize() retrains the index. */
 const MAX_VECTOR_INDEX_SEGMENTS = 8;
 const FTS_INDEX_TYPE = 'FTS';
+/**
+ * Rows written after an index was built are scanned without it, and the full-text side then
+ * scores them with the index's stale statistics: measured on CISI (3,533 chunks written in
+ * small batches after the FTS index was created), BM25 nDCG@10 fell from 0.285 to 0.145. So
+ * once this many rows (or a tenth of the table, if more) are unindexed, the indexes take them
+ * in, in the background.
+ */
+const FOLD_AFTER_ROWS = 256;
 
 /**
  * The embedded vector store: one LanceDB table per collection in `dataDir`.
@@ -211,7 +223,29 @@ export class LanceDbStore implements VectorStore {
         .whenNotMatchedInsertAll()
         .execute(batch),
     );
+    state.writtenSinceFold += points.length;
     await this.maybeStartIndexBuild(state);
+    this.maybeFoldNewRows(state);
+  }
+
+  /** Folds recently written rows into the indexes in the background (one job at a time). */
+  private maybeFoldNewRows(state: CollectionState): void {
+    if (state.building || state.bulkLoad || this.closed) return;
+    if (state.writtenSinceFold < Math.max(FOLD_AFTER_ROWS, state.knownRows / 10)) return;
+    const written = state.writtenSinceFold;
+    state.building = (async () => {
+      if (state.meta.spec.hybrid) await this.ensureFtsIndex(state);
+      await this.optimizeTable(state);
+      state.knownRows = await state.table.countRows();
+      state.writtenSinceFold = Math.max(0, state.writtenSinceFold - written);
+    })()
+      .catch((error: unknown) => {
+        if (this.options.onBackgroundError) this.options.onBackgroundError(state.name, error);
+        else console.warn(`lancedb: folding new rows into the indexes of '${state.name}' failed:`, error);
+      })
+      .finally(() => {
+        state.building = null;
+      });
   }
 
   async deleteByIds(collection: string, ids: string[]): Promise<void> {
@@ -538,6 +572,8 @@ export class LanceDbStore implements VectorStore {
       building: null,
       lastBuildFailureAt: 0,
       bulkLoad: false,
+      writtenSinceFold: 0,
+      knownRows: await table.countRows(),
     };
   }
 }
