@@ -28,6 +28,19 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.maxBodyBytes,
     trustProxy: false,
+    // Errors the router raises before any handler (a malformed or too long URL) get the
+    // API's error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void reply.status(tooLong ? 414 : 400).send({
+        error: {
+          code: tooLong ? 'uri_too_long' : 'invalid_url',
+          message: tooLong
+            ? 'a path segment is longer than allowed'
+            : 'the URL is not valid (bad percent-encoding?)',
+        },
+      });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(config), adapter, {
     logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),

@@ -101,7 +101,7 @@ async function finish(batcher: AdaptiveBatcher<number, number>, stop?: () => voi
 }
 
 describe('AdaptiveBatcher', () => {
-  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] }));
   afterEach(() => jest.useRealTimers());
 
   describe('batching', () => {
@@ -495,6 +495,33 @@ describe('AdaptiveBatcher on the real clock', () => {
     const startedAt = performance.now();
     await expect(batcher.submit(1)).resolves.toBe(2);
     expect(performance.now() - startedAt).toBeLessThan(250);
+    await batcher.close();
+  });
+
+  it('yields to timers and I/O between batches even when run() never leaves the microtask queue', async () => {
+    const batcher = new AdaptiveBatcher<number, number>({
+      name: 'sync-work',
+      run: async (items) => items, // resolves without a macrotask: CPU work behind a promise
+      minSize: 1,
+      maxSize: 4,
+      initialSize: 4,
+      maxWaitMs: 5,
+      latencyTargetMs: 100,
+    });
+    let timerFired = false;
+    setTimeout(() => (timerFired = true), 10);
+    const cap = 200_000; // ends the load even if timers starve, so a regression fails instead of hanging
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (!timerFired && done < cap) {
+          await batcher.submit(done);
+          done++;
+        }
+      }),
+    );
+    expect(timerFired).toBe(true);
+    expect(done).toBeLessThan(cap);
     await batcher.close();
   });
 });

@@ -308,7 +308,9 @@ export class AdaptiveBatcher<I, O> {
     this.inFlight++;
     void this.runBatch(batch, target, units, full).finally(() => {
       this.inFlight--;
-      this.pump();
+      // Not pump() here: when run() settles in microtasks only (CPU work behind a promise), a
+      // direct call would chain batch after batch without ever yielding, starving timers and I/O.
+      this.schedulePump();
     });
   }
 

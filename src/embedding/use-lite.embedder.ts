@@ -52,7 +52,7 @@ export class UseLiteEmbedder implements Embedder {
     return new UseLiteEmbedder(pool, sharedUseTokenizer(), options);
   }
 
-  /** The model's own tokens of what it is given (useLiteInput), on the calling thread (~0.3 ms per chunk). */
+  /** The model's own tokens of useLiteInput(text), on the calling thread (~0.3 ms per chunk). */
   countTokens(text: string): number {
     return this.tokenizer.count(useLiteInput(text));
   }
