@@ -5,8 +5,8 @@
  *  1. a synthetic cost curve (per-batch time a + b*n + c*n^2 slept on the real clock; best at 20);
  *  2. the real USE-lite model embedding short queries (Cranfield queries, in-process), when the
  *     dataset is present at ../shared/datasets (skipped with a message otherwise, or with --no-model).
- * The adaptive figure is taken after a settling period as long as a fixed run's whole measurement
- * (reported separately too: the climb itself costs a little).
+ * The adaptive figure is measured once the tuner first holds a size (the climb's own cost is
+ * reported separately, as items/s over the whole run).
  *
  *   npx tsc -p tsconfig.build.json && node dist/bench/batching-sim.js [--seconds 4] [--no-model]
  *
@@ -26,6 +26,8 @@ interface Scenario<I, O> {
   fixedSizes: number[];
   maxSize: number;
   adaptiveStart: number;
+  /** Longest the adaptive run may climb before its measurement starts anyway. */
+  maxAdaptiveWarmupMs: number;
   latencyTargetMs: number;
 }
 
@@ -34,6 +36,7 @@ interface Measured {
   p50BatchMs: number;
   settledTarget?: number;
   itemsPerSecWholeRun?: number;
+  warmupMs?: number;
 }
 
 function argValue(name: string): string | undefined {
@@ -43,17 +46,20 @@ function argValue(name: string): string | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a closed loop against `batcher`; counts the items finished between warmupMs and the end. */
+/**
+ * Runs a closed loop against `batcher`; counts the items finished during `measureMs`, which starts
+ * once `settled()` holds (polled every 100 ms) or after `maxWarmupMs`, whichever comes first.
+ */
 async function underLoad<I, O>(
   batcher: AdaptiveBatcher<I, O>,
   nextItem: () => I,
   clients: number,
-  warmupMs: number,
+  settled: () => boolean,
+  maxWarmupMs: number,
   measureMs: number,
-): Promise<{ itemsPerSec: number; itemsPerSecWholeRun: number }> {
+): Promise<{ itemsPerSec: number; itemsPerSecWholeRun: number; warmupMs: number }> {
   let stopped = false;
   let done = 0;
-  let doneAtWarmup = 0;
   const started = performance.now();
   const loops = Array.from({ length: clients }, async () => {
     while (!stopped) {
@@ -61,8 +67,8 @@ async function underLoad<I, O>(
       done++;
     }
   });
-  await sleep(warmupMs);
-  doneAtWarmup = done;
+  while (!settled() && performance.now() - started < maxWarmupMs) await sleep(100);
+  const doneAtWarmup = done;
   const measureStart = performance.now();
   await sleep(measureMs);
   const doneAtEnd = done;
@@ -73,6 +79,7 @@ async function underLoad<I, O>(
   return {
     itemsPerSec: ((doneAtEnd - doneAtWarmup) * 1000) / (end - measureStart),
     itemsPerSecWholeRun: (doneAtEnd * 1000) / (end - started),
+    warmupMs: measureStart - started,
   };
 }
 
@@ -102,18 +109,34 @@ async function measure<I, O>(
     adapt: adaptive,
     onBatch: (r) => reports.push(r),
   });
-  const warmupMs = adaptive ? seconds * 1000 : Math.min(1500, seconds * 400);
+  // Fixed sizes: a short warm-up. Adaptive: until the tuner first holds a size (or a cap).
+  const warmupStart = performance.now();
+  const settled = adaptive
+    ? () => batcher.stats().phase === 'hold'
+    : () => performance.now() - warmupStart > 1500;
+  const maxWarmupMs = adaptive ? s.maxAdaptiveWarmupMs : 1500;
   // Enough callers that a full batch is always waiting, and few enough that the queue left at the
   // end drains quickly.
   const clients = 2 * (adaptive ? s.maxSize : size) + 4;
-  const result = await underLoad(batcher, s.nextItem, clients, warmupMs, seconds * 1000);
+  const result = await underLoad(
+    batcher,
+    s.nextItem,
+    clients,
+    settled,
+    maxWarmupMs,
+    seconds * 1000,
+  );
   const durations = reports.filter((r) => r.ok).map((r) => r.durationMs);
   durations.sort((a, b) => a - b);
   return {
     itemsPerSec: result.itemsPerSec,
     p50BatchMs: durations[Math.floor(durations.length / 2)] ?? NaN,
     ...(adaptive
-      ? { settledTarget: modeTarget(reports, 40), itemsPerSecWholeRun: result.itemsPerSecWholeRun }
+      ? {
+          settledTarget: modeTarget(reports, 40),
+          itemsPerSecWholeRun: result.itemsPerSecWholeRun,
+          warmupMs: result.warmupMs,
+        }
       : {}),
   };
 }
@@ -139,6 +162,7 @@ async function compare<I, O>(s: Scenario<I, O>, seconds: number): Promise<Scenar
   const adaptive = await measure(s, 'adaptive', seconds);
   console.log(
     `adaptive (from ${s.adaptiveStart}): ${adaptive.itemsPerSec.toFixed(1)} items/s after settling ` +
+      `for ${((adaptive.warmupMs ?? 0) / 1000).toFixed(1)} s ` +
       `(${adaptive.itemsPerSecWholeRun?.toFixed(1)} over the whole run incl. the climb), ` +
       `settled at ${adaptive.settledTarget}, p50 batch ${adaptive.p50BatchMs.toFixed(1)} ms`,
   );
@@ -171,6 +195,7 @@ function syntheticScenario(): Scenario<number, number> {
     fixedSizes: [1, 4, 8, 16, 20, 25, 32, 64, 128],
     maxSize: 256,
     adaptiveStart: 64,
+    maxAdaptiveWarmupMs: 20_000,
     latencyTargetMs: 10_000,
   };
 }
@@ -194,14 +219,15 @@ async function modelScenario(): Promise<Scenario<string, number[]> | string> {
     nextItem: () => queries[next++ % queries.length],
     fixedSizes: [1, 4, 8, 16, 32, 64, 128],
     maxSize: 128,
-    adaptiveStart: 64,
+    adaptiveStart: 32,
+    maxAdaptiveWarmupMs: 90_000,
     latencyTargetMs: 5_000,
   };
 }
 
 async function main(): Promise<void> {
   const seconds = Number(argValue('--seconds') ?? 4);
-  const synthetic = process.env.SKIP_SYNTH ? await compare({ ...syntheticScenario(), fixedSizes: [1, 20] }, 1) : await compare(syntheticScenario(), seconds);
+  const synthetic = await compare(syntheticScenario(), seconds);
   let headline = synthetic;
   let modelResult: ScenarioResult | undefined;
   if (process.argv.includes('--no-model')) {

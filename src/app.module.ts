@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AdminModule } from './admin/admin.module';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth/auth.guard';
 import { BatchersService } from './batching/batchers.service';
@@ -97,6 +98,7 @@ export class AppModule {
           prefix: config.prefix,
         }),
         BullModule.registerQueue({ name: INGEST_QUEUE }, { name: SEARCH_QUEUE }),
+        ...(serveApi ? [AdminModule] : []),
       ],
       controllers,
       providers,

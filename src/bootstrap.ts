@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
@@ -30,7 +31,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     trustProxy: false,
     // Errors the router raises before any handler (a malformed or too long URL) get the
     // API's error shape too.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
       void reply.status(tooLong ? 414 : 400).send({
         error: {

@@ -9,6 +9,8 @@ export interface CollectionSettings {
   quantization: Quantization;
   hybrid: boolean;
   defaultMode: SearchMode;
+  /** Reciprocal-rank-fusion weights of hybrid search, unless a request sets its own. */
+  hybridWeights: { dense: number; bm25: number };
 }
 
 export interface CollectionRecord extends CollectionSettings {

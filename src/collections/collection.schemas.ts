@@ -22,6 +22,11 @@ export const createCollectionSchema = z
     quantization: z.enum(['none', 'int8']).optional(),
     hybrid: z.boolean().optional(),
     defaultMode: z.enum(['dense', 'bm25', 'hybrid']).optional(),
+    hybridWeights: z
+      .object({ dense: z.number().min(0).max(100), bm25: z.number().min(0).max(100) })
+      .strict()
+      .refine((w) => w.dense + w.bm25 > 0, 'dense and bm25 weights must not both be 0')
+      .optional(),
   })
   .strict();
 

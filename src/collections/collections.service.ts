@@ -51,6 +51,7 @@ export class CollectionsService {
       quantization: body.quantization ?? 'int8',
       hybrid,
       defaultMode,
+      hybridWeights: body.hybridWeights ?? this.config.search.hybridWeights,
     };
   }
 

@@ -81,6 +81,11 @@ export const configSchema = z.object({
   RAGLINE_SEARCH_L1_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
   RAGLINE_SEARCH_L1_MAX_BYTES: int(1024, 16 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
   RAGLINE_SEARCH_WARM_QUERIES: int(0, 10_000).default(20),
+  RAGLINE_HYBRID_DENSE_WEIGHT: z.coerce
+    .number({ invalid_type_error: 'expected a number from 0 to 100' })
+    .min(0, 'expected a number from 0 to 100')
+    .max(100, 'expected a number from 0 to 100')
+    .default(0.1),
   RAGLINE_SEARCH_DEFAULT_EF: int(1, 4096).default(64),
   RAGLINE_MONITOR_INTERVAL_MS: int(200, 600_000).default(5000),
   RAGLINE_MONITOR_WINDOW_MS: int(1000, 3_600_000).default(60_000),

@@ -49,6 +49,8 @@ export interface AppConfig {
     l1MaxBytes: number;
     warmQueries: number;
     defaultEf: number;
+    /** Default RRF weights of new collections' hybrid search (dense:bm25). */
+    hybridWeights: { dense: number; bm25: number };
   };
   monitor: {
     intervalMs: number;
@@ -194,6 +196,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       l1MaxBytes: c.RAGLINE_SEARCH_L1_MAX_BYTES,
       warmQueries: c.RAGLINE_SEARCH_WARM_QUERIES,
       defaultEf: c.RAGLINE_SEARCH_DEFAULT_EF,
+      hybridWeights: { dense: c.RAGLINE_HYBRID_DENSE_WEIGHT, bm25: 1 },
     },
     monitor: {
       intervalMs: c.RAGLINE_MONITOR_INTERVAL_MS,

@@ -5,9 +5,10 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { DelayedError, Job, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
 import { createWorker } from '../queues/worker-factory';
 import { IngestPipelineService } from './ingest-pipeline.service';
@@ -31,6 +32,7 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly catalog: CatalogService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitor: MonitorService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,6 +69,9 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
   ): Promise<IngestJobResult> {
     const { collection, documentId } = job.data;
     const owner = String(job.id);
+    if (!(await this.catalog.getCollection(collection))) {
+      throw new UnrecoverableError(`collection '${collection}' does not exist (deleted?)`);
+    }
     if (!(await this.catalog.tryLockDocument(collection, documentId, owner, LOCK_TTL_MS))) {
       await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
       throw new DelayedError();
@@ -104,6 +109,7 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const where = `${job.data.collection}/${job.data.documentId}`;
     const exhausted =
       job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    this.metrics.countJobFailure(INGEST_QUEUE, exhausted);
     if (exhausted) {
       this.logger.error(
         `job ${job.id} (${where}) failed after ${job.attemptsMade} attempt(s): ${error.message}`,

@@ -1,12 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Job, Queue } from 'bullmq';
 import { z } from 'zod';
 import { RequireScope } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
 import { parseOr400 } from '../common/validation';
-import { INGEST_QUEUE } from '../ingest/ingest.types';
+import { CatalogService } from '../catalog/catalog.service';
+import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
 import { SEARCH_QUEUE } from '../search/search.constants';
 import { JobView, toJobView } from './job-view';
 
@@ -19,6 +20,10 @@ const listQuerySchema = z
   })
   .strict();
 
+const queueQuerySchema = z
+  .object({ queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE]).default(INGEST_QUEUE) })
+  .strict();
+
 const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
 
 @ApiTags('jobs')
@@ -26,7 +31,11 @@ const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid
 export class JobsController {
   private readonly queues: Map<string, Queue>;
 
-  constructor(@InjectQueue(INGEST_QUEUE) ingest: Queue, @InjectQueue(SEARCH_QUEUE) search: Queue) {
+  constructor(
+    @InjectQueue(INGEST_QUEUE) ingest: Queue,
+    @InjectQueue(SEARCH_QUEUE) search: Queue,
+    private readonly catalog: CatalogService,
+  ) {
     this.queues = new Map([
       [INGEST_QUEUE, ingest],
       [SEARCH_QUEUE, search],
@@ -40,6 +49,18 @@ export class JobsController {
       if (job) return { job, queue: name };
     }
     throw ApiError.notFound(`job '${jobId}'`);
+  }
+
+  /**
+   * A retry is a resubmission: it becomes the document's latest requested state again (so the
+   * "later submission wins" check lets it run), then the job goes back to waiting.
+   */
+  private async resubmit(job: Job): Promise<void> {
+    const data = job.data as Partial<IngestJobData> | undefined;
+    if (job.queueName === INGEST_QUEUE && data?.collection && data.documentId && data.target) {
+      await this.catalog.setDesired(data.collection, new Map([[data.documentId, data.target]]));
+    }
+    await job.retry('failed');
   }
 
   @Get()
@@ -66,6 +87,35 @@ export class JobsController {
     return toJobView(job, queue);
   }
 
+  @Post('retry')
+  @HttpCode(202)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Retry every failed job of a queue (default: ingest)' })
+  @ApiQuery({ name: 'queue', required: false })
+  async retryAll(@Query() query: unknown): Promise<{ retried: number }> {
+    const { queue } = parseOr400(queueQuerySchema, query ?? {}, 'query');
+    const q = this.queues.get(queue) as Queue;
+    let retried = 0;
+    for (let batch = await q.getFailed(0, 499); batch.length; batch = await q.getFailed(0, 499)) {
+      for (const job of batch) await this.resubmit(job);
+      retried += batch.length;
+    }
+    return { retried };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Discard a finished (failed or completed) job' })
+  async discard(@Param('id') id: string): Promise<void> {
+    const { job } = await this.find(id);
+    const state = await job.getState();
+    if (state !== 'failed' && state !== 'completed') {
+      throw ApiError.conflict(`job '${job.id}' is ${state}; only finished jobs can be discarded`);
+    }
+    await job.remove();
+  }
+
   @Post(':id/retry')
   @RequireScope('admin')
   @HttpCode(202)
@@ -75,7 +125,7 @@ export class JobsController {
     if ((await job.getState()) !== 'failed') {
       throw ApiError.conflict(`job '${job.id}' is not failed; only failed jobs can be retried`);
     }
-    await job.retry('failed');
+    await this.resubmit(job);
     return toJobView(job, queue);
   }
 }

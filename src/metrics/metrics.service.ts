@@ -120,6 +120,12 @@ export class MetricsService {
     labelNames: ['rule'] as const,
     registers: [this.registry],
   });
+  private readonly jobFailures = new Counter({
+    name: `${METRIC_PREFIX}job_failures_total`,
+    help: 'Failed job attempts by queue; final="true" when retries ran out (dead-lettered)',
+    labelNames: ['queue', 'final'] as const,
+    registers: [this.registry],
+  });
   private readonly modelCallsAvoided = new Counter({
     name: `${METRIC_PREFIX}model_calls_avoided_total`,
     help: 'Embedding model inputs not computed, by reason (embedding_cache, search_cache, single_flight)',
@@ -194,6 +200,10 @@ export class MetricsService {
 
   observeStore(operation: StoreOperation, durationMs: number): void {
     this.storeDuration.observe({ operation }, seconds(durationMs));
+  }
+
+  countJobFailure(queue: string, final: boolean): void {
+    this.jobFailures.inc({ queue, final: String(final) });
   }
 
   countAction(rule: string): void {

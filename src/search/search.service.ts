@@ -90,7 +90,7 @@ export class SearchService implements OnModuleInit {
       filter: body.filter,
       ef: body.params?.ef,
       exact: body.params?.exact,
-      weights: mode === 'hybrid' ? body.params?.weights : undefined,
+      weights: mode === 'hybrid' ? (body.params?.weights ?? record.hybridWeights) : undefined,
       scoreThreshold: body.scoreThreshold,
     };
     return { spec, version };

@@ -44,7 +44,7 @@ const CONTRACT_NAMESPACE = '6f1c2a7e-3b4d-5e6f-8a9b-0c1d2e3f4a5b';
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const CORPUS_PATH = join(REPO_ROOT, 'test', 'fixtures', 'store', 'corpus.json');
 const WRITER_SCRIPT = join(REPO_ROOT, 'test', 'fixtures', 'store', 'concurrent-writer.ts');
-const TS_REGISTER = join(REPO_ROOT, 'test', 'fixtures', 'store', 'ts-register.js');
+const TS_REGISTER = join(REPO_ROOT, 'test', 'support', 'ts-register.js');
 const EMBEDDING_DIMENSIONS = 512;
 const SMALL_DIMENSIONS = 8;
 

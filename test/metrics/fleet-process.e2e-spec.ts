@@ -55,7 +55,7 @@ describe('fleet actions across OS processes', () => {
       process.execPath,
       [
         '--require',
-        join(__dirname, 'support', 'register-ts.js'),
+        join(__dirname, '..', 'support', 'ts-register.js'),
         join(__dirname, 'support', 'fleet-child.ts'),
       ],
       { env: { ...process.env, FLEET_PREFIX: prefix, REDIS_URL }, stdio: 'pipe' },

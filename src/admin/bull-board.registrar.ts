@@ -1,0 +1,39 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { INGEST_QUEUE } from '../ingest/ingest.types';
+import { SEARCH_QUEUE } from '../search/search.constants';
+import { AdminKeys } from './admin-auth';
+import { ADMIN_SETTINGS, AdminSettings } from './admin-settings';
+import { ADMIN_PAGE_PATH, registerBullBoard } from './bull-board';
+
+export const BOARD_QUEUES = [INGEST_QUEUE, SEARCH_QUEUE] as const;
+
+/**
+ * Puts Bull Board on the app's Fastify instance when the module starts. The queues are the
+ * app's own instances (registered once in AppModule), looked up by token: importing
+ * BullModule.registerQueue here again would open a second Queue, and Redis connection, per name.
+ */
+@Injectable()
+export class BullBoardRegistrar implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly moduleRef: ModuleRef,
+    private readonly keys: AdminKeys,
+    @Inject(ADMIN_SETTINGS) private readonly settings: AdminSettings,
+  ) {}
+
+  onModuleInit(): void {
+    const queues = BOARD_QUEUES.map((name) =>
+      this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
+    );
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    registerBullBoard(fastify, { queues, settings: this.settings, onRequest: this.keys.onRequest });
+    // Nest folds `/admin/` into `/admin`, so the slash form would otherwise be a 404.
+    fastify.get(`${ADMIN_PAGE_PATH}/`, (_request, reply) =>
+      reply.redirect(ADMIN_PAGE_PATH),
+    );
+  }
+}

@@ -1,0 +1,85 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type { IServerAdapter } from '@bull-board/api/typings/app';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import { AdminSettings, bullBoardPollSeconds } from './admin-settings';
+
+export const BULL_BOARD_PATH = '/admin/queues';
+export const ADMIN_PAGE_PATH = '/admin';
+
+const QUEUE_DESCRIPTIONS: Record<string, string> = {
+  ingest: 'Documents to parse, chunk, embed and upsert (one job per document version)',
+  search: 'Searches that missed both cache tiers, micro-batched by the search worker',
+};
+
+export interface BullBoardOptions {
+  queues: readonly Queue[];
+  settings: AdminSettings;
+  /** Runs before every Bull Board route (page, static files, API): the admin auth check. */
+  onRequest: onRequestAsyncHookHandler;
+}
+
+/**
+ * @bull-board/fastify 9.10.1 brings its own copy of @bull-board/api 9.10.1 while the app uses
+ * 9.10.2, so TypeScript sees two unrelated BaseAdapter classes. The adapter only stores the
+ * queue map and hands it back to the 9.10.2 handlers, so the shapes agree at run time; pinning
+ * both packages to one version (which lets npm dedupe) makes this cast unnecessary.
+ */
+function asServerAdapter(adapter: FastifyAdapter): IServerAdapter {
+  return adapter as unknown as IServerAdapter;
+}
+
+export function bullBoardAdapters(queues: readonly Queue[], settings: AdminSettings) {
+  return queues.map(
+    (queue) =>
+      new BullMQAdapter(queue, {
+        readOnlyMode: settings.readOnly,
+        allowRetries: !settings.readOnly,
+        description: QUEUE_DESCRIPTIONS[queue.name] ?? '',
+      }),
+  );
+}
+
+/**
+ * Mounts Bull Board at /admin/queues on the app's Fastify instance, in its own encapsulated
+ * scope so the auth hook, @fastify/view, @fastify/static and Bull Board's error handler apply to
+ * its routes only. Call before the server starts listening (Nest's onModuleInit is early enough:
+ * Fastify loads registered plugins at ready()).
+ */
+export function registerBullBoard(fastify: FastifyInstance, options: BullBoardOptions): void {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(BULL_BOARD_PATH);
+  createBullBoard({
+    queues: bullBoardAdapters(options.queues, options.settings),
+    serverAdapter: asServerAdapter(serverAdapter),
+    options: {
+      uiConfig: {
+        boardTitle: 'ragline queues',
+        boardLogo: { path: `${ADMIN_PAGE_PATH}/assets/favicon.svg`, width: 28, height: 28 },
+        favIcon: {
+          default: `${ADMIN_PAGE_PATH}/assets/favicon.svg`,
+          alternative: 'static/favicon-32x32.png',
+        },
+        miscLinks: [{ text: 'Performance', url: ADMIN_PAGE_PATH }],
+        hideDocsLink: true,
+        // Seconds; forced so one busy tab cannot poll a large queue every second.
+        pollingInterval: {
+          forceInterval: bullBoardPollSeconds(options.settings.pollMs),
+          showSetting: true,
+        },
+        ...(options.settings.readOnly
+          ? { environment: { label: 'read-only', color: '#b45309', textColor: '#ffffff' } }
+          : {}),
+      },
+    },
+  });
+  void fastify.register(
+    async (scope) => {
+      scope.addHook('onRequest', options.onRequest);
+      await scope.register(serverAdapter.registerPlugin());
+    },
+    { prefix: BULL_BOARD_PATH },
+  );
+}
