@@ -34,7 +34,10 @@ const denied = (message: string): AdminAccess => ({
  * password or as a Bearer token. A wrong or missing key answers 401 with a Basic challenge, so
  * a browser asks again.
  */
-export function checkAdminAccess(keys: readonly ApiKeyEntry[], request: FastifyRequest): AdminAccess {
+export function checkAdminAccess(
+  keys: readonly ApiKeyEntry[],
+  request: FastifyRequest,
+): AdminAccess {
   if (keys.length === 0) return { allowed: true };
   const key = presentedKey(request);
   if (!key) return denied('the admin pages need the admin API key (HTTP Basic password or Bearer)');

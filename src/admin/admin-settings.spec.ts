@@ -9,9 +9,9 @@ import {
 describe('admin settings', () => {
   it('defaults to a writable board polling every 5 s', () => {
     expect(adminSettingsFromEnv({})).toEqual({ readOnly: false, pollMs: 5000 });
-    expect(adminSettingsFromEnv({ RAGLINE_ADMIN_READ_ONLY: ' ', RAGLINE_ADMIN_POLL_MS: '' })).toEqual(
-      DEFAULT_ADMIN_SETTINGS,
-    );
+    expect(
+      adminSettingsFromEnv({ RAGLINE_ADMIN_READ_ONLY: ' ', RAGLINE_ADMIN_POLL_MS: '' }),
+    ).toEqual(DEFAULT_ADMIN_SETTINGS);
   });
 
   it('reads read-only mode and the polling interval from the environment', () => {
@@ -35,7 +35,10 @@ describe('admin settings', () => {
     expect(resolveAdminSettings(config, { RAGLINE_ADMIN_READ_ONLY: 'true' }).readOnly).toBe(true);
     const withSection = { ...config, admin: { readOnly: false, pollMs: 2000 } };
     expect(
-      resolveAdminSettings(withSection, { RAGLINE_ADMIN_READ_ONLY: 'true', RAGLINE_ADMIN_POLL_MS: '9000' }),
+      resolveAdminSettings(withSection, {
+        RAGLINE_ADMIN_READ_ONLY: 'true',
+        RAGLINE_ADMIN_POLL_MS: '9000',
+      }),
     ).toEqual({ readOnly: false, pollMs: 2000 });
   });
 

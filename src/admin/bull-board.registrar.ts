@@ -32,8 +32,6 @@ export class BullBoardRegistrar implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     registerBullBoard(fastify, { queues, settings: this.settings, onRequest: this.keys.onRequest });
     // Nest folds `/admin/` into `/admin`, so the slash form would otherwise be a 404.
-    fastify.get(`${ADMIN_PAGE_PATH}/`, (_request, reply) =>
-      reply.redirect(ADMIN_PAGE_PATH),
-    );
+    fastify.get(`${ADMIN_PAGE_PATH}/`, (_request, reply) => reply.redirect(ADMIN_PAGE_PATH));
   }
 }

@@ -91,6 +91,8 @@ interface CollectionState {
   bulkLoad: boolean;
   /** Rows this process wrote since the indexes last took in new rows (see maybeFoldNewRows). */
   writtenSinceFold: number;
+  /** Commits (each a new small fragment) this process made since then. */
+  commitsSinceFold: number;
   /** Rows in the table when last counted (for the relative fold threshold). */
   knownRows: number;
 }
@@ -109,6 +111,12 @@ const FTS_INDEX_TYPE = 'FTS';
  * in, in the background.
  */
 const FOLD_AFTER_ROWS = 256;
+/**
+ * Every write commits a small fragment, and queries pay per fragment: measured on 505 CISI
+ * chunks written by 200 jobs, a search took 16 ms of store time before compaction and 5 ms
+ * after. So many small commits also trigger the fold (which compacts).
+ */
+const FOLD_AFTER_COMMITS = 32;
 
 /**
  * The embedded vector store: one LanceDB table per collection in `dataDir`.
@@ -224,6 +232,7 @@ export class LanceDbStore implements VectorStore {
         .execute(batch),
     );
     state.writtenSinceFold += points.length;
+    state.commitsSinceFold += 1;
     await this.maybeStartIndexBuild(state);
     this.maybeFoldNewRows(state);
   }
@@ -231,17 +240,24 @@ export class LanceDbStore implements VectorStore {
   /** Folds recently written rows into the indexes in the background (one job at a time). */
   private maybeFoldNewRows(state: CollectionState): void {
     if (state.building || state.bulkLoad || this.closed) return;
-    if (state.writtenSinceFold < Math.max(FOLD_AFTER_ROWS, state.knownRows / 10)) return;
+    const manyRows = state.writtenSinceFold >= Math.max(FOLD_AFTER_ROWS, state.knownRows / 10);
+    if (!manyRows && state.commitsSinceFold < FOLD_AFTER_COMMITS) return;
     const written = state.writtenSinceFold;
+    const commits = state.commitsSinceFold;
     state.building = (async () => {
       if (state.meta.spec.hybrid) await this.ensureFtsIndex(state);
       await this.optimizeTable(state);
       state.knownRows = await state.table.countRows();
       state.writtenSinceFold = Math.max(0, state.writtenSinceFold - written);
+      state.commitsSinceFold = Math.max(0, state.commitsSinceFold - commits);
     })()
       .catch((error: unknown) => {
         if (this.options.onBackgroundError) this.options.onBackgroundError(state.name, error);
-        else console.warn(`lancedb: folding new rows into the indexes of '${state.name}' failed:`, error);
+        else
+          console.warn(
+            `lancedb: folding new rows into the indexes of '${state.name}' failed:`,
+            error,
+          );
       })
       .finally(() => {
         state.building = null;
@@ -573,6 +589,7 @@ export class LanceDbStore implements VectorStore {
       lastBuildFailureAt: 0,
       bulkLoad: false,
       writtenSinceFold: 0,
+      commitsSinceFold: 0,
       knownRows: await table.countRows(),
     };
   }

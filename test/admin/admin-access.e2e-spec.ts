@@ -93,9 +93,15 @@ describe('admin surface with API keys (real app, real HTTP)', () => {
     );
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.message).toMatch(/query/);
-    const missing = await http(app.url, 'POST', '/admin/api/collections/nope/search', {
-      query: 'x',
-    }, { headers });
+    const missing = await http(
+      app.url,
+      'POST',
+      '/admin/api/collections/nope/search',
+      {
+        query: 'x',
+      },
+      { headers },
+    );
     expect(missing.status).toBe(404);
   });
 
@@ -171,7 +177,11 @@ describe('admin surface in open mode, read-only (real app, real HTTP)', () => {
     for (const path of ['/admin', '/admin/queues', '/admin/api/performance']) {
       expect((await http(app.url, 'GET', path)).status).toBe(200);
     }
-    const config = await http<{ auth: string; readOnly: boolean }>(app.url, 'GET', '/admin/api/config');
+    const config = await http<{ auth: string; readOnly: boolean }>(
+      app.url,
+      'GET',
+      '/admin/api/config',
+    );
     expect(config.body).toMatchObject({ auth: 'open', readOnly: true });
     const slash = await fetch(`${app.url}/admin/`, { redirect: 'manual' });
     expect(slash.status).toBe(302);

@@ -34,7 +34,12 @@ const DOCS = [
     text: 'Fastify is a fast web framework for Node.js with a plugin system, schema based validation and hooks for every stage of a request.',
   },
 ];
-const QUERIES = ['vector database on disk', 'in-memory cache', 'web framework hooks', 'queue backend'];
+const QUERIES = [
+  'vector database on disk',
+  'in-memory cache',
+  'web framework hooks',
+  'queue backend',
+];
 
 /** What the page exposes on window.__ragline, as read by the tests. */
 interface ChartProbe {
@@ -77,15 +82,19 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
 
   /** Polls GET /v1/jobs/:id (with the key) until every job has completed or failed. */
   function finalStates(ids: string[]): Promise<string[]> {
-    return until('jobs to finish', async () => {
-      const views = await Promise.all(
-        ids.map((id) =>
-          http<{ state: string }>(app.url, 'GET', `/v1/jobs/${id}`, undefined, { headers: auth }),
-        ),
-      );
-      const states = views.map((v) => v.body.state);
-      return states.every((s) => s === 'completed' || s === 'failed') ? states : null;
-    }, 60_000);
+    return until(
+      'jobs to finish',
+      async () => {
+        const views = await Promise.all(
+          ids.map((id) =>
+            http<{ state: string }>(app.url, 'GET', `/v1/jobs/${id}`, undefined, { headers: auth }),
+          ),
+        );
+        const states = views.map((v) => v.body.state);
+        return states.every((s) => s === 'completed' || s === 'failed') ? states : null;
+      },
+      60_000,
+    );
   }
 
   function collectProblems(page: Page): string[] {
@@ -131,7 +140,13 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     for (let round = 0; round < 6; round++) {
       await Promise.all(
         QUERIES.map((query) =>
-          http(app.url, 'POST', '/v1/collections/kb/search', { query, limit: 3 }, { headers: auth }),
+          http(
+            app.url,
+            'POST',
+            '/v1/collections/kb/search',
+            { query, limit: 3 },
+            { headers: auth },
+          ),
         ),
       );
       await new Promise((r) => setTimeout(r, 300));
@@ -164,7 +179,7 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     expect(response?.status()).toBe(200);
 
     await page.waitForFunction(() => {
-      const s = (window as unknown as { __ragline?: { ready?: boolean; charts: object } })
+      const s = (globalThis as unknown as { __ragline?: { ready?: boolean; charts: object } })
         .__ragline;
       return !!s?.ready && Object.keys(s.charts).length === 6;
     });
@@ -176,7 +191,7 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
           data: (number | null)[][];
           series: { label?: string }[];
         }
-        const s = (window as unknown as { __ragline: { charts: Record<string, Chart> } })
+        const s = (globalThis as unknown as { __ragline: { charts: Record<string, Chart> } })
           .__ragline;
         return Object.entries(s.charts).map(([name, chart]) => ({
           name,
@@ -211,15 +226,14 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     const actions = await page.locator('#actions .action').count();
     expect(actions).toBeGreaterThan(0);
     await expect(page.locator('#actions').textContent()).resolves.toMatch(/search-(ef|latency)/);
-    await expect(page.locator('[data-kpi="failed"] .kpi-value').textContent()).resolves.toBe(
-      '1',
-    );
+    await expect(page.locator('[data-kpi="failed"] .kpi-value').textContent()).resolves.toBe('1');
 
     // It keeps updating: new samples arrive by polling.
     const before = byName.latency.points;
     await page.waitForFunction(
       (n) =>
-        (window as unknown as { __ragline: { samples: unknown[] } }).__ragline.samples.length > n,
+        (globalThis as unknown as { __ragline: { samples: unknown[] } }).__ragline.samples.length >
+        n,
       before,
       { timeout: 10_000 },
     );
@@ -274,9 +288,14 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     const context = await newContext(false);
     const page = await context.newPage();
     for (const path of ['/admin', '/admin/queues']) {
-      const res = await page.goto(`${app.url}${path}`);
-      expect({ path, status: res?.status() }).toEqual({ path, status: 401 });
-      expect(await res?.headerValue('www-authenticate')).toMatch(/^Basic realm="ragline admin"/);
+      const answered = page.waitForResponse((r) => r.url() === `${app.url}${path}`);
+      // Headless Chromium cannot show the sign-in prompt a Basic challenge asks for, so the
+      // navigation itself ends with ERR_INVALID_AUTH_CREDENTIALS; the response is what counts.
+      const navigation = page.goto(`${app.url}${path}`).catch((e: Error) => e);
+      const res = await answered;
+      expect({ path, status: res.status() }).toEqual({ path, status: 401 });
+      expect(await res.headerValue('www-authenticate')).toMatch(/^Basic realm="ragline admin"/);
+      expect(String(await navigation)).toMatch(/ERR_INVALID_AUTH_CREDENTIALS|401/);
     }
     await context.close();
   });

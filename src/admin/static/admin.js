@@ -26,10 +26,21 @@
     axis: '#8b97a8',
     grid: 'rgba(139, 151, 168, 0.13)',
   };
-  var PALETTE = ['#38bdf8', '#a78bfa', '#34d399', '#f59e0b', '#f472b6', '#facc15', '#fb7185', '#2dd4bf'];
+  var PALETTE = [
+    '#38bdf8',
+    '#a78bfa',
+    '#34d399',
+    '#f59e0b',
+    '#f472b6',
+    '#facc15',
+    '#fb7185',
+    '#2dd4bf',
+  ];
   var QUEUE_COLORS = { ingest: '#f59e0b', search: '#a78bfa' };
   /** Tick steps for counts: whole jobs and items, never 0.25 of one. */
-  var INTEGER_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6];
+  var INTEGER_INCRS = [
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6,
+  ];
 
   var state = {
     config: null,
@@ -68,7 +79,10 @@
     for (var i = 2; i < arguments.length; i++) {
       var c = arguments[i];
       if (c === null || c === undefined || c === false) continue;
-      if (Array.isArray(c)) c.forEach(function (x) { if (x) el.appendChild(x); });
+      if (Array.isArray(c))
+        c.forEach(function (x) {
+          if (x) el.appendChild(x);
+        });
       else el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
     }
     return el;
@@ -126,11 +140,19 @@
 
   function clock(ms) {
     var d = new Date(ms);
-    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+    return d.toLocaleTimeString([], {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: false,
+    });
   }
 
   async function getJson(path, init) {
-    var res = await fetch(API + path, Object.assign({ credentials: 'same-origin', cache: 'no-store' }, init || {}));
+    var res = await fetch(
+      API + path,
+      Object.assign({ credentials: 'same-origin', cache: 'no-store' }, init || {}),
+    );
     var text = await res.text();
     var body = null;
     try {
@@ -180,23 +202,47 @@
 
   /** Each chart: its series (label, colour, unit) and how to read one value from a sample. */
   function chartSpecs(samples) {
-    var queueNames = unionKeys(samples, function (s) { return s.queues; });
-    var batcherNames = unionKeys(samples, function (s) { return s.batchers; });
+    var queueNames = unionKeys(samples, function (s) {
+      return s.queues;
+    });
+    var batcherNames = unionKeys(samples, function (s) {
+      return s.batchers;
+    });
     var ingest = ingestQueueName();
     return {
       latency: {
         unit: 'ms',
         fmt: fmtMs,
         series: [
-          { label: 'p50', stroke: COLORS.p50, get: function (s) { return latency(s.search, 'p50Ms'); } },
-          { label: 'p95', stroke: COLORS.p95, get: function (s) { return latency(s.search, 'p95Ms'); } },
-          { label: 'p99', stroke: COLORS.p99, get: function (s) { return latency(s.search, 'p99Ms'); } },
+          {
+            label: 'p50',
+            stroke: COLORS.p50,
+            get: function (s) {
+              return latency(s.search, 'p50Ms');
+            },
+          },
+          {
+            label: 'p95',
+            stroke: COLORS.p95,
+            get: function (s) {
+              return latency(s.search, 'p95Ms');
+            },
+          },
+          {
+            label: 'p99',
+            stroke: COLORS.p99,
+            get: function (s) {
+              return latency(s.search, 'p99Ms');
+            },
+          },
           {
             label: 'HTTP p95',
             stroke: COLORS.http95,
             dash: [5, 4],
             width: 1.25,
-            get: function (s) { return latency(s.http, 'p95Ms'); },
+            get: function (s) {
+              return latency(s.http, 'p95Ms');
+            },
           },
         ],
       },
@@ -204,8 +250,21 @@
         unit: '/s',
         fmt: fmtRate,
         series: [
-          { label: 'requests', stroke: COLORS.requests, fill: 'rgba(56,189,248,0.08)', get: function (s) { return s.http ? s.http.ratePerSec : null; } },
-          { label: 'searches', stroke: COLORS.searches, get: function (s) { return s.search ? s.search.ratePerSec : null; } },
+          {
+            label: 'requests',
+            stroke: COLORS.requests,
+            fill: 'rgba(56,189,248,0.08)',
+            get: function (s) {
+              return s.http ? s.http.ratePerSec : null;
+            },
+          },
+          {
+            label: 'searches',
+            stroke: COLORS.searches,
+            get: function (s) {
+              return s.search ? s.search.ratePerSec : null;
+            },
+          },
           {
             label: 'ingest jobs',
             stroke: COLORS.ingest,
@@ -221,9 +280,30 @@
         fmt: fmtPct,
         range: [0, 100],
         series: [
-          { label: 'L1 (in-process)', stroke: COLORS.l1, fill: 'rgba(34,197,94,0.10)', get: function (s) { return cacheShare(s.cache, 'l1HitRate'); } },
-          { label: 'L2 (Redis)', stroke: COLORS.l2, get: function (s) { return cacheShare(s.cache, 'l2HitRate'); } },
-          { label: 'total', stroke: COLORS.hit, dash: [5, 4], width: 1.25, get: function (s) { return cacheShare(s.cache, 'hitRate'); } },
+          {
+            label: 'L1 (in-process)',
+            stroke: COLORS.l1,
+            fill: 'rgba(34,197,94,0.10)',
+            get: function (s) {
+              return cacheShare(s.cache, 'l1HitRate');
+            },
+          },
+          {
+            label: 'L2 (Redis)',
+            stroke: COLORS.l2,
+            get: function (s) {
+              return cacheShare(s.cache, 'l2HitRate');
+            },
+          },
+          {
+            label: 'total',
+            stroke: COLORS.hit,
+            dash: [5, 4],
+            width: 1.25,
+            get: function (s) {
+              return cacheShare(s.cache, 'hitRate');
+            },
+          },
         ],
       },
       queues: {
@@ -235,8 +315,22 @@
           queueNames.map(function (q, i) {
             var color = QUEUE_COLORS[q] || PALETTE[i % PALETTE.length];
             return [
-              { label: q + ' waiting', stroke: color, get: function (s) { return s.queues[q] ? s.queues[q].waiting : null; } },
-              { label: q + ' active', stroke: color, dash: [5, 4], width: 1.25, get: function (s) { return s.queues[q] ? s.queues[q].active : null; } },
+              {
+                label: q + ' waiting',
+                stroke: color,
+                get: function (s) {
+                  return s.queues[q] ? s.queues[q].waiting : null;
+                },
+              },
+              {
+                label: q + ' active',
+                stroke: color,
+                dash: [5, 4],
+                width: 1.25,
+                get: function (s) {
+                  return s.queues[q] ? s.queues[q].active : null;
+                },
+              },
             ];
           }),
         ),
@@ -260,13 +354,22 @@
         unit: '%',
         fmt: fmtPct,
         series: [
-          { label: 'CPU', stroke: COLORS.cpu, fill: 'rgba(56,189,248,0.08)', get: function (s) { return s.process ? round(s.process.cpuPercent, 1) : null; } },
+          {
+            label: 'CPU',
+            stroke: COLORS.cpu,
+            fill: 'rgba(56,189,248,0.08)',
+            get: function (s) {
+              return s.process ? round(s.process.cpuPercent, 1) : null;
+            },
+          },
           {
             label: 'event-loop p99',
             stroke: COLORS.loop,
             scale: 'ms',
             fmt: fmtMs,
-            get: function (s) { return s.process ? s.process.eventLoopP99Ms : null; },
+            get: function (s) {
+              return s.process ? s.process.eventLoopP99Ms : null;
+            },
           },
         ],
         secondary: { scale: 'ms', fmt: fmtMs },
@@ -275,7 +378,9 @@
   }
 
   function columns(spec, samples) {
-    var xs = samples.map(function (s) { return s.at / 1000; });
+    var xs = samples.map(function (s) {
+      return s.at / 1000;
+    });
     var data = [xs];
     spec.series.forEach(function (ser) {
       data.push(
@@ -305,7 +410,9 @@
     var left = u.bbox.left;
     var right = u.bbox.left + u.bbox.width;
     var dpr = window.devicePixelRatio || 1;
+    var lastBadge = Infinity;
     ctx.save();
+    // Newest first: in a cluster of close actions the newest one gets the badge.
     marks.forEach(function (m) {
       var x = Math.round(u.valToPos(m.t, 'x', true)) + 0.5;
       if (x < left || x > right) return;
@@ -319,6 +426,9 @@
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.globalAlpha = 1;
+      // Badges closer than their width would overlap into a smear: keep the line only.
+      if (Math.abs(x - lastBadge) < 16 * dpr) return;
+      lastBadge = x;
       ctx.fillStyle = COLORS.marker;
       ctx.beginPath();
       ctx.arc(x, top + 7 * dpr, 7 * dpr, 0, Math.PI * 2);
@@ -351,7 +461,14 @@
       return;
     }
     clear(tip);
-    tip.appendChild(h('div', null, h('b', { text: '#' + hit.n + ' ' + hit.action.rule }), ' · ' + clock(Date.parse(hit.action.at))));
+    tip.appendChild(
+      h(
+        'div',
+        null,
+        h('b', { text: '#' + hit.n + ' ' + hit.action.rule }),
+        ' · ' + clock(Date.parse(hit.action.at)),
+      ),
+    );
     tip.appendChild(h('div', { className: 'action-change', text: hit.action.change }));
     tip.appendChild(h('div', { className: 'action-reason', text: hit.action.reason }));
     var rect = u.over.getBoundingClientRect();
@@ -366,7 +483,9 @@
 
   function axisValues(fmt) {
     return function (u, splits) {
-      return splits.map(function (v) { return v === null ? '' : fmt(v); });
+      return splits.map(function (v) {
+        return v === null ? '' : fmt(v);
+      });
     };
   }
 
@@ -383,12 +502,22 @@
       x: { time: true, range: xRange },
       y: {
         range: spec.range
-          ? function () { return spec.range; }
-          : function (u, min, max) { return [0, max > 0 ? max * 1.15 : 1]; },
+          ? function () {
+              return spec.range;
+            }
+          : function (u, min, max) {
+              return [0, max > 0 ? max * 1.15 : 1];
+            },
       },
     };
     var axes = [
-      { stroke: COLORS.axis, grid: { stroke: COLORS.grid, width: 1 }, ticks: { stroke: COLORS.grid, width: 1 }, values: timeTicks },
+      {
+        stroke: COLORS.axis,
+        grid: { stroke: COLORS.grid, width: 1 },
+        ticks: { stroke: COLORS.grid, width: 1 },
+        values: timeTicks,
+        space: 90,
+      },
       {
         stroke: COLORS.axis,
         grid: { stroke: COLORS.grid, width: 1 },
@@ -399,7 +528,11 @@
       },
     ];
     if (spec.secondary) {
-      scales[spec.secondary.scale] = { range: function (u, min, max) { return [0, max > 0 ? max * 1.15 : 1]; } };
+      scales[spec.secondary.scale] = {
+        range: function (u, min, max) {
+          return [0, max > 0 ? max * 1.15 : 1];
+        },
+      };
       axes.push({
         scale: spec.secondary.scale,
         side: 1,
@@ -417,7 +550,14 @@
       axes: axes,
       cursor: { sync: { key: 'ragline' }, points: { size: 6 } },
       legend: { live: true },
-      series: [{ label: 'time', value: legendValue(function (v) { return clock(v * 1000); }) }].concat(
+      series: [
+        {
+          label: 'time',
+          value: legendValue(function (v) {
+            return clock(v * 1000);
+          }),
+        },
+      ].concat(
         spec.series.map(function (s) {
           var fmt = s.fmt || spec.fmt;
           return {
@@ -453,7 +593,8 @@
     if (!state.samples.length) return [now - 60, now];
     var first = state.samples[0].at / 1000;
     var end = state.samples[state.samples.length - 1].at / 1000;
-    var start = Math.max(end - state.rangeSec, Math.min(first, end - 30));
+    var minSpan = Math.max(10, (12 * (state.config ? state.config.refreshMs : 5000)) / 1000);
+    var start = Math.max(end - state.rangeSec, Math.min(first, end - minSpan));
     return [start, end];
   }
 
@@ -461,7 +602,10 @@
     var span = u.scales.x.max - u.scales.x.min;
     return splits.map(function (t) {
       var d = new Date(t * 1000);
-      var opts = span > 600 ? { hour: '2-digit', minute: '2-digit', hour12: false } : { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
+      var opts =
+        span > 600
+          ? { hour: '2-digit', minute: '2-digit', hour12: false }
+          : { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
       return d.toLocaleTimeString([], opts);
     });
   }
@@ -488,7 +632,11 @@
     var specs = chartSpecs(samples);
     Object.keys(specs).forEach(function (name) {
       var spec = specs[name];
-      var key = spec.series.map(function (s) { return s.label; }).join('|');
+      var key = spec.series
+        .map(function (s) {
+          return s.label;
+        })
+        .join('|');
       var data = columns(spec, samples);
       var chart = state.charts[name];
       if (!chart || state.chartKeys[name] !== key) {
@@ -559,12 +707,42 @@
   function renderKpis(report) {
     var s = report.latency.search;
     var p95 = s.count > 0 ? splitUnit(fmtMs(s.p95Ms)) : ['–', ''];
-    kpi('searchP95', p95[0], p95[1], s.count > 0 ? 'p50 ' + fmtMs(s.p50Ms) + ' · p99 ' + fmtMs(s.p99Ms) + ' · n=' + s.count : 'no searches in window');
-    kpi('rps', fmtNum(report.throughput.requestsPerSec), '/s', fmtNum(report.throughput.searchesPerSec) + ' searches/s · ' + fmtNum(report.throughput.ingestJobsPerSec) + ' ingest/s');
+    kpi(
+      'searchP95',
+      p95[0],
+      p95[1],
+      s.count > 0
+        ? 'p50 ' + fmtMs(s.p50Ms) + ' · p99 ' + fmtMs(s.p99Ms) + ' · n=' + s.count
+        : 'no searches in window',
+    );
+    kpi(
+      'rps',
+      fmtNum(report.throughput.requestsPerSec),
+      '/s',
+      fmtNum(report.throughput.searchesPerSec) +
+        ' searches/s · ' +
+        fmtNum(report.throughput.ingestJobsPerSec) +
+        ' ingest/s',
+    );
     var c = report.cache;
-    kpi('hitRate', fmtNum(c.hitRate * 100), '%', 'L1 ' + fmtPct(c.l1HitRate * 100) + ' · L2 ' + fmtPct(c.l2HitRate * 100));
-    var ingest = report.queues[ingestQueueName()] || { waiting: 0, active: 0, delayed: 0, failed: 0 };
-    kpi('backlog', fmtCount(ingest.waiting + ingest.delayed), 'jobs', ingest.active + ' active · ' + ingest.delayed + ' delayed');
+    kpi(
+      'hitRate',
+      fmtNum(c.hitRate * 100),
+      '%',
+      'L1 ' + fmtPct(c.l1HitRate * 100) + ' · L2 ' + fmtPct(c.l2HitRate * 100),
+    );
+    var ingest = report.queues[ingestQueueName()] || {
+      waiting: 0,
+      active: 0,
+      delayed: 0,
+      failed: 0,
+    };
+    kpi(
+      'backlog',
+      fmtCount(ingest.waiting + ingest.delayed),
+      'jobs',
+      ingest.active + ' active · ' + ingest.delayed + ' delayed',
+    );
     var failed = 0;
     var parts = [];
     Object.keys(report.queues).forEach(function (q) {
@@ -574,35 +752,55 @@
     kpi('failed', fmtCount(failed), '', parts.join(' · '), failed > 0 ? 'bad' : null);
     var p = report.process;
     var cpu = splitUnit(fmtPct(p.cpuPercent));
-    kpi('process', cpu[0], '% CPU', 'RSS ' + fmtBytes(p.rssBytes) + ' · loop p99 ' + fmtMs(p.eventLoopP99Ms), p.eventLoopP99Ms > 100 ? 'warn' : null);
+    kpi(
+      'process',
+      cpu[0],
+      '% CPU',
+      'RSS ' + fmtBytes(p.rssBytes) + ' · loop p99 ' + fmtMs(p.eventLoopP99Ms),
+      p.eventLoopP99Ms > 100 ? 'warn' : null,
+    );
   }
 
   function renderTables(report) {
     var rows = $('#queue-rows');
     clear(rows);
-    Object.keys(report.queues).sort().forEach(function (q) {
-      var c = report.queues[q];
-      var link = h('a', { href: state.config.bullBoard + '/queue/' + encodeURIComponent(q), text: q });
-      rows.appendChild(
-        h('tr', null,
-          h('td', null, link),
-          h('td', { text: fmtCount(c.waiting) }),
-          h('td', { text: fmtCount(c.active) }),
-          h('td', { text: fmtCount(c.delayed) }),
-          h('td', { text: fmtCount(c.failed), className: c.failed > 0 ? 'failed-nonzero' : null }),
-        ),
-      );
-    });
+    Object.keys(report.queues)
+      .sort()
+      .forEach(function (q) {
+        var c = report.queues[q];
+        var link = h('a', {
+          href: state.config.bullBoard + '/queue/' + encodeURIComponent(q),
+          text: q,
+        });
+        rows.appendChild(
+          h(
+            'tr',
+            null,
+            h('td', null, link),
+            h('td', { text: fmtCount(c.waiting) }),
+            h('td', { text: fmtCount(c.active) }),
+            h('td', { text: fmtCount(c.delayed) }),
+            h('td', {
+              text: fmtCount(c.failed),
+              className: c.failed > 0 ? 'failed-nonzero' : null,
+            }),
+          ),
+        );
+      });
     var brows = $('#batcher-rows');
     clear(brows);
     var names = Object.keys(report.batching).sort();
     if (!names.length) {
-      brows.appendChild(h('tr', null, h('td', { colspan: '5', className: 'empty', text: 'No batches yet.' })));
+      brows.appendChild(
+        h('tr', null, h('td', { colspan: '5', className: 'empty', text: 'No batches yet.' })),
+      );
     }
     names.forEach(function (b) {
       var x = report.batching[b];
       brows.appendChild(
-        h('tr', null,
+        h(
+          'tr',
+          null,
           h('td', { text: b }),
           h('td', { text: fmtCount(x.target) }),
           h('td', { text: fmtNum(x.avgBatchSize) }),
@@ -622,12 +820,24 @@
     state.actions.forEach(function (a, i) {
       var n = state.actions.length - i;
       box.appendChild(
-        h('div', { className: 'action' },
+        h(
+          'div',
+          { className: 'action' },
           h('span', { className: 'action-num', text: String(n) }),
           h('span', { className: 'action-time', text: clock(Date.parse(a.at)) }),
-          h('div', null,
-            h('div', { className: 'action-change' }, h('span', { className: 'action-rule', text: a.rule }), a.change),
-            h('div', { className: 'action-reason', text: a.reason + (a.source === 'fleet' ? ' (from ' + a.origin + ')' : '') }),
+          h(
+            'div',
+            null,
+            h(
+              'div',
+              { className: 'action-change' },
+              h('span', { className: 'action-rule', text: a.rule }),
+              a.change,
+            ),
+            h('div', {
+              className: 'action-reason',
+              text: a.reason + (a.source === 'fleet' ? ' (from ' + a.origin + ')' : ''),
+            }),
           ),
         ),
       );
@@ -635,9 +845,17 @@
     var t = $('#tunables');
     clear(t);
     var names = Object.keys(report.tunables || {}).sort();
-    if (!names.length) t.appendChild(h('p', { className: 'empty', text: 'No tunables registered.' }));
+    if (!names.length)
+      t.appendChild(h('p', { className: 'empty', text: 'No tunables registered.' }));
     names.forEach(function (k) {
-      t.appendChild(h('span', { className: 'tunable' }, h('span', { text: k + ' ' }), fmtNum(report.tunables[k])));
+      t.appendChild(
+        h(
+          'span',
+          { className: 'tunable' },
+          h('span', { text: k + ' ' }),
+          fmtNum(report.tunables[k]),
+        ),
+      );
     });
   }
 
@@ -646,7 +864,9 @@
   function mergeSamples(incoming) {
     if (!incoming || !incoming.length) return;
     var last = state.samples.length ? state.samples[state.samples.length - 1].at : -Infinity;
-    var fresh = incoming.filter(function (s) { return s.at > last; });
+    var fresh = incoming.filter(function (s) {
+      return s.at > last;
+    });
     if (fresh.length === incoming.length && state.samples.length && incoming[0].at > last) {
       // No overlap with what we hold: there may be a hole, which the chart shows as a gap.
     }
@@ -681,9 +901,13 @@
       var box = $('#error');
       box.hidden = false;
       if (err.status === 401 || err.status === 403) {
-        box.textContent = 'Not authorised (' + err.status + '): reload the page and sign in with an admin key.';
+        box.textContent =
+          'Not authorised (' + err.status + '): reload the page and sign in with an admin key.';
       } else {
-        box.textContent = 'Cannot reach the server: ' + err.message + (state.lastOk ? ' (last update ' + clock(state.lastOk) + ')' : '');
+        box.textContent =
+          'Cannot reach the server: ' +
+          err.message +
+          (state.lastOk ? ' (last update ' + clock(state.lastOk) + ')' : '');
       }
       setStatus('down', 'unreachable');
     }
@@ -713,7 +937,13 @@
         var label = c.name + (c.documents !== undefined ? ' (' + c.documents + ' docs)' : '');
         select.appendChild(h('option', { value: c.name, text: label }));
       });
-      if (current && list.some(function (c) { return c.name === current; })) select.value = current;
+      if (
+        current &&
+        list.some(function (c) {
+          return c.name === current;
+        })
+      )
+        select.value = current;
     } catch (err) {
       clear(select);
       select.appendChild(h('option', { value: '', text: 'cannot list: ' + err.message }));
@@ -721,13 +951,27 @@
   }
 
   function highlight(text, query) {
-    var words = query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (w) { return w.length > 2; });
+    var words = query
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(function (w) {
+        return w.length > 2;
+      });
     var frag = document.createDocumentFragment();
     if (!words.length) {
       frag.appendChild(document.createTextNode(text));
       return frag;
     }
-    var re = new RegExp('(' + words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }).join('|') + ')', 'giu');
+    var re = new RegExp(
+      '(' +
+        words
+          .map(function (w) {
+            return w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          })
+          .join('|') +
+        ')',
+      'giu',
+    );
     var last = 0;
     text.replace(re, function (m, _g, offset) {
       frag.appendChild(document.createTextNode(text.slice(last, offset)));
@@ -746,8 +990,12 @@
       ['queue', took.queueMs],
       ['embed', took.embedMs],
       ['store', took.storeMs],
-    ].filter(function (p) { return typeof p[1] === 'number'; });
-    var known = parts.reduce(function (a, p) { return a + p[1]; }, 0);
+    ].filter(function (p) {
+      return typeof p[1] === 'number';
+    });
+    var known = parts.reduce(function (a, p) {
+      return a + p[1];
+    }, 0);
     if (total > known) parts.push(['other', total - known]);
     var bar = h('div', { className: 'took-bar', title: 'time breakdown' });
     var legend = h('div', { className: 'took-legend' });
@@ -755,32 +1003,59 @@
       var seg = h('span', { className: 'seg-' + p[0] });
       seg.style.width = (total > 0 ? (100 * p[1]) / Math.max(total, known) : 0) + '%';
       bar.appendChild(seg);
-      legend.appendChild(h('span', null, h('i', { className: 'seg-' + p[0] }), p[0] + ' ' + fmtMs(p[1])));
+      legend.appendChild(
+        h('span', null, h('i', { className: 'seg-' + p[0] }), p[0] + ' ' + fmtMs(p[1])),
+      );
     });
-    return h('div', { className: 'took' },
-      h('span', { className: 'tier tier-' + body.cache, text: body.cache === 'miss' ? 'cache miss' : body.cache + ' hit' }),
+    return h(
+      'div',
+      { className: 'took' },
+      h('span', {
+        className: 'tier tier-' + body.cache,
+        text: body.cache === 'miss' ? 'cache miss' : body.cache + ' hit',
+      }),
       h('span', { className: 'took-total', text: fmtMs(total) }),
       bar,
       legend,
-      h('span', { className: 'took-legend', text: 'round trip ' + fmtMs(clientMs) + ' · version ' + body.version }),
+      h('span', {
+        className: 'took-legend',
+        text: 'round trip ' + fmtMs(clientMs) + ' · version ' + body.version,
+      }),
     );
   }
 
   function renderHits(body, query) {
     if (!body.hits.length) return h('p', { className: 'empty', text: 'No hits.' });
-    var maxScore = body.hits.reduce(function (a, x) { return Math.max(a, x.score); }, 0) || 1;
+    var maxScore =
+      body.hits.reduce(function (a, x) {
+        return Math.max(a, x.score);
+      }, 0) || 1;
     var list = h('ol', { className: 'hits' });
     body.hits.forEach(function (hit) {
       var fill = h('span');
       fill.style.width = Math.max(2, (100 * hit.score) / maxScore) + '%';
       var snippet = hit.text.length > 420 ? hit.text.slice(0, 420) + '…' : hit.text;
       list.appendChild(
-        h('li', null,
-          h('div', null,
-            h('div', { className: 'hit-doc' }, hit.documentId, h('span', { text: ' #' + hit.chunkIndex })),
+        h(
+          'li',
+          null,
+          h(
+            'div',
+            null,
+            h(
+              'div',
+              { className: 'hit-doc' },
+              hit.documentId,
+              h('span', { text: ' #' + hit.chunkIndex }),
+            ),
             h('div', { className: 'hit-text' }, highlight(snippet, query)),
           ),
-          h('div', { className: 'hit-score' }, h('div', { text: hit.score.toFixed(4) }), h('div', { className: 'score-bar' }, fill)),
+          h(
+            'div',
+            { className: 'hit-score' },
+            h('div', { text: hit.score.toFixed(4) }),
+            h('div', { className: 'score-bar' }, fill),
+          ),
         ),
       );
     });
@@ -814,7 +1089,12 @@
       state.lastSearch = body;
     } catch (err) {
       clear(out);
-      out.appendChild(h('p', { className: 'search-error', text: 'Search failed (' + (err.status || 'network') + '): ' + err.message }));
+      out.appendChild(
+        h('p', {
+          className: 'search-error',
+          text: 'Search failed (' + (err.status || 'network') + '): ' + err.message,
+        }),
+      );
     } finally {
       button.disabled = false;
     }
@@ -825,11 +1105,15 @@
   function wire() {
     document.querySelectorAll('.range button').forEach(function (b) {
       b.addEventListener('click', function () {
-        document.querySelectorAll('.range button').forEach(function (x) { x.classList.remove('active'); });
+        document.querySelectorAll('.range button').forEach(function (x) {
+          x.classList.remove('active');
+        });
         b.classList.add('active');
         state.rangeSec = Number(b.getAttribute('data-range'));
         renderCharts();
-        Object.keys(state.charts).forEach(function (n) { state.charts[n].redraw(true, true); });
+        Object.keys(state.charts).forEach(function (n) {
+          state.charts[n].redraw(true, true);
+        });
       });
     });
     $('#pause').addEventListener('click', function () {
@@ -854,7 +1138,13 @@
     try {
       state.config = await getJson('/config');
     } catch (err) {
-      state.config = { refreshMs: 5000, windowSeconds: 60, auth: 'open', queues: ['ingest', 'search'], bullBoard: '/admin/queues' };
+      state.config = {
+        refreshMs: 5000,
+        windowSeconds: 60,
+        auth: 'open',
+        queues: ['ingest', 'search'],
+        bullBoard: '/admin/queues',
+      };
     }
     await poll();
     state.ready = true;
