@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { AdminApiController } from './admin-api.controller';
 import { AdminAssets } from './admin-assets';
 import { AdminAuthGuard, AdminKeys } from './admin-auth';
-import { ADMIN_SETTINGS, resolveAdminSettings } from './admin-settings';
+import { ADMIN_SETTINGS } from './admin-settings';
 import { AdminPageController } from './admin-page.controller';
 import { BullBoardRegistrar } from './bull-board.registrar';
 
@@ -18,7 +18,7 @@ import { BullBoardRegistrar } from './bull-board.registrar';
     {
       provide: ADMIN_SETTINGS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => resolveAdminSettings(config),
+      useFactory: (config: AppConfig) => config.admin,
     },
     AdminKeys,
     AdminAuthGuard,

@@ -1,6 +1,5 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import type { IServerAdapter } from '@bull-board/api/typings/app';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
@@ -19,16 +18,6 @@ export interface BullBoardOptions {
   settings: AdminSettings;
   /** Runs before every Bull Board route (page, static files, API): the admin auth check. */
   onRequest: onRequestAsyncHookHandler;
-}
-
-/**
- * @bull-board/fastify 9.10.1 brings its own copy of @bull-board/api 9.10.1 while the app uses
- * 9.10.2, so TypeScript sees two unrelated BaseAdapter classes. The adapter only stores the
- * queue map and hands it back to the 9.10.2 handlers, so the shapes agree at run time; pinning
- * both packages to one version (which lets npm dedupe) makes this cast unnecessary.
- */
-function asServerAdapter(adapter: FastifyAdapter): IServerAdapter {
-  return adapter as unknown as IServerAdapter;
 }
 
 export function bullBoardAdapters(queues: readonly Queue[], settings: AdminSettings) {
@@ -53,7 +42,7 @@ export function registerBullBoard(fastify: FastifyInstance, options: BullBoardOp
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({
     queues: bullBoardAdapters(options.queues, options.settings),
-    serverAdapter: asServerAdapter(serverAdapter),
+    serverAdapter,
     options: {
       uiConfig: {
         boardTitle: 'ragline queues',

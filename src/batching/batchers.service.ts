@@ -22,7 +22,12 @@ export class BatchersService implements OnApplicationShutdown {
   ) {}
 
   private report(name: string): (r: BatchReport) => void {
-    return (r) => this.metrics.observeBatch(name, r.size, r.durationMs);
+    return (r) => {
+      this.metrics.observeBatch(name, r.size, r.durationMs);
+      if (name.startsWith('embed:'))
+        this.metrics.observeEmbed(name.slice('embed:'.length), r.durationMs);
+      else if (name.startsWith('upsert:')) this.metrics.observeStore('upsert', r.durationMs);
+    };
   }
 
   embedBatcher(embedder: Embedder): AdaptiveBatcher<string, Float32Array> {

@@ -96,6 +96,8 @@ export const configSchema = z.object({
   RAGLINE_SEARCH_EF_MIN: int(1, 4096).default(32),
   RAGLINE_SEARCH_EF_MAX: int(1, 4096).default(256),
   RAGLINE_OPTIMIZE_UNINDEXED_ROWS: int(1, 100_000_000).default(10_000),
+  RAGLINE_ADMIN_READ_ONLY: bool.default(false),
+  RAGLINE_ADMIN_POLL_MS: int(1000, 900_000).default(5000),
   RAGLINE_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   RAGLINE_DOCS: bool.default(true),
 });

@@ -63,6 +63,7 @@ export interface AppConfig {
     efMax: number;
     optimizeUnindexedRows: number;
   };
+  admin: { readOnly: boolean; pollMs: number };
   shutdownTimeoutMs: number;
   logLevel: RawConfig['RAGLINE_LOG_LEVEL'];
   docs: boolean;
@@ -209,6 +210,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       efMax: c.RAGLINE_SEARCH_EF_MAX,
       optimizeUnindexedRows: c.RAGLINE_OPTIMIZE_UNINDEXED_ROWS,
     },
+    admin: { readOnly: c.RAGLINE_ADMIN_READ_ONLY, pollMs: c.RAGLINE_ADMIN_POLL_MS },
     shutdownTimeoutMs: c.RAGLINE_SHUTDOWN_TIMEOUT_MS,
     logLevel: c.RAGLINE_LOG_LEVEL,
     docs: c.RAGLINE_DOCS,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { MetricsService } from '../metrics/metrics.service';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { SearchHit, SearchRequest, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { HitView, SearchJobResult, SearchSpec } from './search.types';
@@ -33,6 +34,7 @@ export class SearchExecutor {
     private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.defaultEf = config.search.defaultEf;
   }
@@ -51,7 +53,9 @@ export class SearchExecutor {
       [...byEmbedder].map(async ([embedderId, texts]) => {
         const embedder = await this.embedders.get(embedderId);
         const list = [...texts];
+        const started = performance.now();
         const embedded = await embedder.embed(list);
+        this.metrics.observeEmbed(embedderId, performance.now() - started);
         list.forEach((text, i) => vectors.set(`${embedderId}\u0000${text}`, embedded[i]));
       }),
     );
@@ -84,6 +88,7 @@ export class SearchExecutor {
       }),
     );
     const storeMs = performance.now() - t1;
+    this.metrics.observeStore('search', storeMs);
     return specs.map((_, i) => ({
       hits: hits[i],
       timings: {

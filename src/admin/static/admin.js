@@ -385,7 +385,7 @@
     spec.series.forEach(function (ser) {
       data.push(
         samples.map(function (s) {
-          var v = ser.get(s);
+          var v = s.gap ? null : ser.get(s);
           return v === undefined ? null : v;
         }),
       );
@@ -516,7 +516,7 @@
         grid: { stroke: COLORS.grid, width: 1 },
         ticks: { stroke: COLORS.grid, width: 1 },
         values: timeTicks,
-        space: 90,
+        space: 70,
       },
       {
         stroke: COLORS.axis,
@@ -867,8 +867,10 @@
     var fresh = incoming.filter(function (s) {
       return s.at > last;
     });
-    if (fresh.length === incoming.length && state.samples.length && incoming[0].at > last) {
-      // No overlap with what we hold: there may be a hole, which the chart shows as a gap.
+    var every = state.config ? state.config.refreshMs : 5000;
+    if (fresh.length && last > -Infinity && fresh[0].at - last > 3 * every) {
+      // Samples are missing (the tab slept, the server restarted): break the lines there.
+      state.samples.push({ at: last + every, gap: true });
     }
     Array.prototype.push.apply(state.samples, fresh);
     if (state.samples.length > MAX_KEPT) state.samples.splice(0, state.samples.length - MAX_KEPT);
