@@ -8,7 +8,7 @@
  * The adaptive figure is measured once the tuner first holds a size (the climb's own cost is
  * reported separately, as items/s over the whole run).
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/batching-sim.js [--seconds 6] [--rounds 2] [--no-model]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/batching-sim.js [--seconds 6] [--rounds 2] [--no-model] [--no-synthetic]
  *
  * Last line: BENCH {"adaptiveToBestFixed", "adaptiveToBatch1", ...} for the model run (the
  * synthetic run's figures when the model is skipped).
@@ -248,7 +248,9 @@ async function modelScenario(): Promise<Scenario<string, number[]> | string> {
 async function main(): Promise<void> {
   const seconds = Number(argValue('--seconds') ?? 6);
   const rounds = Number(argValue('--rounds') ?? 2);
-  const synthetic = await compare(syntheticScenario(), seconds, rounds);
+  const synthetic = process.argv.includes('--no-synthetic')
+    ? undefined
+    : await compare(syntheticScenario(), seconds, rounds);
   let headline = synthetic;
   let modelResult: ScenarioResult | undefined;
   if (process.argv.includes('--no-model')) {
@@ -258,6 +260,10 @@ async function main(): Promise<void> {
     if (typeof scenario === 'string') console.log(`\nmodel scenario skipped: ${scenario}`);
     else headline = modelResult = await compare(scenario, seconds, rounds);
   }
+  if (!headline) {
+    console.log('nothing measured: both scenarios skipped');
+    return;
+  }
   const ratio = (a: number, b: number): number => Number((a / b).toFixed(3));
   const bench = {
     scenario: headline === modelResult ? 'use-lite' : 'synthetic',
@@ -266,11 +272,13 @@ async function main(): Promise<void> {
     adaptiveItemsPerSec: Number(headline.adaptive.itemsPerSec.toFixed(1)),
     bestFixedSize: headline.bestFixedSize,
     settledTarget: headline.adaptive.settledTarget,
-    syntheticAdaptiveToBestFixed: ratio(
-      synthetic.adaptive.itemsPerSec,
-      synthetic.bestFixedItemsPerSec,
-    ),
-    syntheticSettledTarget: synthetic.adaptive.settledTarget,
+    ...(synthetic && {
+      syntheticAdaptiveToBestFixed: ratio(
+        synthetic.adaptive.itemsPerSec,
+        synthetic.bestFixedItemsPerSec,
+      ),
+      syntheticSettledTarget: synthetic.adaptive.settledTarget,
+    }),
   };
   console.log(`BENCH ${JSON.stringify(bench)}`);
 }

@@ -8,12 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  normaliseEmbeddingText,
-  sharedUseTokenizer,
-  USE_LITE_MAX_INPUT_TOKENS,
-  UseLiteEmbedder,
-} from '../src/embedding';
+import { UseLiteEmbedder, useLiteTokenBudget } from '../src/embedding';
 import { chunksFor } from '../src/ingest/chunking';
 import { loadConfig } from '../src/config/config';
 import { documentText, hasBeirDataset, loadBeirDataset, sharedDatasetsDir } from './support/beir';
@@ -79,11 +74,7 @@ async function main(): Promise<void> {
   const docs = loadBeirDataset(dir)
     .corpus.slice(0, DOCS)
     .map((d) => ({ id: d.id, text: documentText(d) }));
-  const tokenizer = sharedUseTokenizer();
-  const budget = {
-    countTokens: (t: string) => tokenizer.count(normaliseEmbeddingText(t)),
-    maxInputTokens: USE_LITE_MAX_INPUT_TOKENS,
-  };
+  const budget = useLiteTokenBudget();
   const texts = docs.flatMap((d) =>
     chunksFor('text', d.text, budget, loadConfig({}).chunking).map((c) => c.text),
   );

@@ -9,12 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
-import {
-  normaliseEmbeddingText,
-  sharedUseTokenizer,
-  USE_LITE_MAX_INPUT_TOKENS,
-  UseLiteEmbedder,
-} from '../src/embedding';
+import { UseLiteEmbedder, useLiteTokenBudget } from '../src/embedding';
 import { chunksFor } from '../src/ingest/chunking';
 import { documentText, hasBeirDataset, loadBeirDataset, sharedDatasetsDir } from './support/beir';
 import { printBenchLine, progressBar, round } from './support/report';
@@ -106,11 +101,7 @@ async function ingestAll(
 
 async function main(): Promise<void> {
   const { name, docs } = corpus();
-  const tokenizer = sharedUseTokenizer();
-  const budget = {
-    countTokens: (t: string) => tokenizer.count(normaliseEmbeddingText(t)),
-    maxInputTokens: USE_LITE_MAX_INPUT_TOKENS,
-  };
+  const budget = useLiteTokenBudget();
   const service = await startBenchService('ingest');
   const texts = docs.flatMap((d) =>
     chunksFor('text', d.text, budget, service.config.chunking).map((c) => c.text),

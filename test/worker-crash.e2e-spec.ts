@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normaliseEmbeddingText } from '../src/embedding/text-normalisation';
-import { USE_LITE_MAX_INPUT_TOKENS } from '../src/embedding/use-lite.embedder';
-import { sharedUseTokenizer } from '../src/embedding/use-tokenizer';
+import { useLiteTokenBudget } from '../src/embedding/use-lite.embedder';
 import { chunksFor } from '../src/ingest/chunking';
 import { VECTOR_STORE, VectorStore } from '../src/store/vector-store.port';
 import {
@@ -49,11 +47,7 @@ describe('a worker killed mid-job (real processes)', () => {
       join(__dirname, '..', 'node_modules', 'fastify', 'docs', 'Reference', 'Routes.md'),
       'utf8',
     );
-    const tokenizer = sharedUseTokenizer();
-    const budget = {
-      countTokens: (t: string) => tokenizer.count(normaliseEmbeddingText(t)),
-      maxInputTokens: USE_LITE_MAX_INPUT_TOKENS,
-    };
+    const budget = useLiteTokenBudget();
     const expected = chunksFor('markdown', markdown, budget, api.config.chunking).length;
     expect(expected).toBeGreaterThan(30);
 

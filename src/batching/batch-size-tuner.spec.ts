@@ -12,7 +12,34 @@ function tuner(
   return { t, changes };
 }
 
+/** Feeds `count` full batches at `size` that ran at `ratePerSec` units per second. */
+function feed(t: BatchSizeTuner, size: number, ratePerSec: number, count = 3): void {
+  for (let i = 0; i < count; i++) {
+    t.observe({ target: size, units: size, durationMs: (size / ratePerSec) * 1000, full: true });
+  }
+}
+
 describe('BatchSizeTuner', () => {
+  it('breaks ties towards the smaller size, but never more than 3% below the best seen', () => {
+    const { t, changes } = tuner(31, 10_000);
+    feed(t, 31, 100);
+    feed(t, 39, 101); // bigger, not clearly faster: back to 31
+    feed(t, 25, 99); // smaller and as fast: kept
+    feed(t, 20, 97.5); // still within 3% of the best (100): kept
+    feed(t, 16, 96.5); // 3.5% below the best: back to 20
+    expect(changes.map((c) => c.to)).toEqual([39, 31, 25, 20, 16, 20]);
+    expect(t.currentPhase).toBe('hold');
+    expect(t.target).toBe(20);
+  });
+
+  it('takes more samples before deciding when batches scatter', () => {
+    const { t } = tuner(16, 10_000);
+    for (const rate of [100, 130, 70, 110, 85, 120]) feed(t, 16, rate, 1);
+    expect(t.target).toBe(16); // spread of 15-30%: not enough to judge a 3% difference by
+    feed(t, 16, 95, 1); // the seventh sample: decide
+    expect(t.target).toBe(20);
+  });
+
   it('probes the next rung up after three full batches at the base', () => {
     const { t, changes } = tuner(16);
     for (let i = 0; i < 2; i++) t.observe({ target: 16, units: 16, durationMs: 40, full: true });

@@ -12,15 +12,22 @@ import { SizeLadder } from './size-ladder';
  * normalisation wrong in exactly the direction that matters). Samples sit in buckets per size
  * (the last BUCKET_CAPACITY each), and a decision compares medians of FRESH samples only
  * (taken since the phase began), so the noise of one batch and the ghosts of an old workload
- * do not steer it.
+ * do not steer it. A decision takes MIN_SAMPLES batches on each side, and up to MAX_SAMPLES
+ * while their spread (median absolute deviation) exceeds MIN_GAIN: on a busy, shared machine
+ * single batches vary by 10-20%, more than the differences being judged.
  *
  * How it climbs. Sizes live on a ladder about 25% apart (SizeLadder).
- * 1. measure: take SAMPLES_PER_DECISION full batches at the current base size.
+ * 1. measure: take enough full batches (see above) at the current base size.
  * 2. probe: move one rung up (or down) and take as many there. Keep the probe if its median
  *    throughput beats the base's by more than MIN_GAIN and none of its batches broke
  *    latencyTargetMs; then try the next rung in the same direction straight away (the probe's
  *    samples are the new base's). Otherwise step back and try the other direction.
  *    A probe batch that breaks the latency target ends the probe at once.
+ *    Ties go to the smaller size: a step down is also kept when its throughput is within
+ *    MIN_GAIN of the best median seen since the workload last changed (same throughput, lower
+ *    latency; on a flat, noisy curve the climb would otherwise stop wherever noise left it).
+ *    Measuring against that best, not against the last base, keeps a chain of small losses
+ *    from adding up: ties can never cost more than MIN_GAIN in all.
  * 3. hold: when neither neighbour is better, the base is a local optimum. Stay for
  *    `exploreEvery` full batches, then explore (go back to 1). Explorations that find nothing
  *    double the interval (EXPLORE_MIN..EXPLORE_MAX batches), so a stable optimum costs little;
@@ -41,10 +48,11 @@ import { SizeLadder } from './size-ladder';
  * Failures. A failed batch halves the target (snapped to a rung) and starts a new measure.
  */
 
-const SAMPLES_PER_DECISION = 3;
+const MIN_SAMPLES = 3;
+const MAX_SAMPLES = 7;
 /** Relative throughput gain a probe must show to be kept; below it, differences are noise. */
 const MIN_GAIN = 0.03;
-const BUCKET_CAPACITY = 8;
+const BUCKET_CAPACITY = MAX_SAMPLES + 1;
 const MAX_BUCKETS = 64;
 const EXPLORE_MIN = 16;
 const EXPLORE_MAX = 256;
@@ -116,6 +124,8 @@ export class BatchSizeTuner {
   private holdLeft = 0;
   private holdSince = 0;
   private settledRate = 0;
+  /** Best median throughput of a base since the workload last changed: the floor for tie moves. */
+  private bestRate = 0;
   private exploreEvery = EXPLORE_MIN;
   private movedSinceHold = true;
   private breachStreak = 0;
@@ -224,30 +234,38 @@ export class BatchSizeTuner {
   }
 
   private afterMeasureSample(): void {
-    if (this.freshRates(this.base, this.baseSince).length >= SAMPLES_PER_DECISION) {
+    if (enoughSamples(this.freshRates(this.base, this.baseSince))) {
       this.probeOrHold();
     }
   }
 
   private afterProbeSample(): void {
     const probeRates = this.freshRates(this.probeSize, this.probeSince);
-    if (probeRates.length < SAMPLES_PER_DECISION) return;
+    if (!enoughSamples(probeRates)) return;
+    const probeRate = median(probeRates);
     const baseRate = median(this.freshRates(this.base, this.baseSince));
-    if (median(probeRates) > baseRate * (1 + MIN_GAIN)) this.acceptProbe();
+    const clearlyFaster = probeRate > baseRate * (1 + MIN_GAIN);
+    const smallerAndAsFast =
+      this.probeDirection === 'down' && probeRate >= this.bestRate * (1 - MIN_GAIN);
+    if (clearlyFaster || smallerAndAsFast) this.acceptProbe();
     else this.rejectProbe();
   }
 
   private afterHoldSample(): void {
     this.holdLeft--;
-    const recent = this.freshRates(this.base, this.holdSince).slice(-SAMPLES_PER_DECISION);
+    const recent = this.freshRates(this.base, this.holdSince).slice(-MIN_SAMPLES);
     const drifted =
-      recent.length >= SAMPLES_PER_DECISION &&
+      recent.length >= MIN_SAMPLES &&
       Math.abs(median(recent) - this.settledRate) > DRIFT * this.settledRate;
-    if (drifted) this.exploreEvery = EXPLORE_MIN;
+    if (drifted) {
+      this.exploreEvery = EXPLORE_MIN;
+      this.bestRate = 0; // the workload changed: old rates are no floor for the new one
+    }
     if (drifted || this.holdLeft <= 0) this.explore();
   }
 
   private probeOrHold(): void {
+    this.bestRate = Math.max(this.bestRate, median(this.freshRates(this.base, this.baseSince)));
     const order: Direction[] = this.preferred === 'up' ? ['up', 'down'] : ['down', 'up'];
     for (const direction of order) {
       if (this.tried[direction]) continue;
@@ -283,7 +301,7 @@ export class BatchSizeTuner {
     this.tried[this.probeDirection] = true;
     this.phase = 'measure';
     this.moveTo(this.base, 'reject');
-    if (this.freshRates(this.base, this.baseSince).length >= SAMPLES_PER_DECISION) {
+    if (enoughSamples(this.freshRates(this.base, this.baseSince))) {
       this.probeOrHold();
     }
   }
@@ -308,6 +326,7 @@ export class BatchSizeTuner {
   private restartAt(size: number, reason: RetuneReason): void {
     this.base = size;
     this.baseSince = this.seq;
+    this.bestRate = 0;
     this.tried = { up: false, down: false };
     this.phase = 'measure';
     this.breachStreak = 0;
@@ -321,4 +340,13 @@ export class BatchSizeTuner {
     this.current = size;
     this.onChange({ from, to: size, reason });
   }
+}
+
+/** At least MIN_SAMPLES; more, up to MAX_SAMPLES, while they scatter more than MIN_GAIN. */
+function enoughSamples(rates: number[]): boolean {
+  if (rates.length < MIN_SAMPLES) return false;
+  if (rates.length >= MAX_SAMPLES) return true;
+  const mid = median(rates);
+  const spread = median(rates.map((r) => Math.abs(r - mid))) / mid;
+  return spread <= MIN_GAIN;
 }

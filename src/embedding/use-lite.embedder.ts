@@ -82,3 +82,12 @@ export class UseLiteEmbedder implements Embedder {
     await this.pool.close();
   }
 }
+
+/** use-lite's token counting and input limit, without a model: for sizing chunks anywhere. */
+export function useLiteTokenBudget(): Pick<Embedder, 'countTokens' | 'maxInputTokens'> {
+  const tokenizer = sharedUseTokenizer();
+  return {
+    countTokens: (text) => tokenizer.count(useLiteInput(text)),
+    maxInputTokens: USE_LITE_MAX_INPUT_TOKENS,
+  };
+}

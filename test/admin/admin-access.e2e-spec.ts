@@ -152,24 +152,15 @@ describe('admin surface with API keys (real app, real HTTP)', () => {
 
 describe('admin surface in open mode, read-only (real app, real HTTP)', () => {
   let app: RunningApp;
-  const saved = {
-    readOnly: process.env.RAGLINE_ADMIN_READ_ONLY,
-    poll: process.env.RAGLINE_ADMIN_POLL_MS,
-  };
 
   beforeAll(async () => {
-    process.env.RAGLINE_ADMIN_READ_ONLY = 'true';
-    process.env.RAGLINE_ADMIN_POLL_MS = '12000';
-    app = await startApp({ RAGLINE_ROLE: 'api' });
+    app = await startApp({
+      RAGLINE_ROLE: 'api',
+      RAGLINE_ADMIN_READ_ONLY: 'true',
+      RAGLINE_ADMIN_POLL_MS: '12000',
+    });
   });
   afterAll(async () => {
-    for (const [name, value] of [
-      ['RAGLINE_ADMIN_READ_ONLY', saved.readOnly],
-      ['RAGLINE_ADMIN_POLL_MS', saved.poll],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
     await app?.close();
   });
 
