@@ -24,8 +24,12 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ RAGLINE_STORE: 'qdrant' })).toThrow(/QDRANT_URL: required/);
     expect(() => loadConfig({ RAGLINE_API_KEYS: 'ops:root:abc' })).toThrow(ConfigError);
-    expect(() => loadConfig({ RAGLINE_ADMIN_POLL_MS: '50' })).toThrow(/RAGLINE_ADMIN_POLL_MS: expected an integer from 1000 to 900000/);
-    expect(() => loadConfig({ RAGLINE_ADMIN_READ_ONLY: 'maybe' })).toThrow(/RAGLINE_ADMIN_READ_ONLY/);
+    expect(() => loadConfig({ RAGLINE_ADMIN_POLL_MS: '50' })).toThrow(
+      /RAGLINE_ADMIN_POLL_MS: expected an integer from 1000 to 900000/,
+    );
+    expect(() => loadConfig({ RAGLINE_ADMIN_READ_ONLY: 'maybe' })).toThrow(
+      /RAGLINE_ADMIN_READ_ONLY/,
+    );
   });
 
   it('refuses an open API beyond loopback, but lets a worker serve its metrics', () => {
