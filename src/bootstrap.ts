@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { LogLevel } from '@nestjs/common';
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -49,6 +50,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
   });
   installJsonBodyParser(app.getHttpAdapter().getInstance(), config.limits.maxBodyBytes);
+  // Security headers on every answer. The content-security policy is left to the pages that
+  // serve HTML (/admin sets a strict one; Swagger UI at /docs needs its inline scripts).
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   const monitor = app.get(MonitorService);
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsService), {
     onObserved: (o) => monitor.recordHttp(o.route, o.durationMs, o.statusCode),

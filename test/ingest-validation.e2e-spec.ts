@@ -189,6 +189,13 @@ describe('ingest input validation (real HTTP)', () => {
     },
   );
 
+  it('sends security headers and no CORS grant by default', async () => {
+    const res = await fetch(`${base}/v1/health`, { headers: { origin: 'https://elsewhere.example' } });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('answers unknown jobs and documents with 404', async () => {
     expect((await http<ErrorBody>(base, 'GET', '/v1/jobs/nope')).status).toBe(404);
     expect(

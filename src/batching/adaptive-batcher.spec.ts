@@ -87,6 +87,15 @@ function settledTarget(reports: BatchReport[], window = 60): number {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
 }
 
+/** Deterministic uniform numbers in [0, 1) (a linear congruential generator). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
 function bestSize(cost: CostCurve, maxSize: number): number {
   let best = 1;
   for (let n = 1; n <= maxSize; n++) if (itemsPerMs(cost, n) > itemsPerMs(cost, best)) best = n;
@@ -248,6 +257,28 @@ describe('AdaptiveBatcher', () => {
         expect(settled).toBeGreaterThanOrEqual(best / 1.6);
         expect(settled).toBeLessThanOrEqual(best * 1.6);
         expect(itemsPerMs(cost, settled)).toBeGreaterThanOrEqual(0.95 * itemsPerMs(cost, best));
+        await finish(batcher, stop);
+      }
+    });
+
+    it('stays near the optimum when batch times scatter by up to 20%', async () => {
+      const cost = quadratic(20, 0.1, 0.05);
+      const best = itemsPerMs(cost, bestSize(cost, 256));
+      for (const [seed, initialSize] of [
+        [1, 4],
+        [2, 128],
+        [3, 4],
+        [4, 128],
+      ]) {
+        const random = seededRandom(seed);
+        const work = new SyntheticWorkload((n) => Math.round(cost(n) * (0.8 + 0.4 * random())));
+        const { batcher, reports } = batcherFor(work, { initialSize });
+        const stop = closedLoop(batcher, 512);
+        await advance(120_000);
+        // Throughput the chosen sizes are worth on the true (noise-free) curve, late in the run.
+        const late = reports.filter((r) => r.full).slice(-300);
+        const worth = late.reduce((sum, r) => sum + itemsPerMs(cost, r.target), 0) / late.length;
+        expect(worth / best).toBeGreaterThan(0.9);
         await finish(batcher, stop);
       }
     });

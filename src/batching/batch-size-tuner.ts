@@ -19,7 +19,8 @@ import { SizeLadder } from './size-ladder';
  * How it climbs. Sizes live on a ladder about 25% apart (SizeLadder).
  * 1. measure: take enough full batches (see above) at the current base size.
  * 2. probe: move one rung up (or down) and take as many there. Keep the probe if its median
- *    throughput beats the base's by more than MIN_GAIN and none of its batches broke
+ *    throughput beats the base's by more than MIN_GAIN (or than the measurement noise, the
+ *    standard error of the two medians, when that is larger) and none of its batches broke
  *    latencyTargetMs; then try the next rung in the same direction straight away (the probe's
  *    samples are the new base's). Otherwise step back and try the other direction.
  *    A probe batch that breaks the latency target ends the probe at once.
@@ -241,10 +242,14 @@ export class BatchSizeTuner {
 
   private afterProbeSample(): void {
     const probeRates = this.freshRates(this.probeSize, this.probeSince);
-    if (!enoughSamples(probeRates)) return;
+    const baseRates = this.freshRates(this.base, this.baseSince);
+    // As many samples as the base needed, so a lucky run of three cannot outvote a noisy base.
+    const needed = Math.min(MAX_SAMPLES, baseRates.length);
+    if (probeRates.length < needed || !enoughSamples(probeRates)) return;
     const probeRate = median(probeRates);
-    const baseRate = median(this.freshRates(this.base, this.baseSince));
-    const clearlyFaster = probeRate > baseRate * (1 + MIN_GAIN);
+    const baseRate = median(baseRates);
+    const noise = Math.hypot(relativeErrorOfMedian(probeRates), relativeErrorOfMedian(baseRates));
+    const clearlyFaster = probeRate > baseRate * (1 + Math.max(MIN_GAIN, noise));
     const smallerAndAsFast =
       this.probeDirection === 'down' && probeRate >= this.bestRate * (1 - MIN_GAIN);
     if (clearlyFaster || smallerAndAsFast) this.acceptProbe();
@@ -253,9 +258,10 @@ export class BatchSizeTuner {
 
   private afterHoldSample(): void {
     this.holdLeft--;
-    const recent = this.freshRates(this.base, this.holdSince).slice(-MIN_SAMPLES);
+    // Judged on the last MAX_SAMPLES batches: with fewer, ordinary noise would pass for drift.
+    const recent = this.freshRates(this.base, this.holdSince).slice(-MAX_SAMPLES);
     const drifted =
-      recent.length >= MIN_SAMPLES &&
+      recent.length >= MAX_SAMPLES &&
       Math.abs(median(recent) - this.settledRate) > DRIFT * this.settledRate;
     if (drifted) {
       this.exploreEvery = EXPLORE_MIN;
@@ -342,11 +348,19 @@ export class BatchSizeTuner {
   }
 }
 
+/** Median absolute deviation relative to the median: a spread that one wild batch cannot inflate. */
+function relativeSpread(rates: number[]): number {
+  const mid = median(rates);
+  return median(rates.map((r) => Math.abs(r - mid))) / mid;
+}
+
 /** At least MIN_SAMPLES; more, up to MAX_SAMPLES, while they scatter more than MIN_GAIN. */
 function enoughSamples(rates: number[]): boolean {
   if (rates.length < MIN_SAMPLES) return false;
-  if (rates.length >= MAX_SAMPLES) return true;
-  const mid = median(rates);
-  const spread = median(rates.map((r) => Math.abs(r - mid))) / mid;
-  return spread <= MIN_GAIN;
+  return rates.length >= MAX_SAMPLES || relativeSpread(rates) <= MIN_GAIN;
+}
+
+/** Standard error of a median, relative to it (1.4826 MAD estimates sigma; the median's SE is 1.2533 sigma / sqrt(n)). */
+function relativeErrorOfMedian(rates: number[]): number {
+  return (1.858 * relativeSpread(rates)) / Math.sqrt(rates.length);
 }
