@@ -6,7 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { HttpExceptionFilter, toErrorResponse } from './common/http-exception.filter';
+import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppConfig } from './config/config';
 import { installJsonBodyParser } from './common/json-body-parser';
 import { installHttpMetrics } from './metrics/http-metrics';
@@ -57,14 +57,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsService), {
     onObserved: (o) => monitor.recordHttp(o.route, o.durationMs, o.statusCode),
   });
+  // Nest installs Fastify's error handler itself and routes every error to this filter.
   app.useGlobalFilters(new HttpExceptionFilter());
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .setErrorHandler((error, _request, reply) => {
-      const { status, body, headers } = toErrorResponse(error);
-      void reply.status(status).headers(headers).send(body);
-    });
   app.enableShutdownHooks();
   if (config.docs && config.role !== 'worker') {
     SwaggerModule.setup('docs', app, openApiDocument(app));

@@ -40,6 +40,20 @@ describe('BatchSizeTuner', () => {
     expect(t.target).toBe(20);
   });
 
+  it('gives a probe as many samples as a noisy base needed, and asks it to beat the noise', () => {
+    const { t, changes } = tuner(16, 10_000);
+    for (const rate of [100, 130, 70, 110, 85, 120, 95]) feed(t, 16, rate, 1); // median 100, +-15%
+    expect(t.target).toBe(20);
+    feed(t, 20, 108, 3); // three tight samples are not enough against a base that needed seven
+    expect(t.currentPhase).toBe('probe');
+    for (const rate of [120, 96, 115, 100]) feed(t, 20, rate, 1); // median 108
+    // 8% better, but within the noise of the two medians (about 11%): not kept.
+    expect(changes.slice(0, 2)).toEqual([
+      { from: 16, to: 20, reason: 'probe' },
+      { from: 20, to: 16, reason: 'reject' },
+    ]);
+  });
+
   it('probes the next rung up after three full batches at the base', () => {
     const { t, changes } = tuner(16);
     for (let i = 0; i < 2; i++) t.observe({ target: 16, units: 16, durationMs: 40, full: true });
