@@ -190,7 +190,9 @@ describe('ingest input validation (real HTTP)', () => {
   );
 
   it('sends security headers and no CORS grant by default', async () => {
-    const res = await fetch(`${base}/v1/health`, { headers: { origin: 'https://elsewhere.example' } });
+    const res = await fetch(`${base}/v1/health`, {
+      headers: { origin: 'https://elsewhere.example' },
+    });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('access-control-allow-origin')).toBeNull();

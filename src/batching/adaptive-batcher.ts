@@ -227,7 +227,10 @@ export class AdaptiveBatcher<I, O> {
     };
   }
 
-  /** Resolves once everything submitted so far has run; partial batches leave without waiting meanwhile. */
+  /**
+   * Resolves once the batcher is idle: nothing queued, nothing in flight (so it also waits for
+   * items submitted meanwhile). Until then partial batches leave without waiting for company.
+   */
   drain(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise<void>((resolve) => {

@@ -36,15 +36,15 @@ import { SizeLadder } from './size-ladder';
  *    the settled value (say texts got longer) triggers an exploration at once: that is how the
  *    tuner follows an optimum that moves.
  * Bigger is never assumed better: the climb goes where the measurements say, so an interior
- * optimum (the USE model here: ~150 queries/s at 8, 100/s at 32, 70/s at 128) is found as
- * readily as the edge of a latency cap.
+ * optimum (reported for the USE model on this machine: ~150 queries/s at 8, 100/s at 32, 70/s
+ * at 128) is found as readily as the edge of a latency cap.
  *
  * Latency guard. The latency target is a ceiling, not a trade-off: BREACHES_TO_SHRINK batches
  * in a row over latencyTargetMs (any batch of at least the target's size, or a smaller batch,
  * which is worse news) shrink the base at once: to the rung at or below
- * size * latencyTarget / observed (run time grows at least in proportion beyond the fixed part,
- * so this lands under the limit), and at least one rung down. One slow batch alone (a cold
- * start, a GC pause) does not shrink it.
+ * size * latencyTarget / observed, and at least one rung down. That estimate ignores the fixed
+ * part of a batch's cost, so it can land a little high; the next breaches then take it further.
+ * One slow batch alone (a cold start, a GC pause) does not shrink it.
  *
  * Failures. A failed batch halves the target (snapped to a rung) and starts a new measure.
  */
@@ -82,7 +82,8 @@ export interface BatchSample {
 }
 
 export type TunerPhase = 'measure' | 'probe' | 'hold';
-export type RetuneReason = 'probe' | 'accept' | 'reject' | 'latency' | 'error' | 'manual';
+/** probe: trying a neighbour; reject: back from one; latency, error, manual: restarts. */
+export type RetuneReason = 'probe' | 'reject' | 'latency' | 'error' | 'manual';
 
 export interface TargetChange {
   from: number;
@@ -299,8 +300,7 @@ export class BatchSizeTuner {
     this.tried = { up: direction === 'down', down: direction === 'up' };
     this.preferred = direction;
     this.phase = 'measure';
-    this.moveTo(this.base, 'accept');
-    this.probeOrHold();
+    this.probeOrHold(); // the target already is the probe's size
   }
 
   private rejectProbe(): void {
