@@ -486,7 +486,10 @@ export class LanceDbStore implements VectorStore {
       .select([...HIT_COLUMNS, '_score']);
     if (where) query = query.where(where);
     const rows: unknown[] = await query.toArray();
-    return rows.map((row) => rowToHit(row, bm25Score(row))).sort((a, b) => b.score - a.score);
+    // Ties are broken by id: top-k with different limits may return equal scores in any order.
+    return rows
+      .map((row) => rowToHit(row, bm25Score(row)))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   // ---- indexes -----------------------------------------------------------------------------
