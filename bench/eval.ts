@@ -73,7 +73,7 @@ async function ingest(service: BenchService, data: BeirDataset, docs: number): P
   const bar = progressBar(`ingest ${data.name}`, ids.length);
   const views = await awaitJobs(service.url, ids, (n) => bar.update(n));
   bar.stop();
-  const failed = views.filter((v) => v.state !== 'completed').length;
+  const failed = views.filter((v) => v.state === 'failed').length;
   if (failed) throw new Error(`${failed} ingest jobs failed`);
 }
 

