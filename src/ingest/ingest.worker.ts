@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
@@ -23,7 +23,7 @@ const LOCK_RENEW_MS = 20_000;
  * nothing: the later submission wins, whatever order the jobs run in.
  */
 @Injectable()
-export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestWorker');
   private worker?: Worker<IngestJobData, IngestJobResult>;
 
@@ -121,8 +121,11 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  /** Stops taking jobs and waits for active ones (up to the shutdown timeout). */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops taking jobs and waits for active ones (up to the shutdown timeout). Runs before any
+   * onApplicationShutdown hook, so the model pool, store and Redis are still there meanwhile.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
     const worker = this.worker;
     const timeout = new Promise<'timeout'>((r) =>

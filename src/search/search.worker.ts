@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { AdaptiveBatcher } from '../batching/adaptive-batcher';
@@ -24,7 +24,7 @@ import { SearchJobData, SearchJobResult, SearchSpec } from './search.types';
  * arrive while a batch runs share the next model call and store request.
  */
 @Injectable()
-export class SearchWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SearchWorker');
   private worker?: Worker<SearchJobData, SearchJobResult>;
   readonly batcher: AdaptiveBatcher<SearchSpec, SearchJobResult>;
@@ -99,7 +99,7 @@ export class SearchWorker implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.worker?.close();
     await this.batcher.close();
   }
