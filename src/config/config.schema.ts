@@ -63,7 +63,7 @@ export const configSchema = z.object({
   RAGLINE_MAX_METADATA_BYTES: int(2, 1024 * 1024).default(16 * 1024),
   RAGLINE_CHUNK_MAX_TOKENS: int(16, 8192).optional(),
   RAGLINE_CHUNK_OVERLAP_TOKENS: int(0, 4096).default(16),
-  RAGLINE_INGEST_CONCURRENCY: int(1, 256).default(4),
+  RAGLINE_INGEST_CONCURRENCY: int(1, 256).default(32),
   RAGLINE_INGEST_HIGH_WATER: int(1, 100_000_000).default(50_000),
   RAGLINE_JOB_LOCK_MS: int(1000, 3_600_000).default(30_000),
   RAGLINE_STALLED_INTERVAL_MS: int(500, 3_600_000).default(30_000),
