@@ -7,6 +7,21 @@ import { join } from 'node:path';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/config';
 
+/** Deletes every Redis key under a run's prefix (benchmarks and tests clean up after themselves). */
+export async function dropPrefix(prefix: string, url: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export interface BenchService {
   app: NestFastifyApplication;
   url: string;
@@ -42,14 +57,7 @@ export async function startBenchService(
     config,
     async stop() {
       await app.close();
-      const redis = new Redis(config.redisUrl);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-      redis.disconnect();
+      await dropPrefix(prefix, config.redisUrl);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,9 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dropPrefix as dropRedisPrefix } from '../../bench/support/service';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/config';
 
@@ -25,18 +25,8 @@ export function tempDataDir(label: string): string {
 }
 
 /** Deletes every Redis key under a test run's prefix. */
-export async function dropPrefix(prefix: string, url = REDIS_URL): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+export function dropPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  return dropRedisPrefix(prefix, url);
 }
 
 /** Starts the real app in-process on a random port with its own data folder and Redis prefix. */
