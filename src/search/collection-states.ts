@@ -64,6 +64,10 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
   }
 
   async get(name: string): Promise<CollectionState | null> {
+    // A version event published before this request was sent may sit unread in the subscriber's
+    // socket when both became readable in the same event-loop turn; one setImmediate lets the
+    // whole poll phase run first, so a completed write is never answered from the old version.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const known = this.states.get(name);
     if (known) return known;
     const [record, version] = await Promise.all([
