@@ -46,7 +46,6 @@ export class SearchService implements OnModuleInit {
   private readonly flights = new Map<string, Promise<Flight>>();
   private readonly hot = new HotQueries();
   private readonly warming = new Set<string>();
-  private jobsEnqueued = 0;
 
   constructor(
     @InjectQueue(SEARCH_QUEUE) private readonly queue: Queue<SearchJobData, SearchJobResult>,
@@ -63,10 +62,6 @@ export class SearchService implements OnModuleInit {
     this.states.onVersion((collection) => this.scheduleWarming(collection));
   }
 
-  /** Search jobs this process has put on the queue (single-flight and caches avoid the rest). */
-  get enqueued(): number {
-    return this.jobsEnqueued;
-  }
 
   async spec(collection: string, body: SearchBody): Promise<{ spec: SearchSpec; version: number }> {
     const state = await this.states.get(collection);
@@ -162,7 +157,6 @@ export class SearchService implements OnModuleInit {
           removeOnFail: { age: 3600, count: 1000 },
         },
       );
-      this.jobsEnqueued++;
     } catch (err) {
       this.waiters.cancel(jobId);
       throw ApiError.unavailable(`search queue unavailable: ${(err as Error).message}`);
