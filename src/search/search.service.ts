@@ -62,7 +62,6 @@ export class SearchService implements OnModuleInit {
     this.states.onVersion((collection) => this.scheduleWarming(collection));
   }
 
-
   async spec(collection: string, body: SearchBody): Promise<{ spec: SearchSpec; version: number }> {
     const state = await this.states.get(collection);
     if (!state) throw ApiError.notFound(`collection '${collection}'`);
