@@ -10,7 +10,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
-import { createWorker } from '../queues/worker-factory';
+import { createWorker, onJobTimes } from '../queues/worker-factory';
 import { IngestPipelineService } from './ingest-pipeline.service';
 import { INGEST_QUEUE, IngestJobData, IngestJobResult } from './ingest.types';
 
@@ -43,15 +43,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
       { concurrency: this.config.ingest.concurrency },
     );
     this.worker.on('failed', (job, error) => this.onFailed(job, error));
-    this.worker.on('completed', (job) => {
-      if (job.processedOn && job.finishedOn) {
-        this.monitor.recordJob(
-          INGEST_QUEUE,
-          job.processedOn - job.timestamp,
-          job.finishedOn - job.processedOn,
-        );
-      }
-    });
+    onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(INGEST_QUEUE, waitMs, runMs));
     this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
   }
 

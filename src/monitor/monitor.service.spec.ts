@@ -15,24 +15,11 @@ import { actionsChannel } from './action-bus';
 import { MonitorModule } from './monitor.module';
 import { MonitorOptions, MonitorService } from './monitor.service';
 import type { PerformanceReport } from './performance-report';
+import { dropPrefix } from '../../bench/support/service';
 import { TUNABLE } from './tunables';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `t-monitor-${randomBytes(4).toString('hex')}`;
-
-async function dropPrefix(): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** A connection like the app's REDIS one (fails fast, no offline queue), ready to use. */
 async function commandConnection(): Promise<Redis> {
@@ -80,7 +67,7 @@ describe('MonitorService', () => {
   afterAll(async () => {
     await queue.close();
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
-    await dropPrefix();
+    await dropPrefix(prefix, REDIS_URL);
   });
 
   it('samples real queue counts, job and search times, cache tiers, batchers, probes and the process', async () => {

@@ -1,6 +1,15 @@
-import { Processor, Worker, WorkerOptions } from 'bullmq';
+import { Job, Processor, Worker, WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/config';
 import { bullConnectionOptions } from '../redis/redis-connection';
+
+/** Reports each completed job's wait (queued -> started) and run time to `record`. */
+export function onJobTimes(worker: Worker, record: (waitMs: number, runMs: number) => void): void {
+  worker.on('completed', (job: Job) => {
+    if (job.processedOn && job.finishedOn) {
+      record(job.processedOn - job.timestamp, job.finishedOn - job.processedOn);
+    }
+  });
+}
 
 /** A BullMQ worker with ragline's connection, prefix and lock settings. */
 export function createWorker<D, R>(

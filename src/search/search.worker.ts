@@ -12,7 +12,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
-import { createWorker } from '../queues/worker-factory';
+import { createWorker, onJobTimes } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { SearchExecutor } from './search-executor';
 import { SEARCH_QUEUE } from './search.constants';
@@ -64,15 +64,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
       { concurrency: this.config.search.concurrency, lockDuration: 30_000, maxStalledCount: 0 },
     );
     this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
-    this.worker.on('completed', (job) => {
-      if (job.processedOn && job.finishedOn) {
-        this.monitor.recordJob(
-          SEARCH_QUEUE,
-          job.processedOn - job.timestamp,
-          job.finishedOn - job.processedOn,
-        );
-      }
-    });
+    onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(SEARCH_QUEUE, waitMs, runMs));
   }
 
   get concurrency(): number {
