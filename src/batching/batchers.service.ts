@@ -36,7 +36,7 @@ export class BatchersService implements OnApplicationShutdown {
       const fixed = this.config.embedder.fixedBatch;
       batcher = new AdaptiveBatcher<string, Float32Array>({
         name: `embed:${embedder.id}`,
-        run: (texts) => embedder.embed(texts),
+        run: (texts) => embedder.embed(texts, { priority: 'bulk' }),
         minSize: fixed ?? 1,
         maxSize: fixed ?? 128,
         initialSize: fixed ?? 16,

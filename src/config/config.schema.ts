@@ -87,6 +87,7 @@ export const configSchema = z.object({
     .max(100, 'expected a number from 0 to 100')
     .default(0.1),
   RAGLINE_SEARCH_DEFAULT_EF: int(1, 4096).default(64),
+  RAGLINE_LANCEDB_INDEX_THRESHOLD: int(0, 100_000_000).default(1000),
   RAGLINE_MONITOR_INTERVAL_MS: int(200, 600_000).default(5000),
   RAGLINE_MONITOR_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   RAGLINE_OPTIMIZER: bool.default(true),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { Embedder } from './embedder.port';
+import type { EmbedOptions, Embedder } from './embedder.port';
 import { normaliseEmbeddingBatch } from './text-normalisation';
 
 export const DEFAULT_EMBEDDING_CACHE_TTL_SECONDS = 7 * 24 * 3600;
@@ -72,7 +72,7 @@ export class CachedEmbedder implements Embedder {
     return `${this.options.prefix}:emb:${this.id}:${digest}`;
   }
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  async embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const normalised = normaliseEmbeddingBatch(texts);
     const slotOf = new Map<string, number>();
@@ -100,7 +100,10 @@ export class CachedEmbedder implements Embedder {
       if (vector === null) missing.push(slot);
     });
     if (missing.length > 0) {
-      const fresh = await this.inner.embed(missing.map((slot) => unique[slot]));
+      const fresh = await this.inner.embed(
+        missing.map((slot) => unique[slot]),
+        options,
+      );
       missing.forEach((slot, i) => (vectors[slot] = fresh[i]));
       if (
         this.enabled() &&

@@ -1,3 +1,14 @@
+import type { EmbedPriority } from './priority-task-queue';
+
+export interface EmbedOptions {
+  /**
+   * `interactive` (default): someone waits on it (a search query). `bulk`: throughput work
+   * (document chunks); a local model hands interactive work out first. Remote providers may
+   * ignore it.
+   */
+  priority?: EmbedPriority;
+}
+
 /** Turns texts into unit-length vectors. Adapters: use-lite (default, offline), openai, ... */
 export interface Embedder {
   /** Stable id recorded per collection, e.g. `use-lite` or `openai:text-embedding-3-small`. */
@@ -8,7 +19,7 @@ export interface Embedder {
   /** Counts the model's own sub-word tokens (for chunk sizing). */
   countTokens(text: string): number;
   /** Vectors in input order. Callers never pass empty or whitespace-only texts. */
-  embed(texts: string[]): Promise<Float32Array[]>;
+  embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 

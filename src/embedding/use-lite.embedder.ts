@@ -1,4 +1,4 @@
-import type { Embedder } from './embedder.port';
+import type { EmbedOptions, Embedder } from './embedder.port';
 import { normaliseEmbeddingBatch, normaliseEmbeddingText } from './text-normalisation';
 import { UseLiteWorkerPool } from './use-lite.pool';
 import { sharedUseTokenizer, type UseTokenizer } from './use-tokenizer';
@@ -27,6 +27,13 @@ export interface UseLiteEmbedderOptions {
   workerNiceIncrement?: number;
   /** Upper bound on texts per worker task, so large calls spread over threads. Default 32. */
   maxTextsPerTask?: number;
+  /**
+   * Model tokens per bulk task (at least one text each). A thread runs a task to its end, so
+   * this bounds how long a search query can wait behind document chunks: measured here, ~65 ms
+   * a full 128-token chunk, so the default 384 keeps a bulk task near 200 ms, while the
+   * model's throughput on long texts hardly depends on the batch size.
+   */
+  bulkTaskTokens?: number;
 }
 
 /** Universal Sentence Encoder lite (512 dims), offline, inference in worker threads. */
@@ -35,13 +42,15 @@ export class UseLiteEmbedder implements Embedder {
   readonly dimensions = USE_LITE_DIMENSIONS;
   readonly maxInputTokens = USE_LITE_MAX_INPUT_TOKENS;
   private readonly maxTextsPerTask: number;
+  private readonly bulkTaskTokens: number;
 
   constructor(
     private readonly pool: UseLiteWorkerPool,
     private readonly tokenizer: UseTokenizer = sharedUseTokenizer(),
-    options: Pick<UseLiteEmbedderOptions, 'maxTextsPerTask'> = {},
+    options: Pick<UseLiteEmbedderOptions, 'maxTextsPerTask' | 'bulkTaskTokens'> = {},
   ) {
     this.maxTextsPerTask = options.maxTextsPerTask ?? 32;
+    this.bulkTaskTokens = options.bulkTaskTokens ?? 384;
   }
 
   static async create(options: UseLiteEmbedderOptions = {}): Promise<UseLiteEmbedder> {
@@ -57,16 +66,14 @@ export class UseLiteEmbedder implements Embedder {
     return this.tokenizer.count(useLiteInput(text));
   }
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const normalised = normaliseEmbeddingBatch(texts).map((text) => text.toLowerCase());
-    const perTask = Math.min(this.maxTextsPerTask, Math.ceil(normalised.length / this.pool.size));
-    const groups: string[][] = [];
-    for (let i = 0; i < normalised.length; i += perTask) {
-      groups.push(normalised.slice(i, i + perTask));
-    }
+    const priority = options.priority ?? 'interactive';
+    const groups =
+      priority === 'bulk' ? this.groupByTokens(normalised) : this.groupEvenly(normalised);
     const results = await Promise.all(
-      groups.map((group) => this.pool.run(group, this.maxInputTokens)),
+      groups.map((group) => this.pool.run(group, this.maxInputTokens, priority)),
     );
     const vectors: Float32Array[] = [];
     for (const rows of results) {
@@ -76,6 +83,36 @@ export class UseLiteEmbedder implements Embedder {
       }
     }
     return vectors;
+  }
+
+  /** Interactive work: as few tasks as threads, so a small batch finishes in one model call each. */
+  private groupEvenly(texts: string[]): string[][] {
+    const perTask = Math.min(this.maxTextsPerTask, Math.ceil(texts.length / this.pool.size));
+    const groups: string[][] = [];
+    for (let i = 0; i < texts.length; i += perTask) groups.push(texts.slice(i, i + perTask));
+    return groups;
+  }
+
+  /** Bulk work: short tasks of about bulkTaskTokens model tokens each. */
+  private groupByTokens(texts: string[]): string[][] {
+    const groups: string[][] = [];
+    let group: string[] = [];
+    let tokens = 0;
+    for (const text of texts) {
+      const cost = Math.min(this.maxInputTokens, this.tokenizer.count(text));
+      if (
+        group.length > 0 &&
+        (tokens + cost > this.bulkTaskTokens || group.length >= this.maxTextsPerTask)
+      ) {
+        groups.push(group);
+        group = [];
+        tokens = 0;
+      }
+      group.push(text);
+      tokens += cost;
+    }
+    if (group.length > 0) groups.push(group);
+    return groups;
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { EmbeddingWorkerError } from './embedding.errors';
+import { EmbedPriority, PriorityQueueOptions, PriorityTaskQueue } from './priority-task-queue';
 
 /** Resolved beside this file, so it works from src/ (ts-jest) and from dist/ (after tsc). */
 export const USE_LITE_WORKER_FILE = join(__dirname, 'use-lite.worker.js');
@@ -16,11 +17,15 @@ export interface UseLiteWorkerPoolOptions {
    * with inference. Only matters under contention. Default 10; 0 leaves priorities alone.
    */
   niceIncrement?: number;
+  /** Longest a bulk task waits behind interactive ones before it goes first. Default 2000 ms. */
+  bulkMaxWaitMs?: number;
 }
 
 interface UseLiteTask {
   texts: string[];
   maxInputTokens: number;
+  /** Read by the task queue on this side only (symbol keys are not sent to the thread). */
+  [queueOptions: symbol]: PriorityQueueOptions;
 }
 
 /**
@@ -36,6 +41,7 @@ export class UseLiteWorkerPool {
   private constructor(
     readonly size: number,
     niceIncrement: number,
+    bulkMaxWaitMs: number,
   ) {
     this.piscina = new Piscina<UseLiteTask, Float32Array>({
       filename: USE_LITE_WORKER_FILE,
@@ -43,6 +49,7 @@ export class UseLiteWorkerPool {
       maxThreads: size,
       concurrentTasksPerWorker: 1,
       niceIncrement,
+      taskQueue: new PriorityTaskQueue(bulkMaxWaitMs),
     });
     // Without a listener, a thread dying while idle would be an unhandled 'error' event.
     this.piscina.on('error', () => {
@@ -56,7 +63,11 @@ export class UseLiteWorkerPool {
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`use-lite pool size must be a positive integer, got ${size}`);
     }
-    const pool = new UseLiteWorkerPool(size, options.niceIncrement ?? 10);
+    const pool = new UseLiteWorkerPool(
+      size,
+      options.niceIncrement ?? 10,
+      options.bulkMaxWaitMs ?? 2000,
+    );
     try {
       await Promise.all(Array.from({ length: size }, () => pool.run(['warm up'], 8)));
     } catch (error) {
@@ -66,9 +77,20 @@ export class UseLiteWorkerPool {
     return pool;
   }
 
-  /** texts: normalised, non-empty. Returns texts.length x 512 unit vectors, row-major. */
-  async run(texts: string[], maxInputTokens: number): Promise<Float32Array> {
-    const task: UseLiteTask = { texts, maxInputTokens };
+  /**
+   * texts: normalised, non-empty. Returns texts.length x 512 unit vectors, row-major.
+   * Interactive tasks are handed to threads before queued bulk ones (see PriorityTaskQueue).
+   */
+  async run(
+    texts: string[],
+    maxInputTokens: number,
+    priority: EmbedPriority = 'interactive',
+  ): Promise<Float32Array> {
+    const task: UseLiteTask = {
+      texts,
+      maxInputTokens,
+      [Piscina.queueOptionsSymbol]: { priority },
+    };
     try {
       return await this.piscina.run(task);
     } catch (first) {

@@ -54,7 +54,7 @@ export class SearchExecutor {
         const embedder = await this.embedders.get(embedderId);
         const list = [...texts];
         const started = performance.now();
-        const embedded = await embedder.embed(list);
+        const embedded = await embedder.embed(list, { priority: 'interactive' });
         this.metrics.observeEmbed(embedderId, performance.now() - started);
         list.forEach((text, i) => vectors.set(`${embedderId}\u0000${text}`, embedded[i]));
       }),

@@ -43,7 +43,11 @@ export interface LanceDbStoreOptions {
   dataDir: string;
   /** How stale a read may be with respect to other processes' writes. Default 1000 ms. */
   readConsistencyIntervalMs?: number;
-  /** Rows below which search is exact (no ANN index is built). Default 5000. */
+  /**
+   * Rows below which search is exact (no ANN index is built). Default 1000: LanceDB's flat
+   * scan costs about 5 µs of CPU a row (measured: 15 ms a query at 3,000 rows of 512 dims),
+   * while an HNSW-SQ index with refine answers in about 5-7 ms from ~1,000 rows up.
+   */
   indexThreshold?: number;
   /** BM25 tokenizer: Porter-style stemming (default true) and English stop words (default true). */
   ftsStemming?: boolean;
@@ -143,7 +147,7 @@ export class LanceDbStore implements VectorStore {
     const resolved = {
       dataDir: options.dataDir,
       readConsistencyIntervalMs: options.readConsistencyIntervalMs ?? 1000,
-      indexThreshold: options.indexThreshold ?? 5000,
+      indexThreshold: options.indexThreshold ?? 1000,
       ftsStemming: options.ftsStemming ?? true,
       ftsStopWords: options.ftsStopWords ?? true,
       ftsLanguage: options.ftsLanguage ?? 'English',
