@@ -4,6 +4,7 @@ import { SEARCH_QUEUE } from '../src/search/search.constants';
 import { SearchJobData } from '../src/search/search.types';
 import { SearchWaiters } from '../src/search/search-waiters';
 import { fastifyDocs } from './support/corpus';
+import { waitFor } from './support/processes';
 import {
   http,
   RunningApp,
@@ -176,6 +177,30 @@ describe('search end to end (real Redis, real model, real LanceDB)', () => {
       const res = await search(app, body);
       expect(res.body.hits[0].documentId).toBe('recipes/tea.txt');
     }
+  });
+
+  it('re-runs the hottest searches after a write, so they answer from the cache again', async () => {
+    const queue = main.app.get<Queue<SearchJobData>>(getQueueToken(SEARCH_QUEUE));
+    const body = { query: 'how long should bread dough rise', mode: 'hybrid', limit: 3 };
+    for (let i = 0; i < 3; i++) await search(main, body);
+    expect((await search(main, body)).body.cache).toBe('l1');
+    const writtenAt = Date.now();
+    await ingest([
+      {
+        id: 'recipes/rise.txt',
+        text: 'Bread dough should rise for about two hours at room temperature, or overnight in the fridge.',
+      },
+    ]);
+    // Nobody searches meanwhile: the warmer alone re-runs the hot query for the new version.
+    await waitFor(async () => {
+      const jobs = await queue.getJobs(['completed']);
+      return jobs.some(
+        (job) => job?.data.spec.query === body.query && job.data.enqueuedAt >= writtenAt,
+      );
+    }, 'the warmer to re-run the hot query');
+    const res = await search(main, body);
+    expect(res.body.cache).toBe('l1');
+    expect(res.body.hits[0].documentId).toBe('recipes/rise.txt');
   });
 
   it('N identical concurrent searches make one job', async () => {
