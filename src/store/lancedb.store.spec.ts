@@ -226,6 +226,27 @@ describe('LanceDbStore', () => {
     expect(seen).toBe(5);
   });
 
+  it("sees another process's completed writes at once where a read decides something", async () => {
+    const writer = await open();
+    const reader = await open({ readConsistencyIntervalMs: 60_000 });
+    await writer.ensureCollection(spec('fresh', 8));
+    await writer.upsert('fresh', points(10, 8, 3));
+    expect(await reader.count('fresh')).toBe(10);
+    // A document shrinks in another process: the next job's diff must see the new state,
+    // and a search cached under the collection's next version must not miss the change.
+    await writer.deleteByIds('fresh', ['id-7', 'id-8', 'id-9']);
+    const [probe] = points(1, 8, 99);
+    await writer.upsert('fresh', [{ ...probe, id: 'new', documentId: 'doc-new', chunkIndex: 0 }]);
+    expect((await reader.listDocumentChunks('fresh', 'doc-0')).map((c) => c.id)).toEqual(
+      Array.from({ length: 7 }, (_, i) => `id-${i}`),
+    );
+    expect(await reader.count('fresh')).toBe(8);
+    const [hits] = await reader.search('fresh', [
+      { mode: 'dense', vector: probe.vector, limit: 1, exact: true },
+    ]);
+    expect(hits[0].id).toBe('new');
+  });
+
   it('keeps the last copy when a batch repeats an id', async () => {
     const store = await open();
     await store.ensureCollection(spec('dup', 8));
