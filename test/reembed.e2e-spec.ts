@@ -27,7 +27,7 @@ interface CollectionBody {
   chunks: number;
   version: number;
   storeCollection: string;
-  reembedding?: { jobId: string; embedder: string; state: string };
+  reembedding?: { jobId: string; embedder: string; state: string; storeCollection: string };
 }
 interface ReembedBody {
   job: { id: string } | null;
@@ -353,5 +353,46 @@ describe('re-embedding a collection (real Redis, LanceDB and model; a local Open
       await ingest('fragile', [{ id: 'b.txt', text: 'A second note, about tides.' }]),
     );
     expect(job.state).toBe('completed');
+  });
+
+  it('a partial copy left by an earlier attempt fails the count check, and the retry starts over', async () => {
+    let release = () => undefined as void;
+    fake.gate = new Promise<void>((resolve) => (release = resolve));
+    const asked = fake.requests.length;
+    try {
+      const started = await reembed('fragile', LOCAL_MODEL);
+      expect(started.status).toBe(202);
+      const jobId = started.body.job?.id as string;
+      await eventually(async () => fake.requests.length > asked, 'the copy asks the local server');
+      const target = (await collection('fragile')).reembedding?.storeCollection as string;
+      expect(target).toMatch(/^fragile\.[0-9a-f]{8}$/);
+      // A point no document of the catalog has, as a crashed attempt could leave behind.
+      await store.upsert(target, [
+        {
+          id: '00000000-0000-4000-8000-000000000001',
+          vector: new Float32Array(LOCAL_DIMENSIONS).fill(0.25),
+          documentId: 'leftover.txt',
+          chunkIndex: 0,
+          text: 'left over by an earlier attempt',
+          contentHash: 'x'.repeat(64),
+          headingPath: [],
+          start: 0,
+          end: 31,
+          metadata: {},
+        },
+      ]);
+      release();
+      fake.gate = null;
+      const [done] = await waitForJobs(base, [jobId]);
+      expect(done.state).toBe('completed');
+      expect((done as unknown as { attempts: number }).attempts).toBe(2);
+      expect(done.result).toMatchObject({ documents: 2, chunks: 2, storeName: target });
+    } finally {
+      release();
+      fake.gate = null;
+    }
+    const moved = await collection('fragile');
+    expect(moved).toMatchObject({ embedder: LOCAL_MODEL, documents: 2, chunks: 2 });
+    expect(await store.listDocumentChunks(moved.storeCollection, 'leftover.txt')).toEqual([]);
   });
 });

@@ -48,7 +48,12 @@ export interface CollectionInfo {
   version: number;
   config: Record<string, unknown>;
   /** A re-embedding underway (searches use `embedder` until it switches). */
-  reembedding?: { jobId: string; embedder: string; state: 'queued' | 'running' };
+  reembedding?: {
+    jobId: string;
+    embedder: string;
+    state: 'queued' | 'running';
+    storeCollection: string;
+  };
   [extra: string]: unknown;
 }
 

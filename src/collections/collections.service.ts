@@ -27,7 +27,13 @@ export interface CollectionView {
   createdAt: string;
   config: CollectionSettings;
   /** A re-embedding underway: searches use the current embedder until it switches. */
-  reembedding?: { jobId: string; embedder: string; state: MigrationRecord['phase'] };
+  reembedding?: {
+    jobId: string;
+    embedder: string;
+    state: MigrationRecord['phase'];
+    /** The store collection being built. */
+    storeCollection: string;
+  };
 }
 
 const DEFAULT_HNSW = { m: 16, efConstruct: 128 };
@@ -148,6 +154,7 @@ export class CollectionsService {
               jobId: migration.jobId,
               embedder: migration.embedder,
               state: migration.phase,
+              storeCollection: migration.storeName,
             },
           }
         : {}),

@@ -18,6 +18,15 @@ import {
 
 export type MigrationProgress = (percent: number) => Promise<void> | void;
 
+export interface MigrationHooks {
+  report: MigrationProgress;
+  /**
+   * Whether this attempt still owns its job. A worker that stalled (say, a blocked event loop)
+   * may find its job handed to another worker meanwhile: it must then not switch.
+   */
+  stillOwner: () => Promise<boolean>;
+}
+
 /** Documents copied at once: their chunks share the embedder's batches. */
 const DOCUMENTS_IN_FLIGHT = 8;
 const WRITES_POLL_MS = 200;
@@ -50,11 +59,8 @@ export class CollectionMigration {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async run(
-    jobId: string,
-    data: ReembedJobData,
-    report: MigrationProgress,
-  ): Promise<ReembedJobResult> {
+  async run(jobId: string, data: ReembedJobData, hooks: MigrationHooks): Promise<ReembedJobResult> {
+    const { report } = hooks;
     const t0 = performance.now();
     const timings: Record<string, number> = {};
     const record = await this.catalog.getCollection(data.collection);
@@ -116,6 +122,9 @@ export class CollectionMigration {
       }
       timings.optimizeMs = round(performance.now() - t);
       if (lost) throw new Error(this.lostMessage(data));
+      if (!(await hooks.stillOwner())) {
+        throw new Error(`job ${jobId} was handed to another worker; this attempt stops`);
+      }
       const next: CollectionRecord = {
         ...record,
         embedder: data.to.embedder,

@@ -41,20 +41,28 @@ export class ReembedWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.worker = createWorker<ReembedJobData, ReembedJobResult>(
       this.config,
       REEMBED_QUEUE,
-      (job) => this.process(job),
+      (job, token) => this.process(job, token),
       { concurrency: 1 },
     );
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
     this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
   }
 
-  async process(job: ReembedJob): Promise<ReembedJobResult> {
+  async process(job: ReembedJob, token?: string): Promise<ReembedJobResult> {
     const id = String(job.id);
+    const stillOwner = async () =>
+      token === undefined || (await job.extendLock(token, this.config.ingest.lockMs)) === 1;
     try {
-      return await this.migration.run(id, job.data, (p) => job.updateProgress(p));
+      return await this.migration.run(id, job.data, {
+        report: (p) => job.updateProgress(p),
+        stillOwner,
+      });
     } catch (error) {
-      // Undone before the job shows as failed, so whoever sees it failed sees the old state back.
-      if (isFinalAttempt(job, error)) await this.abandon(job);
+      // Undone before the job shows as failed, so whoever sees it failed sees the old state back;
+      // never by an attempt whose job another worker has taken over.
+      if (isFinalAttempt(job, error) && (await stillOwner().catch(() => false))) {
+        await this.abandon(job);
+      }
       throw error;
     }
   }
