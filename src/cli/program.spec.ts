@@ -403,6 +403,16 @@ describe('ragline reembed', () => {
     expect(stub.requests).toHaveLength(1);
   });
 
+  it('`jobs <id>` sums up a completed re-embed job', async () => {
+    stub = await StubServer.start(fakeReembed('completed'));
+    const t = testIO();
+    // The stub's job finishes on its third poll.
+    for (let poll = 0; poll < 3; poll++) await run(t.io, 'jobs', 'reembed-1', '--url', stub.url);
+    expect(t.out().trim().split('\n').pop()).toBe(
+      'reembed-1  reembed  completed  100%  attempts=1  use-lite -> openai:m: 3 documents, 41 chunks',
+    );
+  });
+
   it('needs --embedder and a valid collection name before any request', async () => {
     stub = await StubServer.start(fakeReembed('completed'));
     const usage = testIO();

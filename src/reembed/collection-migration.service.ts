@@ -209,6 +209,7 @@ export class CollectionMigration {
     const upserter = this.batchers.upsertBatcher(data.to.storeName);
     let done = 0;
     let chunks = 0;
+    let reported = 2;
     let failure: Error | undefined;
     await mapWithConcurrency(ids, DOCUMENTS_IN_FLIGHT, async (documentId) => {
       if (failure) return;
@@ -220,7 +221,11 @@ export class CollectionMigration {
         await Promise.all(points.map((point) => upserter.submit(point)));
         chunks += points.length;
         done++;
-        await report(2 + Math.floor((93 * done) / ids.length));
+        const percent = 2 + Math.floor((93 * done) / ids.length);
+        if (percent > reported) {
+          reported = percent;
+          await report(percent);
+        }
       } catch (err) {
         failure ??= err instanceof Error ? err : new Error(String(err));
       }
