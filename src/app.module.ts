@@ -28,6 +28,12 @@ import { SEARCH_QUEUE } from './search/search.constants';
 import { SearchController } from './search/search.controller';
 import { SearchService } from './search/search.service';
 import { SearchWorker } from './search/search.worker';
+import { ActiveMigrations } from './reembed/active-migrations';
+import { CollectionMigration } from './reembed/collection-migration.service';
+import { ReembedController } from './reembed/reembed.controller';
+import { ReembedService } from './reembed/reembed.service';
+import { REEMBED_QUEUE } from './reembed/reembed.types';
+import { ReembedWorker } from './reembed/reembed.worker';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
 import { StoreModule } from './store/store.module';
@@ -44,6 +50,7 @@ export class AppModule {
       CatalogService,
       EmbedderRegistry,
       CollectionsService,
+      ActiveMigrations,
       { provide: APP_GUARD, useClass: AuthGuard },
       TuningRegistrar,
     ];
@@ -53,9 +60,11 @@ export class AppModule {
         DocumentsController,
         JobsController,
         SearchController,
+        ReembedController,
       );
       providers.push(
         IngestProducerService,
+        ReembedService,
         CollectionStates,
         SearchCache,
         SearchWaiters,
@@ -69,6 +78,8 @@ export class AppModule {
         IngestWorker,
         SearchExecutor,
         SearchWorker,
+        CollectionMigration,
+        ReembedWorker,
       );
     }
     return {
@@ -97,7 +108,11 @@ export class AppModule {
           connection: bullConnectionOptions(config.redisUrl),
           prefix: config.prefix,
         }),
-        BullModule.registerQueue({ name: INGEST_QUEUE }, { name: SEARCH_QUEUE }),
+        BullModule.registerQueue(
+          { name: INGEST_QUEUE },
+          { name: SEARCH_QUEUE },
+          { name: REEMBED_QUEUE },
+        ),
         ...(serveApi ? [AdminModule] : []),
       ],
       controllers,

@@ -73,6 +73,13 @@ export class BatchersService implements OnApplicationShutdown {
     return batcher;
   }
 
+  /** Forgets the upsert batcher of a store collection that is gone (after a re-embedding). */
+  async releaseUpsertBatcher(collection: string): Promise<void> {
+    const batcher = this.upsert.get(collection);
+    this.upsert.delete(collection);
+    await batcher?.close();
+  }
+
   all(): AdaptiveBatcher<unknown, unknown>[] {
     return [...this.embed.values(), ...this.upsert.values()] as AdaptiveBatcher<unknown, unknown>[];
   }

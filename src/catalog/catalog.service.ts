@@ -2,13 +2,89 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
-import { CollectionRecord, DocumentRecord } from './catalog.types';
+import { CollectionRecord, DocumentRecord, MigrationRecord } from './catalog.types';
 
 export interface VersionEvent {
   type: 'version';
   collection: string;
   version: number;
 }
+
+/** What an ingest or delete job finds when it asks to write a document. */
+export type WriteAdmission = 'admitted' | 'locked' | 'migrating';
+
+type KeyPart = 'docs' | 'desired' | 'version' | 'lock' | 'migration' | 'writers';
+
+/**
+ * Takes a document's write lock unless a re-embedding of the collection is running, and
+ * records the owner among the collection's writers (score: when its lock expires), so a
+ * re-embedding can wait until writes that were admitted before it have finished.
+ * KEYS: lock, writers, migration. ARGV: owner, ttlMs, nowMs. Returns 1, 0 (locked), 2 (migrating).
+ */
+const ADMIT_WRITE = `
+if redis.call('HGET', KEYS[3], 'phase') == 'running' then
+  if tonumber(redis.call('HGET', KEYS[3], 'expiresAt') or '0') > tonumber(ARGV[3]) then return 2 end
+  -- The re-embedding stopped renewing its claim (its worker died): it loses the collection,
+  -- and its retry starts over.
+  redis.call('DEL', KEYS[3])
+end
+local cur = redis.call('GET', KEYS[1])
+if cur and cur ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[2]), ARGV[1])
+return 1`;
+
+/** KEYS: lock, writers. ARGV: owner, ttlMs, nowMs. Extends a lock this owner holds. */
+const RENEW_WRITE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[2]), ARGV[1])
+return 1`;
+
+/** KEYS: lock, writers. ARGV: owner. */
+const RELEASE_WRITE = `
+redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
+ * Records a migration unless another one is recorded; returns the recorded one's fields.
+ * KEYS: migration. ARGV: jobId, phase, data (JSON), replaceJobId ('' for none), expiresAt.
+ * A migration whose job id is ARGV[1] or ARGV[4] is overwritten.
+ */
+const CLAIM_MIGRATION = `
+local cur = redis.call('HGET', KEYS[1], 'jobId')
+if (not cur) or cur == ARGV[1] or cur == ARGV[4] then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'jobId', ARGV[1], 'phase', ARGV[2], 'data', ARGV[3], 'expiresAt', ARGV[5])
+end
+return redis.call('HMGET', KEYS[1], 'jobId', 'phase', 'data')`;
+
+/** KEYS: migration. ARGV: jobId, expiresAt. Returns 0 when the migration is no longer this job's. */
+const RENEW_MIGRATION = `
+if redis.call('HGET', KEYS[1], 'jobId') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'expiresAt', ARGV[2])
+return 1`;
+
+/** KEYS: migration. ARGV: jobId. Removes the migration if it is this job's. */
+const RELEASE_MIGRATION = `
+if redis.call('HGET', KEYS[1], 'jobId') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
+ * The switch at the end of a re-embedding, in one step: the record changes (embedder,
+ * dimensions, store collection), the migration ends, the version goes up and is announced.
+ * KEYS: collections, migration, version. ARGV: name, jobId, expected record, new record, channel.
+ * Returns the new version, -1 if the migration is not this job's, -2 if the record changed.
+ */
+const SWITCH_COLLECTION = `
+if redis.call('HGET', KEYS[2], 'jobId') ~= ARGV[2] then return -1 end
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[3] then return -2 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('DEL', KEYS[2])
+local version = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[5], cjson.encode({type = 'version', collection = ARGV[1], version = version}))
+return version`;
 
 /**
  * The shared catalog in Redis: collections, their documents and versions, and for each
@@ -33,13 +109,32 @@ export class CatalogService {
   private collectionsKey(): string {
     return `${this.base}:collections`;
   }
-  private key(collection: string, part: 'docs' | 'desired' | 'version' | 'lock'): string {
+  private key(collection: string, part: KeyPart): string {
     return `${this.base}:col:{${collection}}:${part}`;
+  }
+
+  private lockKey(collection: string, documentId: string): string {
+    return `${this.key(collection, 'lock')}:${documentId}`;
   }
 
   async getCollection(name: string): Promise<CollectionRecord | null> {
     const raw = await this.redis.hget(this.collectionsKey(), name);
     return raw ? (JSON.parse(raw) as CollectionRecord) : null;
+  }
+
+  /** The record with the version it belongs to, read in one step (a switch changes both). */
+  async getCollectionState(
+    name: string,
+  ): Promise<{ record: CollectionRecord; version: number } | null> {
+    const replies = await this.redis
+      .multi()
+      .hget(this.collectionsKey(), name)
+      .get(this.key(name, 'version'))
+      .exec();
+    const [[recordError, raw], [versionError, version]] = replies ?? [[null], [null]];
+    if (recordError || versionError) throw recordError ?? versionError;
+    if (typeof raw !== 'string') return null;
+    return { record: JSON.parse(raw) as CollectionRecord, version: Number(version ?? 0) };
   }
 
   async listCollections(): Promise<CollectionRecord[]> {
@@ -73,7 +168,12 @@ export class CatalogService {
     await this.redis
       .multi()
       .hdel(this.collectionsKey(), name)
-      .del(this.key(name, 'docs'), this.key(name, 'desired'))
+      .del(
+        this.key(name, 'docs'),
+        this.key(name, 'desired'),
+        this.key(name, 'migration'),
+        this.key(name, 'writers'),
+      )
       .exec();
     await this.bumpVersion(name);
   }
@@ -93,6 +193,12 @@ export class CatalogService {
 
   async documentCount(collection: string): Promise<number> {
     return this.redis.hlen(this.key(collection, 'docs'));
+  }
+
+  /** Ids of the collection's documents, sorted (a stable order to work through). */
+  async documentIds(collection: string): Promise<string[]> {
+    const ids = await this.redis.hkeys(this.key(collection, 'docs'));
+    return ids.sort();
   }
 
   /** Records the latest requested state for documents (submission order decides the winner). */
@@ -118,38 +224,160 @@ export class CatalogService {
   }
 
   /**
-   * A per-document lock so two jobs for one document never interleave. The owner is the job
-   * id, so a retried job (after a crash) takes its own lock back at once.
+   * Admission of an ingest or delete job: a per-document lock, so two jobs for one document
+   * never interleave (the owner is the job id, so a retried job takes its own lock back at
+   * once), refused while a re-embedding of the collection runs.
    */
-  async tryLockDocument(
+  async admitWrite(
     collection: string,
     documentId: string,
     owner: string,
     ttlMs: number,
-  ): Promise<boolean> {
-    const key = `${this.key(collection, 'lock')}:${documentId}`;
+  ): Promise<WriteAdmission> {
     const result = await this.redis.eval(
-      `local cur = redis.call('GET', KEYS[1])
-       if (not cur) or cur == ARGV[1] then
-         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-         return 1
-       end
-       return 0`,
-      1,
-      key,
+      ADMIT_WRITE,
+      3,
+      this.lockKey(collection, documentId),
+      this.key(collection, 'writers'),
+      this.key(collection, 'migration'),
       owner,
       String(ttlMs),
+      String(Date.now()),
+    );
+    return result === 1 ? 'admitted' : result === 2 ? 'migrating' : 'locked';
+  }
+
+  /** Keeps an admitted write's lock (and its place among the writers) alive. */
+  async renewWrite(
+    collection: string,
+    documentId: string,
+    owner: string,
+    ttlMs: number,
+  ): Promise<void> {
+    await this.redis.eval(
+      RENEW_WRITE,
+      2,
+      this.lockKey(collection, documentId),
+      this.key(collection, 'writers'),
+      owner,
+      String(ttlMs),
+      String(Date.now()),
+    );
+  }
+
+  async releaseWrite(collection: string, documentId: string, owner: string): Promise<void> {
+    await this.redis.eval(
+      RELEASE_WRITE,
+      2,
+      this.lockKey(collection, documentId),
+      this.key(collection, 'writers'),
+      owner,
+    );
+  }
+
+  /** Admitted writes still going on (a crashed writer drops out when its lock expires). */
+  async activeWrites(collection: string): Promise<number> {
+    const key = this.key(collection, 'writers');
+    const replies = await this.redis
+      .multi()
+      .zremrangebyscore(key, '-inf', Date.now())
+      .zcard(key)
+      .exec();
+    return Number(replies?.[1]?.[1] ?? 0);
+  }
+
+  async getMigration(collection: string): Promise<MigrationRecord | null> {
+    const [jobId, phase, data] = await this.redis.hmget(
+      this.key(collection, 'migration'),
+      'jobId',
+      'phase',
+      'data',
+    );
+    return decodeMigration(jobId, phase, data);
+  }
+
+  /**
+   * Records `migration` unless another one is recorded (one with the same job id, or the one
+   * named by `replacing`, is overwritten). Returns the migration recorded afterwards:
+   * `migration` itself when it was recorded. A `running` one holds writes back for `ttlMs`,
+   * and as long as `renewMigration` keeps extending that.
+   */
+  async claimMigration(
+    collection: string,
+    migration: MigrationRecord,
+    options: { replacing?: string; ttlMs?: number } = {},
+  ): Promise<MigrationRecord> {
+    const { jobId, phase, ...rest } = migration;
+    const reply = (await this.redis.eval(
+      CLAIM_MIGRATION,
+      1,
+      this.key(collection, 'migration'),
+      jobId,
+      phase,
+      JSON.stringify(rest),
+      options.replacing ?? '',
+      String(Date.now() + (options.ttlMs ?? 0)),
+    )) as (string | null)[];
+    const recorded = decodeMigration(reply[0], reply[1], reply[2]);
+    if (!recorded) throw new Error(`migration of '${collection}' was not recorded`);
+    return recorded;
+  }
+
+  /** Extends a running migration's hold on writes; false when it is no longer this job's. */
+  async renewMigration(collection: string, jobId: string, ttlMs: number): Promise<boolean> {
+    const result = await this.redis.eval(
+      RENEW_MIGRATION,
+      1,
+      this.key(collection, 'migration'),
+      jobId,
+      String(Date.now() + ttlMs),
     );
     return result === 1;
   }
 
-  async unlockDocument(collection: string, documentId: string, owner: string): Promise<void> {
-    const key = `${this.key(collection, 'lock')}:${documentId}`;
-    await this.redis.eval(
-      `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
-      1,
-      key,
-      owner,
-    );
+  /** Ends a migration that did not switch the collection (its job failed for good). */
+  async releaseMigration(collection: string, jobId: string): Promise<void> {
+    await this.redis.eval(RELEASE_MIGRATION, 1, this.key(collection, 'migration'), jobId);
   }
+
+  /**
+   * Switches a collection to its re-embedded data: `next` replaces `current` (unless the record
+   * changed meanwhile), the migration ends and the version goes up (every cached search of the
+   * collection stops matching), all at once. Returns the new version.
+   */
+  async switchCollection(
+    current: CollectionRecord,
+    next: CollectionRecord,
+    jobId: string,
+  ): Promise<number> {
+    const result = await this.redis.eval(
+      SWITCH_COLLECTION,
+      3,
+      this.collectionsKey(),
+      this.key(current.name, 'migration'),
+      this.key(current.name, 'version'),
+      current.name,
+      jobId,
+      JSON.stringify(current),
+      JSON.stringify(next),
+      this.eventsChannel,
+    );
+    if (result === -1) {
+      throw new Error(`the re-embedding of '${current.name}' is no longer job ${jobId}'s`);
+    }
+    if (result === -2) {
+      throw new Error(`collection '${current.name}' changed during its re-embedding`);
+    }
+    return Number(result);
+  }
+}
+
+function decodeMigration(
+  jobId: string | null | undefined,
+  phase: string | null | undefined,
+  data: string | null | undefined,
+): MigrationRecord | null {
+  if (!jobId || !data || (phase !== 'queued' && phase !== 'running')) return null;
+  const rest = JSON.parse(data) as Omit<MigrationRecord, 'jobId' | 'phase'>;
+  return { ...rest, jobId, phase };
 }

@@ -16,6 +16,32 @@ export interface CollectionSettings {
 export interface CollectionRecord extends CollectionSettings {
   name: string;
   createdAt: string;
+  /**
+   * The vector-store collection holding the data. Absent: the collection's own name (every
+   * collection before its first re-embedding). A re-embedding builds `<name>.<suffix>`.
+   */
+  storeName?: string;
+}
+
+/** Where a collection's data lives in the vector store. */
+export function storeNameOf(record: Pick<CollectionRecord, 'name' | 'storeName'>): string {
+  return record.storeName ?? record.name;
+}
+
+/**
+ * A re-embedding of a collection, from its request until the switch (or the final failure).
+ * `queued`: accepted, its job not started (writes go on as usual); `running`: the job has
+ * started, and ingest and delete jobs of the collection wait until it ends.
+ */
+export interface MigrationRecord {
+  jobId: string;
+  phase: 'queued' | 'running';
+  /** The embedder the collection moves to, and its vector size. */
+  embedder: string;
+  dimensions: number;
+  /** The store collection being built. */
+  storeName: string;
+  requestedAt: string;
 }
 
 export interface DocumentRecord {

@@ -309,3 +309,118 @@ describe('ragline search and jobs', () => {
     );
   });
 });
+
+describe('ragline reembed', () => {
+  /** A re-embed job that reports 40%, then finishes as `final` on the third poll. */
+  function fakeReembed(final: 'completed' | 'failed') {
+    let polls = 0;
+    return (req: SeenRequest): StubReply => {
+      if (req.method === 'POST') {
+        return {
+          status: 202,
+          body: {
+            job: { id: 'reembed-1' },
+            collection: 'docs',
+            from: 'use-lite',
+            to: 'openai:m',
+            status: 'queued',
+          },
+        };
+      }
+      polls++;
+      const done = polls >= 3;
+      const view: JobView = {
+        id: 'reembed-1',
+        queue: 'reembed',
+        state: done ? final : 'active',
+        progress: done && final === 'completed' ? 100 : 40,
+        attempts: done ? 1 : 0,
+        ...(done && final === 'completed'
+          ? {
+              result: {
+                collection: 'docs',
+                from: 'use-lite',
+                to: 'openai:m',
+                dimensions: 16,
+                storeName: 'docs.1a2b3c4d',
+                documents: 3,
+                chunks: 41,
+                version: 9,
+              } as unknown as JobView['result'],
+            }
+          : {}),
+        ...(done && final === 'failed' ? { failedReason: 'embedder answered 400' } : {}),
+      };
+      return { status: 200, body: view };
+    };
+  }
+
+  it('starts the job, shows its progress until it completes, and sums up', async () => {
+    stub = await StubServer.start(fakeReembed('completed'));
+    const t = testIO();
+
+    const code = await run(t.io, 'reembed', 'docs', '--embedder', 'openai:m', '--url', stub.url);
+
+    expect(code).toBe(0);
+    expect(stub.requests[0]).toMatchObject({ method: 'POST', url: '/v1/collections/docs/reembed' });
+    expect(JSON.parse(stub.requests[0].body)).toEqual({ embedder: 'openai:m' });
+    expect(stub.requests.slice(1).every((r) => r.url === '/v1/jobs/reembed-1')).toBe(true);
+    expect(t.err()).toContain('re-embedding docs: use-lite -> openai:m (job reembed-1)');
+    expect(t.err()).toContain('re-embedding 40% | copying documents');
+    expect(t.err()).toContain('re-embedding 100%');
+    expect(t.out()).toMatch(
+      /^re-embedded 3 documents \(41 chunks\) of docs with openai:m \(16 dimensions\) in .+; now version 9, store collection docs\.1a2b3c4d\n$/,
+    );
+  });
+
+  it('exits 1 with the reason when the job fails', async () => {
+    stub = await StubServer.start(fakeReembed('failed'));
+    const t = testIO();
+
+    const code = await run(t.io, 'reembed', 'docs', '-e', 'openai:m', '--url', stub.url);
+
+    expect(code).toBe(1);
+    expect(t.out()).toContain(
+      're-embedding of docs failed: embedder answered 400; it keeps use-lite',
+    );
+  });
+
+  it('says there is nothing to do when the collection already uses the embedder', async () => {
+    stub = await StubServer.start(() => ({
+      status: 200,
+      body: {
+        job: null,
+        collection: 'docs',
+        from: 'use-lite',
+        to: 'use-lite',
+        status: 'unchanged',
+      },
+    }));
+    const t = testIO();
+
+    expect(await run(t.io, 'reembed', 'docs', '-e', 'use-lite', '--url', stub.url)).toBe(0);
+    expect(t.out()).toBe('docs already uses use-lite: nothing to do\n');
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('`jobs <id>` sums up a completed re-embed job', async () => {
+    stub = await StubServer.start(fakeReembed('completed'));
+    const t = testIO();
+    // The stub's job finishes on its third poll.
+    for (let poll = 0; poll < 3; poll++) await run(t.io, 'jobs', 'reembed-1', '--url', stub.url);
+    expect(t.out().trim().split('\n').pop()).toBe(
+      'reembed-1  reembed  completed  100%  attempts=1  use-lite -> openai:m: 3 documents, 41 chunks',
+    );
+  });
+
+  it('needs --embedder and a valid collection name before any request', async () => {
+    stub = await StubServer.start(fakeReembed('completed'));
+    const usage = testIO();
+    expect(await run(usage.io, 'reembed', 'docs', '--url', stub.url)).not.toBe(0);
+    expect(usage.err()).toContain("required option '-e, --embedder <id>' not specified");
+    const bad = testIO();
+    expect(await run(bad.io, 'reembed', 'Bad', '-e', 'x', '--url', stub.url)).toBe(1);
+    expect(bad.err()).toContain('invalid collection name');
+    expect(stub.requests).toHaveLength(0);
+  });
+});

@@ -10,6 +10,7 @@ import { DiscoveryError, IdStyle } from './discover';
 import { runIngest } from './ingest-command';
 import { CliIO, writeLine } from './io';
 import { runJobs, runSearch } from './query-commands';
+import { runReembed } from './reembed-command';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -88,7 +89,7 @@ function buildProgram(
   setBaseUrl: (url: string) => void,
 ): Command {
   const program = new Command('ragline')
-    .description('Producer CLI of ragline: ingest files, search, inspect jobs')
+    .description('Producer CLI of ragline: ingest files, search, inspect jobs, re-embed')
     .version(packageVersion())
     .exitOverride()
     .configureOutput({
@@ -214,6 +215,46 @@ function buildProgram(
       const conn = connection(flags, io);
       setBaseUrl(conn.url);
       setExitCode(await runJobs(id, { ...flags, ...conn }, io));
+    },
+  );
+
+  withConnection(
+    program
+      .command('reembed')
+      .description(
+        'move a collection to another embedder (admin key): every stored chunk is embedded again; searches use the old embedder until the switch',
+      )
+      .argument('<collection>', 'collection name')
+      .requiredOption(
+        '-e, --embedder <id>',
+        "the new embedder, e.g. 'use-lite' or 'openai:<model>'",
+      )
+      .option('--no-wait', 'print the job id and return, without waiting for the job')
+      .option(
+        '--wait-timeout <seconds>',
+        'stop waiting after this long (the job keeps running)',
+        positiveNumber,
+      ),
+    io,
+  ).action(
+    async (
+      collection: string,
+      flags: ConnectionFlags & { embedder: string; wait: boolean; waitTimeout?: number },
+    ) => {
+      const conn = connection(flags, io);
+      setBaseUrl(conn.url);
+      setExitCode(
+        await runReembed(
+          collection,
+          {
+            ...conn,
+            embedder: flags.embedder,
+            wait: flags.wait,
+            waitTimeoutMs: flags.waitTimeout === undefined ? undefined : flags.waitTimeout * 1000,
+          },
+          io,
+        ),
+      );
     },
   );
 

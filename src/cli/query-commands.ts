@@ -1,5 +1,12 @@
 import { RaglineClient } from '../client/ragline-client';
-import type { Filter, JobView, SearchMode, SearchRequest, SearchResponse } from '../client/types';
+import type {
+  Filter,
+  JobView,
+  ReembedResult,
+  SearchMode,
+  SearchRequest,
+  SearchResponse,
+} from '../client/types';
 import { checkCollectionName, CliError } from './cli-error';
 import { CliIO, writeLine } from './io';
 import { formatDuration } from './summary';
@@ -63,7 +70,10 @@ export function formatJob(job: JobView): string {
     `${Math.round(job.progress)}%`,
     `attempts=${job.attempts}`,
   ];
-  if (job.result) {
+  if (job.result && job.queue === 'reembed') {
+    const r = job.result as unknown as ReembedResult;
+    parts.push(`${r.from} -> ${r.to}: ${r.documents} documents, ${r.chunks} chunks`);
+  } else if (job.result) {
     const r = job.result;
     parts.push(
       `chunks +${r.chunksAdded} ~${r.chunksUpdated} =${r.chunksSkipped} -${r.chunksDeleted}`,

@@ -76,6 +76,27 @@ describe('RaglineClient requests', () => {
     expect(list.jobs.map((j) => j.id)).toEqual(['j9']);
   });
 
+  it('asks for a re-embedding with { embedder } and reads the job it answers', async () => {
+    const server = await serve(() => ({
+      status: 202,
+      body: {
+        job: { id: 'reembed-1' },
+        collection: 'my docs',
+        from: 'use-lite',
+        to: 'openai:m',
+        status: 'queued',
+      },
+    }));
+    const client = new RaglineClient({ baseUrl: server.url });
+
+    const accepted = await client.reembed('my docs', 'openai:m');
+
+    expect(accepted).toMatchObject({ job: { id: 'reembed-1' }, status: 'queued', to: 'openai:m' });
+    expect(server.requests[0].method).toBe('POST');
+    expect(server.requests[0].url).toBe('/v1/collections/my%20docs/reembed');
+    expect(JSON.parse(server.requests[0].body)).toEqual({ embedder: 'openai:m' });
+  });
+
   it('wraps batch searches in { searches } as API.md says', async () => {
     const server = await serve(() => ({ status: 200, body: { results: [] } }));
     const client = new RaglineClient({ baseUrl: server.url });

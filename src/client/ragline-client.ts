@@ -18,6 +18,7 @@ import type {
   JobList,
   JobListQuery,
   JobView,
+  ReembedResponse,
   SearchBatchResponse,
   SearchRequest,
   SearchResponse,
@@ -127,6 +128,18 @@ export class RaglineClient {
 
   async deleteCollection(name: string): Promise<void> {
     await this.send({ method: 'DELETE', path: `/v1/collections/${seg(name)}` });
+  }
+
+  /**
+   * Moves a collection to another embedder (admin scope). Follow the job with `getJob` or
+   * `waitForJobs`; a completed job's `result` is a ReembedResult.
+   */
+  reembed(collection: string, embedder: string): Promise<ReembedResponse> {
+    return this.json<ReembedResponse>({
+      method: 'POST',
+      path: `/v1/collections/${seg(collection)}/reembed`,
+      body: { embedder },
+    });
   }
 
   // ------------------------------------------------------------ documents

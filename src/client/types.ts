@@ -43,8 +43,43 @@ export interface CollectionInfo {
   dimensions: number;
   embedder: string;
   store: string;
+  /** The collection in the vector store that holds the data (changes with a re-embedding). */
+  storeCollection?: string;
   version: number;
   config: Record<string, unknown>;
+  /** A re-embedding underway (searches use `embedder` until it switches). */
+  reembedding?: {
+    jobId: string;
+    embedder: string;
+    state: 'queued' | 'running';
+    storeCollection: string;
+  };
+  [extra: string]: unknown;
+}
+
+/** `POST /v1/collections/:name/reembed`: 202 with a job, or 200 (`unchanged`) without one. */
+export interface ReembedResponse {
+  job: { id: string } | null;
+  collection: string;
+  from: string;
+  to: string;
+  /** `queued`: a new job; `running`: the same re-embedding was already underway. */
+  status: 'queued' | 'running' | 'unchanged';
+}
+
+/** The result of a completed re-embed job. */
+export interface ReembedResult {
+  collection: string;
+  from: string;
+  to: string;
+  dimensions: number;
+  /** The store collection that now holds the data. */
+  storeName: string;
+  documents: number;
+  chunks: number;
+  /** The collection's version after the switch. */
+  version: number;
+  timings?: Record<string, number>;
   [extra: string]: unknown;
 }
 
@@ -115,6 +150,7 @@ export interface JobView {
   /** 0..100 */
   progress: number;
   attempts: number;
+  /** An ingest job's result; a re-embed job (queue `reembed`) carries a ReembedResult. */
   result?: JobResult;
   failedReason?: string;
   [extra: string]: unknown;

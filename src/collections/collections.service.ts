@@ -1,10 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { CatalogService } from '../catalog/catalog.service';
-import { CollectionRecord, CollectionSettings } from '../catalog/catalog.types';
+import {
+  CollectionRecord,
+  CollectionSettings,
+  MigrationRecord,
+  storeNameOf,
+} from '../catalog/catalog.types';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
+import { ActiveMigrations } from '../reembed/active-migrations';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { CreateCollectionBody } from './collection.schemas';
 
@@ -15,9 +21,19 @@ export interface CollectionView {
   dimensions: number;
   embedder: string;
   store: string;
+  /** The collection in the vector store that holds the data (changes with a re-embedding). */
+  storeCollection: string;
   version: number;
   createdAt: string;
   config: CollectionSettings;
+  /** A re-embedding underway: searches use the current embedder until it switches. */
+  reembedding?: {
+    jobId: string;
+    embedder: string;
+    state: MigrationRecord['phase'];
+    /** The store collection being built. */
+    storeCollection: string;
+  };
 }
 
 const DEFAULT_HNSW = { m: 16, efConstruct: 128 };
@@ -29,6 +45,7 @@ export class CollectionsService {
     private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly migrations: ActiveMigrations,
   ) {}
 
   private settingsFrom(body: CreateCollectionBody): CollectionSettings {
@@ -64,7 +81,7 @@ export class CollectionsService {
     const record: CollectionRecord = { name, ...settings, createdAt: new Date().toISOString() };
     const { created, record: stored } = await this.catalog.createCollection(record);
     if (!created) {
-      const { name: _n, createdAt: _c, ...existingSettings } = stored;
+      const { name: _n, createdAt: _c, storeName: _s, ...existingSettings } = stored;
       if (!isDeepStrictEqual(existingSettings, settings)) {
         throw ApiError.conflict(`collection '${name}' exists with other settings`, {
           existing: existingSettings,
@@ -73,7 +90,7 @@ export class CollectionsService {
       }
     }
     await this.store.ensureCollection({
-      name,
+      name: storeNameOf(stored),
       dimensions: stored.dimensions,
       distance: 'cosine',
       hnsw: stored.hnsw,
@@ -98,19 +115,28 @@ export class CollectionsService {
     return Promise.all(records.map((r) => this.view(r)));
   }
 
+  /** Refused (409) while a re-embedding is underway: its job is still writing. */
   async remove(name: string): Promise<void> {
-    await this.require(name);
+    const record = await this.require(name);
+    const migration = await this.migrations.of(name);
+    if (migration) {
+      throw ApiError.conflict(
+        `collection '${name}' is being re-embedded (job ${migration.jobId}); delete it when that ends`,
+        { jobId: migration.jobId },
+      );
+    }
     await this.catalog.deleteCollection(name);
-    await this.store.dropCollection(name);
+    await this.store.dropCollection(storeNameOf(record));
   }
 
   private async view(record: CollectionRecord): Promise<CollectionView> {
-    const [documents, chunks, version] = await Promise.all([
+    const [documents, chunks, version, migration] = await Promise.all([
       this.catalog.documentCount(record.name),
-      this.store.count(record.name).catch(() => 0),
+      this.store.count(storeNameOf(record)).catch(() => 0),
       this.catalog.version(record.name),
+      this.migrations.of(record.name),
     ]);
-    const { name, createdAt, ...config } = record;
+    const { name, createdAt, storeName: _storeName, ...config } = record;
     return {
       name,
       documents,
@@ -118,9 +144,20 @@ export class CollectionsService {
       dimensions: record.dimensions,
       embedder: record.embedder,
       store: this.store.kind,
+      storeCollection: storeNameOf(record),
       version,
       createdAt,
       config,
+      ...(migration
+        ? {
+            reembedding: {
+              jobId: migration.jobId,
+              embedder: migration.embedder,
+              state: migration.phase,
+              storeCollection: migration.storeName,
+            },
+          }
+        : {}),
     };
   }
 }

@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { performance } from 'node:perf_hooks';
 import { BatchersService } from '../batching/batchers.service';
 import { CatalogService } from '../catalog/catalog.service';
-import { CollectionRecord, DocumentFormat } from '../catalog/catalog.types';
+import { CollectionRecord, DocumentFormat, storeNameOf } from '../catalog/catalog.types';
 import { pointId, sha256Hex } from '../common/hashing';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
@@ -74,6 +74,7 @@ export class IngestPipelineService {
     const lap = (name: string, since: number) =>
       (timings[name] = Math.round((performance.now() - since) * 100) / 100);
     const record = await this.collectionOrFail(data.collection);
+    const storeName = storeNameOf(record);
     const embedder = await this.embedderFor(record);
     const previous = await this.catalog.getDocument(data.collection, data.documentId);
     const result = emptyResult(data.documentId);
@@ -90,7 +91,7 @@ export class IngestPipelineService {
 
     t = performance.now();
     const stored = new Map(
-      (await this.store.listDocumentChunks(data.collection, data.documentId)).map((c) => [
+      (await this.store.listDocumentChunks(storeName, data.documentId)).map((c) => [
         c.chunkIndex,
         c,
       ]),
@@ -132,12 +133,12 @@ export class IngestPipelineService {
       end: c.end,
       metadata: data.metadata,
     }));
-    const upserter = this.batchers.upsertBatcher(data.collection);
+    const upserter = this.batchers.upsertBatcher(storeName);
     await Promise.all(points.map((p) => upserter.submit(p)));
     const stale = [...stored.values()]
       .filter((c) => c.chunkIndex >= chunks.length)
       .map((c) => c.id);
-    if (stale.length) await this.store.deleteByIds(data.collection, stale);
+    if (stale.length) await this.store.deleteByIds(storeName, stale);
     lap('storeMs', t);
     await report(90);
 
@@ -162,12 +163,12 @@ export class IngestPipelineService {
 
   async delete(data: DeleteJobData): Promise<IngestJobResult> {
     const t0 = performance.now();
-    await this.collectionOrFail(data.collection);
+    const storeName = storeNameOf(await this.collectionOrFail(data.collection));
     const result = emptyResult(data.documentId);
-    const stored = await this.store.listDocumentChunks(data.collection, data.documentId);
+    const stored = await this.store.listDocumentChunks(storeName, data.documentId);
     if (stored.length)
       await this.store.deleteByIds(
-        data.collection,
+        storeName,
         stored.map((c) => c.id),
       );
     await this.catalog.removeDocument(data.collection, data.documentId);

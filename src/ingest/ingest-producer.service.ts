@@ -8,6 +8,7 @@ import { ApiError } from '../common/api-error';
 import { sha256Hex } from '../common/hashing';
 import { metadataProblem, stableStringify } from '../common/metadata';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { retriedJobOptions } from '../queues/job-options';
 import { IngestDocument } from './ingest.schemas';
 import { INGEST_QUEUE, IngestJobData, UpsertJobData } from './ingest.types';
 import { deleteJobId, upsertJobId } from './job-ids';
@@ -36,13 +37,7 @@ export class IngestProducerService {
   ) {}
 
   jobOptions(): JobsOptions {
-    const { attempts, backoffMs, keepCompleted, keepFailed } = this.config.ingest;
-    return {
-      attempts,
-      backoff: { type: 'exponential', delay: backoffMs, jitter: 0.5 },
-      removeOnComplete: { count: keepCompleted.count, age: keepCompleted.age },
-      removeOnFail: { count: keepFailed.count, age: keepFailed.age },
-    };
+    return retriedJobOptions(this.config.ingest);
   }
 
   private checkLimits(documents: IngestDocument[]): void {

@@ -16,11 +16,14 @@ import { INGEST_QUEUE, IngestJobData, IngestJobResult } from './ingest.types';
 
 const LOCK_TTL_MS = 60_000;
 const LOCK_RENEW_MS = 20_000;
+/** How often a job that waits for a re-embedding looks again (plus up to a second of jitter). */
+const MIGRATION_POLL_MS = 1000;
 
 /**
  * Consumes the ingest queue. Jobs for one document never interleave (a per-document lock),
  * and a job whose submission has been overtaken by a later one for the same document does
- * nothing: the later submission wins, whatever order the jobs run in.
+ * nothing: the later submission wins, whatever order the jobs run in. While a collection is
+ * re-embedded its jobs wait, then run against the new data with the new embedder.
  */
 @Injectable()
 export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -64,13 +67,17 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     if (!(await this.catalog.getCollection(collection))) {
       throw new UnrecoverableError(`collection '${collection}' does not exist (deleted?)`);
     }
-    if (!(await this.catalog.tryLockDocument(collection, documentId, owner, LOCK_TTL_MS))) {
-      await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
+    const admission = await this.catalog.admitWrite(collection, documentId, owner, LOCK_TTL_MS);
+    if (admission !== 'admitted') {
+      // Waiting spends no attempt: another job holds the document, or a re-embedding of the
+      // collection runs (this job then runs against the new data, with the new embedder).
+      const [pause, jitter] = admission === 'migrating' ? [MIGRATION_POLL_MS, 1000] : [200, 300];
+      await job.moveToDelayed(Date.now() + pause + Math.floor(Math.random() * jitter), token);
       throw new DelayedError();
     }
     const renew = setInterval(() => {
       void this.catalog
-        .tryLockDocument(collection, documentId, owner, LOCK_TTL_MS)
+        .renewWrite(collection, documentId, owner, LOCK_TTL_MS)
         .catch(() => undefined);
     }, LOCK_RENEW_MS);
     try {
@@ -92,7 +99,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
         : await this.pipeline.upsert(job.data, (p) => job.updateProgress(p));
     } finally {
       clearInterval(renew);
-      await this.catalog.unlockDocument(collection, documentId, owner).catch(() => undefined);
+      await this.catalog.releaseWrite(collection, documentId, owner).catch(() => undefined);
     }
   }
 

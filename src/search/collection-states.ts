@@ -22,6 +22,8 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CollectionStates');
   private readonly states = new Map<string, CollectionState>();
   private readonly listeners: VersionListener[] = [];
+  /** Counts version events (and reconnects): a read that saw one arrive is not cached. */
+  private events = 0;
   private subscriber?: Redis;
 
   constructor(
@@ -36,7 +38,10 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
     });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
-    subscriber.on('ready', () => this.states.clear());
+    subscriber.on('ready', () => {
+      this.events++;
+      this.states.clear();
+    });
     subscriber.on('message', (_channel: string, message: string) => this.onEvent(message));
     await subscriber.subscribe(this.catalog.eventsChannel);
   }
@@ -53,6 +58,7 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     if (event.type !== 'version') return;
+    this.events++;
     this.states.delete(event.collection);
     for (const listener of this.listeners) {
       try {
@@ -70,13 +76,12 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const known = this.states.get(name);
     if (known) return known;
-    const [record, version] = await Promise.all([
-      this.catalog.getCollection(name),
-      this.catalog.version(name),
-    ]);
-    if (!record) return null;
-    const state = { record, version };
-    this.states.set(name, state);
+    const eventsBefore = this.events;
+    // Record and version in one read: a re-embedding switches both at once.
+    const state = await this.catalog.getCollectionState(name);
+    if (!state) return null;
+    // An event that arrived during the read may be newer than what was read: use, don't keep.
+    if (this.events === eventsBefore) this.states.set(name, state);
     return state;
   }
 

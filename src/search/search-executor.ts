@@ -22,7 +22,7 @@ function toHitView(hit: SearchHit): HitView {
 
 /**
  * Runs a micro-batch of searches: the query texts of all of them are embedded in one model
- * call per embedder, and the searches of each collection go to the store in one batch request.
+ * call per embedder, and the searches of each store collection go to the store in one batch request.
  * Each search keeps its own filter, limit, mode and parameters.
  */
 @Injectable()
@@ -62,13 +62,11 @@ export class SearchExecutor {
     const embedMs = performance.now() - t0;
 
     const t1 = performance.now();
-    const byCollection = new Map<string, number[]>();
-    specs.forEach((spec, i) =>
-      byCollection.set(spec.collection, [...(byCollection.get(spec.collection) ?? []), i]),
-    );
+    const byStore = new Map<string, number[]>();
+    specs.forEach((spec, i) => byStore.set(spec.store, [...(byStore.get(spec.store) ?? []), i]));
     const hits: HitView[][] = new Array(specs.length);
     await Promise.all(
-      [...byCollection].map(async ([collection, indexes]) => {
+      [...byStore].map(async ([storeName, indexes]) => {
         const requests: SearchRequest[] = indexes.map((i) => {
           const s = specs[i];
           return {
@@ -83,7 +81,7 @@ export class SearchExecutor {
             weights: s.weights,
           };
         });
-        const results = await this.store.search(collection, requests);
+        const results = await this.store.search(storeName, requests);
         indexes.forEach((specIndex, j) => (hits[specIndex] = results[j].map(toHitView)));
       }),
     );

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { storeNameOf } from '../catalog/catalog.types';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
@@ -77,6 +78,7 @@ export class SearchService implements OnModuleInit {
     }
     const spec: SearchSpec = {
       collection,
+      store: storeNameOf(record),
       embedder: record.embedder,
       query: normaliseQuery(body.query),
       mode,
@@ -177,9 +179,15 @@ export class SearchService implements OnModuleInit {
         specs.map(async (spec) => {
           const state = await this.states.get(collection);
           if (!state) return;
-          const key = searchCacheKey(spec, state.version);
+          // A re-embedding may have changed where and how the collection is searched.
+          const current = {
+            ...spec,
+            store: storeNameOf(state.record),
+            embedder: state.record.embedder,
+          };
+          const key = searchCacheKey(current, state.version);
           if (this.cache.getL1(key) || this.flights.has(key)) return;
-          const flight = this.fly(key, spec);
+          const flight = this.fly(key, current);
           this.flights.set(key, flight);
           await flight.catch(() => undefined).finally(() => this.flights.delete(key));
         }),

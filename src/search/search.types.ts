@@ -4,6 +4,8 @@ import type { SearchMode } from '../store/vector-store.port';
 /** A normalised search, as cached and as sent to the search worker. */
 export interface SearchSpec {
   collection: string;
+  /** The store collection holding the collection's data (changes with a re-embedding). */
+  store: string;
   embedder: string;
   query: string;
   mode: SearchMode;

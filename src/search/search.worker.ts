@@ -8,6 +8,7 @@ import {
 import { Worker } from 'bullmq';
 import { AdaptiveBatcher } from '../batching/adaptive-batcher';
 import { CatalogService } from '../catalog/catalog.service';
+import { storeNameOf } from '../catalog/catalog.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { MetricsService } from '../metrics/metrics.service';
@@ -83,7 +84,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
       for (const record of await this.catalog.listCollections()) {
         if (record.embedder !== embedder.id) continue;
         await this.store
-          .search(record.name, [{ mode: 'dense', vector, limit: 1 }])
+          .search(storeNameOf(record), [{ mode: 'dense', vector, limit: 1 }])
           .catch(() => undefined);
       }
     } catch (err) {

@@ -17,9 +17,15 @@ import {
 import { withCommitRetry } from './lancedb/commit-retry';
 import { filterToSql, idsToSql } from './lancedb/filter-sql';
 import { preparePoints } from './lancedb/point-batch';
-import { bm25Score, cosineScore, rowToChunkRef, rowToHit } from './lancedb/rows';
+import { bm25Score, cosineScore, rowToChunkRef, rowToHit, rowToStoredChunk } from './lancedb/rows';
 import { sqlString } from './lancedb/sql-literals';
-import { collectionSchema, COLUMNS, HIT_COLUMNS, pointsToArrow } from './lancedb/table-schema';
+import {
+  CHUNK_COLUMNS,
+  collectionSchema,
+  COLUMNS,
+  HIT_COLUMNS,
+  pointsToArrow,
+} from './lancedb/table-schema';
 import {
   annParams,
   vectorIndexConfig,
@@ -31,6 +37,7 @@ import type {
   SearchHit,
   SearchRequest,
   StoreCollectionInfo,
+  StoredChunk,
   StoredChunkRef,
   StoredPoint,
   VectorStore,
@@ -295,6 +302,16 @@ export class LanceDbStore implements VectorStore {
       .select([COLUMNS.id, COLUMNS.chunkIndex, COLUMNS.contentHash])
       .toArray();
     return rows.map(rowToChunkRef).sort((a, b) => a.chunkIndex - b.chunkIndex);
+  }
+
+  async listDocumentPoints(collection: string, documentId: string): Promise<StoredChunk[]> {
+    const state = await this.state(collection);
+    const rows: unknown[] = await state.table
+      .query()
+      .where(`${COLUMNS.documentId} = ${sqlString(documentId)}`)
+      .select(CHUNK_COLUMNS)
+      .toArray();
+    return rows.map(rowToStoredChunk).sort((a, b) => a.chunkIndex - b.chunkIndex);
   }
 
   async search(collection: string, requests: SearchRequest[]): Promise<SearchHit[][]> {

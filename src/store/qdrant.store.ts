@@ -18,7 +18,12 @@ import {
   type PayloadIndexType,
   type QdrantFilter,
 } from './qdrant/qdrant-filter';
-import { CHUNK_REF_PAYLOAD_FIELDS, toChunkRef, toPayload } from './qdrant/qdrant-payload';
+import {
+  CHUNK_REF_PAYLOAD_FIELDS,
+  toChunkRef,
+  toPayload,
+  toStoredChunk,
+} from './qdrant/qdrant-payload';
 import {
   DEFAULT_RETRY_POLICY,
   httpStatusOf,
@@ -36,6 +41,7 @@ import type {
   SearchHit,
   SearchRequest,
   StoreCollectionInfo,
+  StoredChunk,
   StoredChunkRef,
   StoredPoint,
   VectorStore,
@@ -174,24 +180,39 @@ export class QdrantStore implements VectorStore {
   }
 
   async listDocumentChunks(collection: string, documentId: string): Promise<StoredChunkRef[]> {
+    const records = await this.scrollDocument(collection, documentId, CHUNK_REF_PAYLOAD_FIELDS);
+    return records.map(toChunkRef).sort((a, b) => a.chunkIndex - b.chunkIndex);
+  }
+
+  async listDocumentPoints(collection: string, documentId: string): Promise<StoredChunk[]> {
+    const records = await this.scrollDocument(collection, documentId, true);
+    return records.map(toStoredChunk).sort((a, b) => a.chunkIndex - b.chunkIndex);
+  }
+
+  /** Every point of one document (payload as asked, no vectors), page by page through scroll. */
+  private async scrollDocument(
+    collection: string,
+    documentId: string,
+    withPayload: string[] | true,
+  ): Promise<Schemas['Record'][]> {
     const filter: QdrantFilter = { must: [{ key: 'documentId', match: { value: documentId } }] };
-    const refs: StoredChunkRef[] = [];
+    const records: Schemas['Record'][] = [];
     let offset: Schemas['ExtendedPointId'] | null = null;
     do {
       const page = await this.call('scroll', () =>
         this.client.scroll(collection, {
           filter,
           limit: SCROLL_PAGE,
-          with_payload: CHUNK_REF_PAYLOAD_FIELDS,
+          with_payload: withPayload,
           with_vector: false,
           ...(offset !== null ? { offset } : {}),
         }),
       );
-      for (const record of page.points) refs.push(toChunkRef(record));
+      records.push(...page.points);
       const next = page.next_page_offset;
       offset = typeof next === 'string' || typeof next === 'number' ? next : null;
     } while (offset !== null);
-    return refs.sort((a, b) => a.chunkIndex - b.chunkIndex);
+    return records;
   }
 
   async search(collection: string, requests: SearchRequest[]): Promise<SearchHit[][]> {

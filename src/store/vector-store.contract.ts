@@ -266,6 +266,16 @@ export function describeVectorStoreContract(
         await expect(store.dropCollection(c)).resolves.toBeUndefined();
       });
 
+      it('accepts store names with dots, as re-embedding names its new collections', async () => {
+        const c = `${prefix}-coll.r1a2b`;
+        await store.ensureCollection(spec(c, SMALL_DIMENSIONS));
+        await store.upsert(c, syntheticPoints(c, 'doc-dot', 2));
+        expect(await store.count(c)).toBe(2);
+        expect(await store.collectionExists(`${prefix}-coll`)).toBe(false);
+        await store.dropCollection(c);
+        expect(await store.collectionExists(c)).toBe(false);
+      });
+
       it('refuses to ensure an existing collection with other settings', async () => {
         const c = `${prefix}-conflict`;
         await store.ensureCollection(spec(c, SMALL_DIMENSIONS));
@@ -364,6 +374,23 @@ export function describeVectorStoreContract(
           points.map((p) => ({ id: p.id, chunkIndex: p.chunkIndex, contentHash: p.contentHash })),
         );
         expect(await store.listDocumentChunks(c, 'doc-unknown')).toEqual([]);
+      });
+      it('listDocumentPoints returns whole chunks (all but the vector) by chunk index', async () => {
+        const points = syntheticPoints(c, 'doc-g', 4);
+        points[2].metadata = { nested: { deep: [1, 'two'] }, flag: true };
+        points[3].headingPath = [];
+        await store.upsert(c, [...points, ...syntheticPoints(c, 'doc-h', 2)].reverse());
+        const chunks = await store.listDocumentPoints(c, 'doc-g');
+        expect(chunks).toEqual(points.map(({ vector: _vector, ...chunk }) => chunk));
+        expect(await store.listDocumentPoints(c, 'doc-unknown')).toEqual([]);
+      });
+
+      it('listDocumentPoints reads every chunk of a document larger than one page', async () => {
+        const points = syntheticPoints(c, 'doc-big', 1203);
+        await store.upsert(c, points);
+        const chunks = await store.listDocumentPoints(c, 'doc-big');
+        expect(chunks.map((p) => p.chunkIndex)).toEqual(points.map((p) => p.chunkIndex));
+        expect(chunks[1202]).toMatchObject({ id: points[1202].id, text: points[1202].text });
       });
     });
 

@@ -4,6 +4,11 @@ export type Quantization = 'none' | 'int8';
 export type SearchMode = 'dense' | 'bm25' | 'hybrid';
 
 export interface CollectionSpec {
+  /**
+   * A store collection name: lower-case letters, digits, `_`, `-` and `.`. Ragline's own
+   * collection names never contain a dot, so `<name>.<suffix>` names a store collection that
+   * can never collide with a collection's own name (see re-embedding).
+   */
   name: string;
   dimensions: number;
   /** Always cosine: measured here, HNSW + int8 with `dot` returned near-random results on LanceDB. */
@@ -28,6 +33,9 @@ export interface StoredPoint {
   end: number;
   metadata: Record<string, unknown>;
 }
+
+/** A stored chunk without its vector: everything needed to embed it again elsewhere. */
+export type StoredChunk = Omit<StoredPoint, 'vector'>;
 
 export interface StoredChunkRef {
   id: string;
@@ -84,6 +92,8 @@ export interface VectorStore {
   deleteByFilter(collection: string, filter: Filter): Promise<void>;
   /** The chunks stored for one document, by chunk index. */
   listDocumentChunks(collection: string, documentId: string): Promise<StoredChunkRef[]>;
+  /** The whole stored chunks of one document (text, offsets, metadata; no vector), by chunk index. */
+  listDocumentPoints(collection: string, documentId: string): Promise<StoredChunk[]>;
   /** One result list per request, in request order. */
   search(collection: string, requests: SearchRequest[]): Promise<SearchHit[][]>;
   count(collection: string, filter?: Filter): Promise<number>;

@@ -4,10 +4,12 @@ import { ModuleRef } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { BatchersService } from '../batching/batchers.service';
 import { CatalogService } from '../catalog/catalog.service';
+import { storeNameOf } from '../catalog/catalog.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { INGEST_QUEUE } from '../ingest/ingest.types';
 import { IngestWorker } from '../ingest/ingest.worker';
 import { MonitorService } from '../monitor/monitor.service';
+import { REEMBED_QUEUE } from '../reembed/reembed.types';
 import { TASK, TUNABLE } from '../monitor/tunables';
 import { SearchCache } from '../search/search-cache';
 import { SearchExecutor } from '../search/search-executor';
@@ -39,7 +41,7 @@ export class TuningRegistrar implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    for (const name of [INGEST_QUEUE, SEARCH_QUEUE]) {
+    for (const name of [INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE]) {
       const queue = this.optional<Queue>(getQueueToken(name));
       if (queue) this.monitor.registerQueue(name, queue);
     }
@@ -131,9 +133,10 @@ export class TuningRegistrar implements OnApplicationBootstrap {
     }
   }
 
-  private async eachCollection(action: (name: string) => Promise<unknown>): Promise<void> {
+  /** Runs `action` on the store collection of every collection. */
+  private async eachCollection(action: (storeName: string) => Promise<unknown>): Promise<void> {
     for (const record of await this.catalog.listCollections()) {
-      await action(record.name).catch(() => undefined);
+      await action(storeNameOf(record)).catch(() => undefined);
     }
   }
 

@@ -14,7 +14,7 @@ export interface CollectionMeta {
 
 export const COLLECTION_META_KEY = 'ragline.collection';
 
-const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
 
 export class CollectionSpecError extends Error {
   constructor(message: string) {

@@ -1,4 +1,4 @@
-import type { SearchHit, StoredChunkRef } from '../vector-store.port';
+import type { SearchHit, StoredChunk, StoredChunkRef } from '../vector-store.port';
 import { COLUMNS } from './table-schema';
 
 /** Rows come back from LanceDB as untyped objects; these read them with checks. */
@@ -69,5 +69,21 @@ export function rowToChunkRef(value: unknown): StoredChunkRef {
     id: str(row, COLUMNS.id),
     chunkIndex: num(row, COLUMNS.chunkIndex),
     contentHash: str(row, COLUMNS.contentHash),
+  };
+}
+
+/** A whole stored chunk (every column but the vector). */
+export function rowToStoredChunk(value: unknown): StoredChunk {
+  const row = asRow(value);
+  return {
+    id: str(row, COLUMNS.id),
+    documentId: str(row, COLUMNS.documentId),
+    chunkIndex: num(row, COLUMNS.chunkIndex),
+    text: str(row, COLUMNS.text),
+    contentHash: str(row, COLUMNS.contentHash),
+    headingPath: stringList(jsonColumn(row, COLUMNS.headingPath)),
+    start: num(row, COLUMNS.start),
+    end: num(row, COLUMNS.end),
+    metadata: record(jsonColumn(row, COLUMNS.metadata)),
   };
 }

@@ -42,6 +42,9 @@ export const HIT_COLUMNS: string[] = [
   COLUMNS.metadata,
 ];
 
+/** Every column but the vector: a whole stored chunk, as re-embedding reads it. */
+export const CHUNK_COLUMNS: string[] = Object.values(COLUMNS).filter((c) => c !== COLUMNS.vector);
+
 /**
  * Arrow's canonical JSON extension on a Utf8 field: Lance converts it to its JSONB type on
  * write. Data must be handed to LanceDB as an Arrow table built with this schema; plain row

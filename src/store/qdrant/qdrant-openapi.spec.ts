@@ -221,6 +221,18 @@ describeWithDocument(title, () => {
       with_payload: ['chunkIndex', 'contentHash'],
       with_vector: false,
     });
+    const whole = await store.listDocumentPoints('docs', 'doc-a');
+    expect(whole.map((c) => [c.chunkIndex, c.text, c.start])).toEqual([
+      [1, expect.any(String), 10],
+      [2, expect.any(String), 20],
+    ]);
+    expect(whole[0]).toMatchObject({ documentId: 'doc-a', headingPath: ['Intro', 'Part 1'] });
+    expect(lastBody('POST', '/points/scroll')).toEqual({
+      filter: { must: [{ key: 'documentId', match: { value: 'doc-a' } }] },
+      limit: 1000,
+      with_payload: true,
+      with_vector: false,
+    });
     expect(await store.count('docs')).toBe(2);
     expect(lastBody('POST', '/points/count')).toEqual({ exact: true });
     expect(

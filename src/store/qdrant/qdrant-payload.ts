@@ -1,5 +1,5 @@
 import type { Schemas } from '@qdrant/js-client-rest';
-import type { SearchHit, StoredChunkRef, StoredPoint } from '../vector-store.port';
+import type { SearchHit, StoredChunk, StoredChunkRef, StoredPoint } from '../vector-store.port';
 
 /** A malformed answer from Qdrant (a point without the payload this adapter writes). */
 export class QdrantResponseError extends Error {
@@ -35,9 +35,7 @@ export function toSearchHit(point: Schemas['ScoredPoint'], score = point.score):
     chunkIndex: requiredNumber(payload, 'chunkIndex', point.id),
     score,
     text: typeof payload.text === 'string' ? payload.text : '',
-    headingPath: Array.isArray(payload.headingPath)
-      ? payload.headingPath.filter((h): h is string => typeof h === 'string')
-      : [],
+    headingPath: stringList(payload.headingPath),
     metadata: isRecord(payload.metadata) ? payload.metadata : {},
   };
 }
@@ -49,6 +47,26 @@ export function toChunkRef(record: Schemas['Record']): StoredChunkRef {
     chunkIndex: requiredNumber(payload, 'chunkIndex', record.id),
     contentHash: requiredString(payload, 'contentHash', record.id),
   };
+}
+
+/** A whole stored chunk from a point's full payload (as toPayload wrote it). */
+export function toStoredChunk(record: Schemas['Record']): StoredChunk {
+  const payload = record.payload ?? {};
+  return {
+    id: pointId(record.id),
+    documentId: requiredString(payload, 'documentId', record.id),
+    chunkIndex: requiredNumber(payload, 'chunkIndex', record.id),
+    text: requiredString(payload, 'text', record.id),
+    contentHash: requiredString(payload, 'contentHash', record.id),
+    headingPath: stringList(payload.headingPath),
+    start: requiredNumber(payload, 'start', record.id),
+    end: requiredNumber(payload, 'end', record.id),
+    metadata: isRecord(payload.metadata) ? payload.metadata : {},
+  };
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string') : [];
 }
 
 export function pointId(id: Schemas['ExtendedPointId']): string {

@@ -1,0 +1,37 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+import { CatalogService } from '../catalog/catalog.service';
+import { MigrationRecord } from '../catalog/catalog.types';
+import { REEMBED_QUEUE, ReembedJobData } from './reembed.types';
+
+/** Job states in which a re-embedding may still change its collection. */
+const UNDERWAY = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+/** A request records its migration just before it adds the job: give it that long to appear. */
+const ENQUEUE_GRACE_MS = 60_000;
+
+/**
+ * Which collections have a re-embedding underway, as the API needs to know it (one at a time
+ * per collection; no delete meanwhile). A migration recorded for a job that is gone or has
+ * finished is left over from a crash and is cleared on sight.
+ */
+@Injectable()
+export class ActiveMigrations {
+  constructor(
+    @InjectQueue(REEMBED_QUEUE) private readonly queue: Queue<ReembedJobData>,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  async of(collection: string): Promise<MigrationRecord | null> {
+    const migration = await this.catalog.getMigration(collection);
+    if (!migration) return null;
+    const job = await Job.fromId(this.queue, migration.jobId);
+    if (job) {
+      if (UNDERWAY.has(await job.getState())) return migration;
+    } else if (Date.now() - Date.parse(migration.requestedAt) < ENQUEUE_GRACE_MS) {
+      return migration;
+    }
+    await this.catalog.releaseMigration(collection, migration.jobId);
+    return null;
+  }
+}
