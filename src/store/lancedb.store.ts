@@ -305,7 +305,7 @@ export class LanceDbStore implements VectorStore {
   }
 
   async listDocumentPoints(collection: string, documentId: string): Promise<StoredChunk[]> {
-    const state = await this.state(collection);
+    const state = await this.freshState(collection);
     const rows: unknown[] = await state.table
       .query()
       .where(`${COLUMNS.documentId} = ${sqlString(documentId)}`)
