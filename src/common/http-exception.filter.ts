@@ -1,5 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import {
+  circuitOpenAnswer,
+  isCircuitOpenError,
+  parseCircuitOpenReason,
+} from '../resilience/circuit-breaker';
 import { ApiError, ErrorBody } from './api-error';
 
 interface FastifyLikeError {
@@ -50,6 +55,12 @@ export function toErrorResponse(err: unknown): {
   body: ErrorBody;
   headers: Record<string, string>;
 } {
+  if (isCircuitOpenError(err)) {
+    const open = parseCircuitOpenReason(err.message);
+    return toErrorResponse(
+      circuitOpenAnswer(open?.dependency ?? 'a dependency', open?.retryAfterSeconds ?? 5),
+    );
+  }
   if (err instanceof ApiError) {
     return {
       status: err.status,

@@ -4,6 +4,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnectionOptions } from '../redis/redis-connection';
+import { circuitOpenAnswer, parseCircuitOpenReason } from '../resilience/circuit-breaker';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobResult } from './search.types';
 
@@ -117,8 +118,15 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-function searchFailure(reason: string | undefined): ApiError {
+/** An I/O error of the store (a missing data file says "not found" too, but is no 404). */
+const STORE_IO_ERROR = /LanceError\(IO\)|os error \d+/;
+
+export function searchFailure(reason: string | undefined): ApiError {
   const message = reason ?? 'search failed';
-  if (/not found|does not exist/i.test(message)) return ApiError.notFound(message);
+  const open = parseCircuitOpenReason(message);
+  if (open) return circuitOpenAnswer(open.dependency, open.retryAfterSeconds);
+  if (/not found|does not exist/i.test(message) && !STORE_IO_ERROR.test(message)) {
+    return ApiError.notFound(message);
+  }
   return ApiError.unavailable(`search failed: ${message}`);
 }
