@@ -12,6 +12,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { EmbedderRegistry } from './embedding/embedder-registry';
 import { HealthController } from './health/health.controller';
+import { DocumentBodies } from './ingest/document-bodies';
 import { DocumentsController } from './ingest/documents.controller';
 import { IngestPipelineService } from './ingest/ingest-pipeline.service';
 import { IngestProducerService } from './ingest/ingest-producer.service';
@@ -19,6 +20,7 @@ import { INGEST_QUEUE } from './ingest/ingest.types';
 import { IngestWorker } from './ingest/ingest.worker';
 import { JobsController } from './jobs/jobs.controller';
 import { bullConnectionOptions } from './redis/redis-connection';
+import { RateLimitGuard } from './ratelimit/rate-limit.guard';
 import { RedisModule } from './redis/redis.module';
 import { CollectionStates } from './search/collection-states';
 import { SearchCache } from './search/search-cache';
@@ -30,6 +32,7 @@ import { SearchService } from './search/search.service';
 import { SearchWorker } from './search/search.worker';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
+import { ResilienceModule } from './resilience/circuit-breakers';
 import { StoreModule } from './store/store.module';
 import { TuningRegistrar } from './tuning/tuning.registrar';
 
@@ -42,9 +45,12 @@ export class AppModule {
     const controllers: Type[] = [HealthController];
     const providers: Provider[] = [
       CatalogService,
+      DocumentBodies,
       EmbedderRegistry,
       CollectionsService,
       { provide: APP_GUARD, useClass: AuthGuard },
+      // After AuthGuard (guards run in this order): limits are per authenticated key.
+      { provide: APP_GUARD, useClass: RateLimitGuard },
       TuningRegistrar,
     ];
     if (serveApi) {
@@ -76,6 +82,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         RedisModule,
+        ResilienceModule,
         StoreModule,
         TerminusModule,
         MetricsModule,

@@ -7,6 +7,7 @@ import { RequireScope } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
 import { parseOr400 } from '../common/validation';
 import { CatalogService } from '../catalog/catalog.service';
+import { DocumentBodies } from '../ingest/document-bodies';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
 import { SEARCH_QUEUE } from '../search/search.constants';
 import { JobView, toJobView } from './job-view';
@@ -35,6 +36,7 @@ export class JobsController {
     @InjectQueue(INGEST_QUEUE) ingest: Queue,
     @InjectQueue(SEARCH_QUEUE) search: Queue,
     private readonly catalog: CatalogService,
+    private readonly bodies: DocumentBodies,
   ) {
     this.queues = new Map([
       [INGEST_QUEUE, ingest],
@@ -114,6 +116,10 @@ export class JobsController {
       throw ApiError.conflict(`job '${job.id}' is ${state}; only finished jobs can be discarded`);
     }
     await job.remove();
+    const data = job.data as Partial<IngestJobData> | undefined;
+    if (job.queueName === INGEST_QUEUE && data?.op === 'upsert' && data.body) {
+      await this.bodies.remove(data.body);
+    }
   }
 
   @Post(':id/retry')
