@@ -140,10 +140,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = toErrorResponse(exception);
-    if (status >= 500)
+    if (status >= 500 && (exception instanceof ApiError || isCircuitOpenError(exception))) {
+      // A deliberate answer (unavailable, timed out): one line, no stack, however many arrive.
+      this.logger.warn(`${status} ${body.error.message}`);
+    } else if (status >= 500) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
+    }
     void reply.status(status).headers(headers).send(body);
   }
 }

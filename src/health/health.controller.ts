@@ -1,6 +1,12 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
+import { ApiError } from '../common/api-error';
 import Redis from 'ioredis';
 import { Public } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -43,10 +49,7 @@ function circuitReport(breakers: (CircuitBreaker | undefined)[]): CircuitReport 
   return {
     circuits,
     open: open
-      .map(
-        (b) =>
-          `circuit ${b.name} open, retry in ${Math.ceil(b.retryAfterMs / 1000)} s (last failure: ${b.lastFailureMessage})`,
-      )
+      .map((b) => `circuit ${b.name} open, retry in ${Math.ceil(b.retryAfterMs / 1000)} s`)
       .join('; '),
   };
 }
@@ -77,7 +80,21 @@ export class HealthController {
     summary:
       'Readiness: Redis, the vector store and the embedder answer, and no circuit breaker is open',
   })
-  ready() {
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.checkAll();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // In the API's error shape, with Terminus' report (what is down and why) as the details.
+      const report = error.getResponse() as HealthCheckResult;
+      const down = Object.entries(report.error ?? {}).map(
+        ([name, result]) => `${name} (${String(result?.message ?? result?.status)})`,
+      );
+      throw new ApiError(503, 'not_ready', `not ready: ${down.join(', ')}`, report);
+    }
+  }
+
+  private checkAll(): Promise<HealthCheckResult> {
     return this.health.check([
       async () => {
         const check = this.indicators.check('redis');

@@ -55,14 +55,15 @@ export class JobsController {
 
   /**
    * A retry is a resubmission: it becomes the document's latest requested state again (so the
-   * "later submission wins" check lets it run), then the job goes back to waiting.
+   * "later submission wins" check lets it run), then the job goes back to waiting with all its
+   * attempts (otherwise one more failure, however transient, would fail it for good).
    */
   private async resubmit(job: Job): Promise<void> {
     const data = job.data as Partial<IngestJobData> | undefined;
     if (job.queueName === INGEST_QUEUE && data?.collection && data.documentId && data.target) {
       await this.catalog.setDesired(data.collection, new Map([[data.documentId, data.target]]));
     }
-    await job.retry('failed');
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   }
 
   @Get()

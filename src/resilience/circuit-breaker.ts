@@ -137,11 +137,6 @@ export class CircuitBreaker {
     return Math.max(0, this.openedAt + this.options.cooldownMs - this.now());
   }
 
-  /** The latest dependency failure's message (for readiness), or '' if none since closing. */
-  get lastFailureMessage(): string {
-    return this.lastFailure;
-  }
-
   /** Throws CircuitOpenError while open; lets callers skip costly work that would be refused. */
   assertNotOpen(): void {
     if (this.state === 'open') throw this.openError(this.retryAfterMs);

@@ -16,9 +16,15 @@ describe('searchFailure (a failed search job, as the API answers it)', () => {
 
   it('answers a missing collection 404, but a missing data file 503', () => {
     expect(searchFailure("collection 'gone' does not exist").status).toBe(404);
-    const io = searchFailure(
+    expect(
+      searchFailure("Qdrant search failed (HTTP 404): Not found: Collection `gone` doesn't exist!")
+        .status,
+    ).toBe(404);
+    for (const io of [
       'lance error: LanceError(IO): Object at location /d/c.lance/data/1.lance not found: No such file or directory (os error 2)',
-    );
-    expect(io.status).toBe(503);
+      'Failed to get next batch from stream: lance error: Not found: d/c.lance/data/1.lance, local.rs:133:40 not found',
+    ]) {
+      expect(searchFailure(io).status).toBe(503);
+    }
   });
 });

@@ -118,15 +118,13 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** An I/O error of the store (a missing data file says "not found" too, but is no 404). */
-const STORE_IO_ERROR = /LanceError\(IO\)|os error \d+/;
+/** A collection deleted meanwhile (LanceDB and Qdrant wordings); a missing data file is no 404. */
+const COLLECTION_GONE = /collection\b.*(does not exist|doesn't exist|not found)/i;
 
 export function searchFailure(reason: string | undefined): ApiError {
   const message = reason ?? 'search failed';
   const open = parseCircuitOpenReason(message);
   if (open) return circuitOpenAnswer(open.dependency, open.retryAfterSeconds);
-  if (/not found|does not exist/i.test(message) && !STORE_IO_ERROR.test(message)) {
-    return ApiError.notFound(message);
-  }
+  if (COLLECTION_GONE.test(message)) return ApiError.notFound(message);
   return ApiError.unavailable(`search failed: ${message}`);
 }
