@@ -1,8 +1,11 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Job, Queue } from 'bullmq';
 import { rename, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useLiteTokenBudget } from '../src/embedding/use-lite.embedder';
 import { chunksFor } from '../src/ingest/chunking';
+import { INGEST_QUEUE } from '../src/ingest/ingest.types';
 import { VECTOR_STORE, VectorStore } from '../src/store/vector-store.port';
 import {
   http,
@@ -167,21 +170,23 @@ if (!canFail) {
       expect(accepted.status).toBe(202);
       jobIds = accepted.body.jobs.map((j) => j.id);
 
+      // the circuit is open for a cool-off at a time: metrics and readiness are read together
       const notReady = await waitFor(
         async () => {
+          const state = gauge(await metrics(), 'store-write');
           const ready = await readiness();
-          return ready.status === 503 &&
+          return state === 2 &&
+            ready.status === 503 &&
             ready.report.details.store.circuits?.['store-write'] === 'open'
             ? ready.report
             : null;
         },
-        'readiness to report the open write circuit',
+        'metrics and readiness to report the open write circuit',
         60_000,
-        200,
+        100,
       );
       expect(notReady.details.store.status).toBe('down');
       expect(notReady.details.store.message).toMatch(/circuit store-write open/);
-      expect(gauge(await metrics(), 'store-write')).toBe(2);
       expect(worker.output()).toMatch(/store-write: closed -> open \(3 consecutive failures/);
 
       // reads still work: searches are answered from the store meanwhile
@@ -199,6 +204,16 @@ if (!canFail) {
           450,
         );
       }
+      // each attempt's error is kept: every used attempt was a real store failure, none a
+      // refusal by the open circuit (those made the job wait instead)
+      for (const id of jobIds) {
+        const job = await Job.fromId(api.app.get<Queue>(getQueueToken(INGEST_QUEUE)), id);
+        expect(job?.stacktrace).toHaveLength(3);
+        for (const trace of job?.stacktrace ?? []) {
+          expect(trace).toMatch(/Operation not permitted|Permission denied/);
+          expect(trace).not.toMatch(/CircuitOpenError|circuit open/);
+        }
+      }
       const list = await tried<{ jobs: JobView[] }>('GET', '/v1/jobs?state=failed&queue=ingest');
       expect(list.body.jobs.map((j) => j.id).sort()).toEqual([...jobIds].sort());
       expect(worker.output()).toMatch(/attempt 1 failed, retrying/);
@@ -210,6 +225,10 @@ if (!canFail) {
       expect(
         counter(exposition, /^ragline_job_failures_total\{queue="ingest",final="false"\}/),
       ).toBe(6);
+      // jobs did meet the open circuit (and waited): calls were refused without reaching the store
+      expect(
+        counter(exposition, /^ragline_circuit_breaker_rejected_total\{dependency="store-write"\}/),
+      ).toBeGreaterThan(0);
       figures.jobAttemptsFailed = counter(
         exposition,
         /^ragline_job_failures_total\{queue="ingest"/,
@@ -253,14 +272,22 @@ if (!canFail) {
     await rename(data, `${data}.away`);
     figures.faultsInjected++;
     try {
+      // each search while half-open is a failing trial that opens the circuit again
       const open = await waitFor(
         async () => {
           const res = await search();
           expect(res.status).toBe(503);
           figures.answered503++;
-          return /circuit open/.test(res.body.error.message) ? res : null;
+          if (!/circuit open/.test(res.body.error.message)) return null;
+          const state = gauge(await metrics(), 'store-read');
+          const ready = await readiness();
+          return state === 2 &&
+            ready.status === 503 &&
+            ready.report.details.store.circuits?.['store-read'] === 'open'
+            ? res
+            : null;
         },
-        'the read circuit to open',
+        'the read circuit to open, in the answer, in /metrics and in readiness',
         60_000,
         50,
       );
@@ -271,10 +298,6 @@ if (!canFail) {
         ),
       });
       expect(Number(open.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      const ready = await readiness();
-      expect(ready.status).toBe(503);
-      expect(ready.report.details.store.circuits?.['store-read']).toBe('open');
-      expect(gauge(await metrics(), 'store-read')).toBe(2);
     } finally {
       await rm(data, { recursive: true, force: true });
       await rename(`${data}.away`, data);

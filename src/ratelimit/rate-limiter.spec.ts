@@ -59,14 +59,14 @@ describe('RateLimiter (real Redis)', () => {
 
   it('refills at the configured rate', async () => {
     const limiter = await client().then((c) => new RateLimiter(c, prefix));
-    // 2 per second: one more every 500 ms
-    await limiter.take('refill', 2, 1000);
-    await limiter.take('refill', 2, 1000);
-    const refused = await limiter.take('refill', 2, 1000);
+    // 2 per 4 s: one more every 2 s
+    await limiter.take('refill', 2, 4000);
+    await limiter.take('refill', 2, 4000);
+    const refused = await limiter.take('refill', 2, 4000);
     expect(refused.allowed).toBe(false);
     await new Promise((r) => setTimeout(r, refused.retryAfterMs + 20));
-    expect((await limiter.take('refill', 2, 1000)).allowed).toBe(true);
-    expect((await limiter.take('refill', 2, 1000)).allowed).toBe(false);
+    expect((await limiter.take('refill', 2, 4000)).allowed).toBe(true);
+    expect((await limiter.take('refill', 2, 4000)).allowed).toBe(false);
   });
 
   it('says so when Redis does not answer', async () => {
