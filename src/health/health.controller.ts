@@ -6,9 +6,9 @@ import {
   HealthCheckService,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import { ApiError } from '../common/api-error';
 import Redis from 'ioredis';
 import { Public } from '../auth/auth.guard';
+import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { REDIS } from '../redis/redis.module';
