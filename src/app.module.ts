@@ -12,6 +12,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { EmbedderRegistry } from './embedding/embedder-registry';
 import { HealthController } from './health/health.controller';
+import { DocumentBodies } from './ingest/document-bodies';
 import { DocumentsController } from './ingest/documents.controller';
 import { IngestPipelineService } from './ingest/ingest-pipeline.service';
 import { IngestProducerService } from './ingest/ingest-producer.service';
@@ -19,6 +20,7 @@ import { INGEST_QUEUE } from './ingest/ingest.types';
 import { IngestWorker } from './ingest/ingest.worker';
 import { JobsController } from './jobs/jobs.controller';
 import { bullConnectionOptions } from './redis/redis-connection';
+import { RateLimitGuard } from './ratelimit/rate-limit.guard';
 import { RedisModule } from './redis/redis.module';
 import { CollectionStates } from './search/collection-states';
 import { SearchCache } from './search/search-cache';
@@ -36,6 +38,7 @@ import { REEMBED_QUEUE } from './reembed/reembed.types';
 import { ReembedWorker } from './reembed/reembed.worker';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
+import { ResilienceModule } from './resilience/circuit-breakers';
 import { StoreModule } from './store/store.module';
 import { TuningRegistrar } from './tuning/tuning.registrar';
 
@@ -48,10 +51,13 @@ export class AppModule {
     const controllers: Type[] = [HealthController];
     const providers: Provider[] = [
       CatalogService,
+      DocumentBodies,
       EmbedderRegistry,
       CollectionsService,
       ActiveMigrations,
       { provide: APP_GUARD, useClass: AuthGuard },
+      // After AuthGuard (guards run in this order): limits are per authenticated key.
+      { provide: APP_GUARD, useClass: RateLimitGuard },
       TuningRegistrar,
     ];
     if (serveApi) {
@@ -87,6 +93,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         RedisModule,
+        ResilienceModule,
         StoreModule,
         TerminusModule,
         MetricsModule,

@@ -24,6 +24,13 @@ export function presentedKey(request: FastifyRequest): string | null {
   return null;
 }
 
+const authenticated = new WeakMap<object, string>();
+
+/** The name of the API key a request was authenticated with (undefined in open mode). */
+export function apiKeyNameOf(request: FastifyRequest): string | undefined {
+  return authenticated.get(request);
+}
+
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly keys: ApiKeyEntry[];
@@ -68,6 +75,7 @@ export class AuthGuard implements CanActivate {
         `API key '${entry.name}' lacks the '${needed.join("' or '")}' scope`,
       );
     }
+    authenticated.set(request, entry.name);
     return true;
   }
 }

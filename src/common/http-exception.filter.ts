@@ -1,5 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import {
+  circuitOpenAnswer,
+  isCircuitOpenError,
+  parseCircuitOpenReason,
+} from '../resilience/circuit-breaker';
 import { ApiError, ErrorBody } from './api-error';
 
 interface FastifyLikeError {
@@ -50,6 +55,12 @@ export function toErrorResponse(err: unknown): {
   body: ErrorBody;
   headers: Record<string, string>;
 } {
+  if (isCircuitOpenError(err)) {
+    const open = parseCircuitOpenReason(err.message);
+    return toErrorResponse(
+      circuitOpenAnswer(open?.dependency ?? 'a dependency', open?.retryAfterSeconds ?? 5),
+    );
+  }
   if (err instanceof ApiError) {
     return {
       status: err.status,
@@ -129,10 +140,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = toErrorResponse(exception);
-    if (status >= 500)
+    if (status >= 500 && (exception instanceof ApiError || isCircuitOpenError(exception))) {
+      // A deliberate answer (unavailable, timed out): one line, no stack, however many arrive.
+      this.logger.warn(`${status} ${body.error.message}`);
+    } else if (status >= 500) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
+    }
     void reply.status(status).headers(headers).send(body);
   }
 }

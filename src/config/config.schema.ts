@@ -65,6 +65,7 @@ export const configSchema = z.object({
   RAGLINE_CHUNK_OVERLAP_TOKENS: int(0, 4096).default(16),
   RAGLINE_INGEST_CONCURRENCY: int(1, 256).default(32),
   RAGLINE_INGEST_HIGH_WATER: int(1, 100_000_000).default(50_000),
+  RAGLINE_BODY_BY_REFERENCE_BYTES: int(0, 256 * 1024 * 1024).default(16 * 1024),
   RAGLINE_JOB_LOCK_MS: int(1000, 3_600_000).default(30_000),
   RAGLINE_STALLED_INTERVAL_MS: int(500, 3_600_000).default(30_000),
   RAGLINE_INGEST_ATTEMPTS: int(1, 100).default(5),
@@ -73,6 +74,19 @@ export const configSchema = z.object({
   RAGLINE_KEEP_COMPLETED_SECONDS: int(0, 30 * 24 * 3600).default(24 * 3600),
   RAGLINE_KEEP_FAILED_JOBS: int(0, 1_000_000).default(10000),
   RAGLINE_KEEP_FAILED_SECONDS: int(0, 365 * 24 * 3600).default(14 * 24 * 3600),
+  RAGLINE_RATE_LIMIT_SEARCH: int(0, 10_000_000).default(1000),
+  RAGLINE_RATE_LIMIT_INGEST: int(0, 10_000_000).default(100),
+  RAGLINE_RATE_LIMIT_ADMIN: int(0, 10_000_000).default(50),
+  RAGLINE_RATE_LIMIT_WINDOW_SECONDS: int(1, 24 * 3600).default(1),
+  RAGLINE_BREAKER_FAILURES: int(0, 10_000).default(5),
+  RAGLINE_BREAKER_FAILURE_RATE: z.coerce
+    .number({ invalid_type_error: 'expected a number from 0 to 1' })
+    .min(0, 'expected a number from 0 to 1')
+    .max(1, 'expected a number from 0 to 1')
+    .default(0.5),
+  RAGLINE_BREAKER_WINDOW_MS: int(1000, 3_600_000).default(30_000),
+  RAGLINE_BREAKER_COOLDOWN_MS: int(100, 3_600_000).default(10_000),
+  RAGLINE_BREAKER_TRIAL_CALLS: int(1, 1000).default(1),
   RAGLINE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(30_000),
   RAGLINE_SEARCH_TIMEOUT_MS: int(100, 600_000).default(10_000),
   RAGLINE_SEARCH_BATCH_MAX: int(1, 512).default(64),

@@ -32,6 +32,32 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the reliability settings: rate limits, bodies by reference, circuit breakers', () => {
+    const defaults = loadConfig({});
+    expect(defaults.rateLimit).toEqual({ windowSeconds: 1, search: 1000, ingest: 100, admin: 50 });
+    expect(defaults.ingest.bodyByReferenceBytes).toBe(16 * 1024);
+    expect(defaults.breaker).toEqual({
+      failures: 5,
+      failureRate: 0.5,
+      windowMs: 30_000,
+      cooldownMs: 10_000,
+      trialCalls: 1,
+    });
+    const tuned = loadConfig({
+      RAGLINE_RATE_LIMIT_SEARCH: '0',
+      RAGLINE_RATE_LIMIT_WINDOW_SECONDS: '60',
+      RAGLINE_BREAKER_FAILURES: '0',
+    });
+    expect(tuned.rateLimit).toMatchObject({ search: 0, windowSeconds: 60 });
+    expect(tuned.breaker.failures).toBe(0);
+    expect(() => loadConfig({ RAGLINE_BREAKER_FAILURE_RATE: '1.5' })).toThrow(
+      /RAGLINE_BREAKER_FAILURE_RATE: expected a number from 0 to 1/,
+    );
+    expect(() => loadConfig({ RAGLINE_RATE_LIMIT_WINDOW_SECONDS: '0' })).toThrow(
+      /RAGLINE_RATE_LIMIT_WINDOW_SECONDS/,
+    );
+  });
+
   it('refuses an open API beyond loopback, but lets a worker serve its metrics', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(
       /RAGLINE_API_KEYS: required when HOST is not loopback/,

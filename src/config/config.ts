@@ -41,6 +41,8 @@ export interface AppConfig {
     attempts: number;
     backoffMs: number;
     highWater: number;
+    /** Document bodies larger than this go to Redis once; the job holds a reference. */
+    bodyByReferenceBytes: number;
     lockMs: number;
     stalledIntervalMs: number;
     keepCompleted: { count: number; age: number };
@@ -70,6 +72,16 @@ export interface AppConfig {
     optimizeUnindexedRows: number;
   };
   admin: { readOnly: boolean; pollMs: number };
+  /** Requests per window per API key (or client IP) and route; 0 turns a class off. */
+  rateLimit: { windowSeconds: number; search: number; ingest: number; admin: number };
+  /** Circuit breakers around the store and remote embedders; failures 0 turns them off. */
+  breaker: {
+    failures: number;
+    failureRate: number;
+    windowMs: number;
+    cooldownMs: number;
+    trialCalls: number;
+  };
   shutdownTimeoutMs: number;
   logLevel: RawConfig['RAGLINE_LOG_LEVEL'];
   docs: boolean;
@@ -191,6 +203,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       attempts: c.RAGLINE_INGEST_ATTEMPTS,
       backoffMs: c.RAGLINE_INGEST_BACKOFF_MS,
       highWater: c.RAGLINE_INGEST_HIGH_WATER,
+      bodyByReferenceBytes: c.RAGLINE_BODY_BY_REFERENCE_BYTES,
       lockMs: c.RAGLINE_JOB_LOCK_MS,
       stalledIntervalMs: c.RAGLINE_STALLED_INTERVAL_MS,
       keepCompleted: {
@@ -222,6 +235,19 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       optimizeUnindexedRows: c.RAGLINE_OPTIMIZE_UNINDEXED_ROWS,
     },
     admin: { readOnly: c.RAGLINE_ADMIN_READ_ONLY, pollMs: c.RAGLINE_ADMIN_POLL_MS },
+    rateLimit: {
+      windowSeconds: c.RAGLINE_RATE_LIMIT_WINDOW_SECONDS,
+      search: c.RAGLINE_RATE_LIMIT_SEARCH,
+      ingest: c.RAGLINE_RATE_LIMIT_INGEST,
+      admin: c.RAGLINE_RATE_LIMIT_ADMIN,
+    },
+    breaker: {
+      failures: c.RAGLINE_BREAKER_FAILURES,
+      failureRate: c.RAGLINE_BREAKER_FAILURE_RATE,
+      windowMs: c.RAGLINE_BREAKER_WINDOW_MS,
+      cooldownMs: c.RAGLINE_BREAKER_COOLDOWN_MS,
+      trialCalls: c.RAGLINE_BREAKER_TRIAL_CALLS,
+    },
     shutdownTimeoutMs: c.RAGLINE_SHUTDOWN_TIMEOUT_MS,
     logLevel: c.RAGLINE_LOG_LEVEL,
     docs: c.RAGLINE_DOCS,

@@ -3,6 +3,8 @@ import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { REDIS } from '../redis/redis.module';
+import { CircuitBreakers, embedderDependency } from '../resilience/circuit-breakers';
+import { BreakerEmbedder, isEmbedderOutage } from './breaker.embedder';
 import { Embedder } from './embedder.port';
 import { CachedEmbedder, createEmbedder, EmbedderConfig, USE_LITE_DIMENSIONS } from './index';
 
@@ -24,6 +26,7 @@ export class EmbedderRegistry implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly metrics: MetricsService,
+    private readonly breakers: CircuitBreakers,
   ) {}
 
   available(): string[] {
@@ -69,7 +72,7 @@ export class EmbedderRegistry implements OnApplicationShutdown {
     if (!instance) {
       instance = createEmbedder(config).then(
         (inner) =>
-          new CachedEmbedder(inner, this.redis, {
+          new CachedEmbedder(this.guarded(inner, config), this.redis, {
             prefix: this.config.prefix,
             ttlSeconds: this.config.embedder.cacheTtlSeconds,
             onStats: (hits, misses) => {
@@ -83,6 +86,16 @@ export class EmbedderRegistry implements OnApplicationShutdown {
       this.instances.set(id, instance);
     }
     return instance;
+  }
+
+  /**
+   * A remote embedder goes behind a circuit breaker (inside the cache, so cached vectors are
+   * still served while the server is down); the local model pool never does.
+   */
+  private guarded(embedder: Embedder, config: EmbedderConfig): Embedder {
+    if (config.provider !== 'openai') return embedder;
+    const breaker = this.breakers.for(embedderDependency(embedder.id), isEmbedderOutage);
+    return breaker ? new BreakerEmbedder(embedder, breaker) : embedder;
   }
 
   async onApplicationShutdown(): Promise<void> {

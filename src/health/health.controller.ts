@@ -1,11 +1,24 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { Public } from '../auth/auth.guard';
+import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { REDIS } from '../redis/redis.module';
+import { CircuitBreaker, CircuitState } from '../resilience/circuit-breaker';
+import {
+  CircuitBreakers,
+  embedderDependency,
+  STORE_READS,
+  STORE_WRITES,
+} from '../resilience/circuit-breakers';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -20,6 +33,27 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   }
 }
 
+interface CircuitReport {
+  circuits?: Record<string, CircuitState>;
+  /** Set when a circuit is open: the dependency is failing and calls fail fast. */
+  open?: string;
+}
+
+/** States of the named breakers that exist in this process, and a message if any is open. */
+function circuitReport(breakers: (CircuitBreaker | undefined)[]): CircuitReport {
+  const present = breakers.filter((b): b is CircuitBreaker => b !== undefined);
+  if (!present.length) return {};
+  const circuits = Object.fromEntries(present.map((b) => [b.name, b.state]));
+  const open = present.filter((b) => b.state === 'open');
+  if (!open.length) return { circuits };
+  return {
+    circuits,
+    open: open
+      .map((b) => `circuit ${b.name} open, retry in ${Math.ceil(b.retryAfterMs / 1000)} s`)
+      .join('; '),
+  };
+}
+
 @ApiTags('health')
 @Public()
 @Controller('v1/health')
@@ -31,6 +65,7 @@ export class HealthController {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly breakers: CircuitBreakers,
   ) {}
 
   @Get()
@@ -41,8 +76,25 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: Redis, the vector store and the embedder answer' })
-  ready() {
+  @ApiOperation({
+    summary:
+      'Readiness: Redis, the vector store and the embedder answer, and no circuit breaker is open',
+  })
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.checkAll();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // In the API's error shape, with Terminus' report (what is down and why) as the details.
+      const report = error.getResponse() as HealthCheckResult;
+      const down = Object.entries(report.error ?? {}).map(
+        ([name, result]) => `${name} (${String(result?.message ?? result?.status)})`,
+      );
+      throw new ApiError(503, 'not_ready', `not ready: ${down.join(', ')}`, report);
+    }
+  }
+
+  private checkAll(): Promise<HealthCheckResult> {
     return this.health.check([
       async () => {
         const check = this.indicators.check('redis');
@@ -55,11 +107,17 @@ export class HealthController {
       },
       async () => {
         const check = this.indicators.check('store');
+        const { circuits, open } = circuitReport([
+          this.breakers.get(STORE_READS),
+          this.breakers.get(STORE_WRITES),
+        ]);
+        const kind = this.store.kind;
+        if (open) return check.down({ kind, circuits, message: open });
         try {
           await within(2000, this.store.ping());
-          return check.up({ kind: this.store.kind });
+          return check.up({ kind, circuits });
         } catch (err) {
-          return check.down({ kind: this.store.kind, message: (err as Error).message });
+          return check.down({ kind, circuits, message: (err as Error).message });
         }
       },
       async () => {
@@ -67,10 +125,14 @@ export class HealthController {
         const id = this.config.embedder.defaultId;
         const described = this.embedders.describe(id);
         if (!described) return check.down({ id, message: 'not configured' });
-        if (this.config.role === 'api') return check.up({ id, dimensions: described.dimensions });
+        const { circuits, open } = circuitReport([this.breakers.get(embedderDependency(id))]);
+        if (open) return check.down({ id, circuits, message: open });
+        if (this.config.role === 'api') {
+          return check.up({ id, dimensions: described.dimensions, circuits });
+        }
         try {
           const embedder = await within(30_000, this.embedders.get(id));
-          return check.up({ id, dimensions: embedder.dimensions });
+          return check.up({ id, dimensions: embedder.dimensions, circuits });
         } catch (err) {
           return check.down({ id, message: (err as Error).message });
         }

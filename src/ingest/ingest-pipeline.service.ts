@@ -11,7 +11,7 @@ import { Embedder } from '../embedding/embedder.port';
 import { Chunk } from '../parsing';
 import { chunksFor } from './chunking';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
-import { DeleteJobData, IngestJobResult, UpsertJobData } from './ingest.types';
+import { DeleteJobData, IngestJobResult, UpsertWork } from './ingest.types';
 
 export type ProgressReporter = (percent: number) => Promise<void> | void;
 
@@ -68,7 +68,7 @@ export class IngestPipelineService {
     return chunksFor(format, content, embedder, this.config.chunking);
   }
 
-  async upsert(data: UpsertJobData, report: ProgressReporter): Promise<IngestJobResult> {
+  async upsert(data: UpsertWork, report: ProgressReporter): Promise<IngestJobResult> {
     const t0 = performance.now();
     const timings: Record<string, number> = {};
     const lap = (name: string, since: number) =>

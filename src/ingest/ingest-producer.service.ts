@@ -9,8 +9,9 @@ import { sha256Hex } from '../common/hashing';
 import { metadataProblem, stableStringify } from '../common/metadata';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { retriedJobOptions } from '../queues/job-options';
+import { DocumentBodies } from './document-bodies';
 import { IngestDocument } from './ingest.schemas';
-import { INGEST_QUEUE, IngestJobData, UpsertJobData } from './ingest.types';
+import { BodyRef, INGEST_QUEUE, IngestJobData, UpsertJobData } from './ingest.types';
 import { deleteJobId, upsertJobId } from './job-ids';
 
 export interface AcceptedJob {
@@ -33,6 +34,7 @@ export class IngestProducerService {
   constructor(
     @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData>,
     private readonly catalog: CatalogService,
+    private readonly bodies: DocumentBodies,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -81,32 +83,34 @@ export class IngestProducerService {
   async ingest(collection: string, documents: IngestDocument[]): Promise<AcceptedJob[]> {
     this.checkLimits(documents);
     const now = Date.now();
+    const large: Array<{ ref: BodyRef; content: string }> = [];
     const jobs = documents.map((doc) => {
       const { format, content } = contentOf(doc);
       const metadata = doc.metadata ?? {};
       const contentHash = sha256Hex(format, content, stableStringify(metadata));
+      const jobId = upsertJobId(collection, doc.id, contentHash);
+      const ref = this.bodies.referenceFor(jobId, content);
+      if (ref) large.push({ ref, content });
       const data: UpsertJobData = {
         op: 'upsert',
         collection,
         documentId: doc.id,
         format,
-        content,
+        ...(ref ? { body: ref } : { content }),
         metadata,
         contentHash,
         target: `upsert:${contentHash}`,
         enqueuedAt: now,
       };
-      return {
-        name: 'upsert',
-        data,
-        opts: { ...this.jobOptions(), jobId: upsertJobId(collection, doc.id, contentHash) },
-      };
+      return { name: 'upsert', data, opts: { ...this.jobOptions(), jobId } };
     });
     await this.catalog.setDesired(
       collection,
       new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
     );
     await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
+    // After the clear: a body stored before it could be removed by a finishing job of that id.
+    await this.bodies.store(large);
     await this.queue.addBulk(jobs);
     return jobs.map((j) => ({ id: j.opts.jobId, documentId: j.data.documentId }));
   }

@@ -2,18 +2,30 @@ import type { DocumentFormat } from '../catalog/catalog.types';
 
 export const INGEST_QUEUE = 'ingest';
 
+/** Where a large document's body is kept (see DocumentBodies), with a preview for operators. */
+export interface BodyRef {
+  key: string;
+  bytes: number;
+  preview: string;
+}
+
 export interface UpsertJobData {
   op: 'upsert';
   collection: string;
   documentId: string;
   format: DocumentFormat;
-  content: string;
+  /** The document's content, inline when small; large ones have `body` instead. */
+  content?: string;
+  body?: BodyRef;
   metadata: Record<string, unknown>;
   contentHash: string;
   /** What the catalog's "desired" entry must say for this job to still be the latest. */
   target: string;
   enqueuedAt: number;
 }
+
+/** An upsert with its content at hand (the worker has read any referenced body). */
+export type UpsertWork = Omit<UpsertJobData, 'content' | 'body'> & { content: string };
 
 export interface DeleteJobData {
   op: 'delete';

@@ -11,13 +11,39 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
 import { createWorker, onJobTimes } from '../queues/worker-factory';
+import { CircuitOpenError, isCircuitOpenError } from '../resilience/circuit-breaker';
+import { CircuitBreakers, embedderDependency, STORE_WRITES } from '../resilience/circuit-breakers';
+import { circuitWaitMs, waitsSoFar } from './circuit-wait';
+import { DocumentBodies } from './document-bodies';
 import { IngestPipelineService } from './ingest-pipeline.service';
-import { INGEST_QUEUE, IngestJobData, IngestJobResult } from './ingest.types';
+import {
+  INGEST_QUEUE,
+  IngestJobData,
+  IngestJobResult,
+  UpsertJobData,
+  UpsertWork,
+} from './ingest.types';
 
 const LOCK_TTL_MS = 60_000;
 const LOCK_RENEW_MS = 20_000;
 /** How often a job that waits for a re-embedding looks again (plus up to a second of jitter). */
 const MIGRATION_POLL_MS = 1000;
+
+const noChange = (documentId: string): IngestJobResult => ({
+  documentId,
+  chunksAdded: 0,
+  chunksUpdated: 0,
+  chunksSkipped: 0,
+  chunksDeleted: 0,
+  timings: {},
+});
+const superseded = (documentId: string): IngestJobResult => ({
+  ...noChange(documentId),
+  superseded: true,
+});
+
+/** An upsert ready to run, or the chunk count of the very same content already stored. */
+type Prepared = { work: UpsertWork } | { storedChunks: number };
 
 /**
  * Consumes the ingest queue. Jobs for one document never interleave (a per-document lock),
@@ -36,6 +62,8 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitor: MonitorService,
     private readonly metrics: MetricsService,
+    private readonly bodies: DocumentBodies,
+    private readonly breakers: CircuitBreakers,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -64,7 +92,8 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
   ): Promise<IngestJobResult> {
     const { collection, documentId } = job.data;
     const owner = String(job.id);
-    if (!(await this.catalog.getCollection(collection))) {
+    const record = await this.catalog.getCollection(collection);
+    if (!record) {
       throw new UnrecoverableError(`collection '${collection}' does not exist (deleted?)`);
     }
     const admission = await this.catalog.admitWrite(collection, documentId, owner, LOCK_TTL_MS);
@@ -83,24 +112,68 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     try {
       const desired = await this.catalog.getDesired(collection, documentId);
       if (desired !== job.data.target) {
-        return {
-          documentId,
-          chunksAdded: 0,
-          chunksUpdated: 0,
-          chunksSkipped: 0,
-          chunksDeleted: 0,
-          superseded: true,
-          timings: {},
-        };
+        await this.forgetBody(job.data);
+        return superseded(documentId);
       }
+      // Work that would be refused anyway waits for the circuit instead (embedding is costly).
+      this.breakers.get(STORE_WRITES)?.assertNotOpen();
+      this.breakers.get(embedderDependency(record.embedder))?.assertNotOpen();
       await job.updateProgress(1);
-      return job.data.op === 'delete'
-        ? await this.pipeline.delete(job.data)
-        : await this.pipeline.upsert(job.data, (p) => job.updateProgress(p));
+      if (job.data.op === 'delete') return await this.pipeline.delete(job.data);
+      const prepared = await this.withContent(job.data);
+      if (!('work' in prepared)) {
+        return { ...noChange(documentId), chunksSkipped: prepared.storedChunks };
+      }
+      const result = await this.pipeline.upsert(prepared.work, (p) => job.updateProgress(p));
+      await this.forgetBody(job.data);
+      return result;
+    } catch (error) {
+      if (isCircuitOpenError(error)) await this.waitForCircuit(job, error, token);
+      throw error;
     } finally {
       clearInterval(renew);
       await this.catalog.releaseWrite(collection, documentId, owner).catch(() => undefined);
     }
+  }
+
+  /**
+   * The upsert with its content: inline, or read from its stored body. A missing body is
+   * unrecoverable, unless this very content is already stored (an earlier run of this job
+   * finished but was not recorded as complete): then there is nothing left to do.
+   */
+  private async withContent(data: UpsertJobData): Promise<Prepared> {
+    const { content, body, ...rest } = data;
+    if (content !== undefined) return { work: { ...rest, content } };
+    const stored = body ? await this.bodies.read(body) : null;
+    if (stored !== null) return { work: { ...rest, content: stored } };
+    const current = await this.catalog.getDocument(data.collection, data.documentId);
+    if (current?.contentHash === data.contentHash) return { storedChunks: current.chunks };
+    throw new UnrecoverableError(
+      `the document body is missing (${body ? `key ${body.key}, ${body.bytes} bytes` : 'no content or body in the job'}): it expired or was removed; submit the document again`,
+    );
+  }
+
+  /** A job's stored body is no longer needed once it completed or was overtaken. */
+  private async forgetBody(data: IngestJobData): Promise<void> {
+    if (data.op !== 'upsert' || !data.body) return;
+    await this.bodies
+      .remove(data.body)
+      .catch((error: Error) =>
+        this.logger.warn(`could not remove body ${data.body?.key} (it expires): ${error.message}`),
+      );
+  }
+
+  /**
+   * A dependency's circuit is open: the job waits (delayed) and runs again once trial calls
+   * may pass, without using one of its attempts: the job is fine, the dependency is not, and
+   * an outage longer than the backoff should not send healthy jobs to the failed list. Failed
+   * trial calls still use attempts, so a dependency that stays down ends them there.
+   */
+  private async waitForCircuit(job: Job, error: CircuitOpenError, token?: string): Promise<never> {
+    const waitMs = circuitWaitMs(error, waitsSoFar(job), this.config.breaker.cooldownMs);
+    this.logger.debug(`job ${job.id} waits ${waitMs} ms for ${error.dependency}`);
+    await job.moveToDelayed(Date.now() + waitMs, token);
+    throw new DelayedError();
   }
 
   private onFailed(job: Job<IngestJobData> | undefined, error: Error): void {

@@ -7,6 +7,7 @@ import { RequireScope } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
 import { parseOr400 } from '../common/validation';
 import { CatalogService } from '../catalog/catalog.service';
+import { DocumentBodies } from '../ingest/document-bodies';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
 import { REEMBED_QUEUE } from '../reembed/reembed.types';
 import { SEARCH_QUEUE } from '../search/search.constants';
@@ -37,6 +38,7 @@ export class JobsController {
     @InjectQueue(SEARCH_QUEUE) search: Queue,
     @InjectQueue(REEMBED_QUEUE) reembed: Queue,
     private readonly catalog: CatalogService,
+    private readonly bodies: DocumentBodies,
   ) {
     this.queues = new Map([
       [INGEST_QUEUE, ingest],
@@ -56,14 +58,15 @@ export class JobsController {
 
   /**
    * A retry is a resubmission: it becomes the document's latest requested state again (so the
-   * "later submission wins" check lets it run), then the job goes back to waiting.
+   * "later submission wins" check lets it run), then the job goes back to waiting with all its
+   * attempts (otherwise one more failure, however transient, would fail it for good).
    */
   private async resubmit(job: Job): Promise<void> {
     const data = job.data as Partial<IngestJobData> | undefined;
     if (job.queueName === INGEST_QUEUE && data?.collection && data.documentId && data.target) {
       await this.catalog.setDesired(data.collection, new Map([[data.documentId, data.target]]));
     }
-    await job.retry('failed');
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   }
 
   @Get()
@@ -117,6 +120,10 @@ export class JobsController {
       throw ApiError.conflict(`job '${job.id}' is ${state}; only finished jobs can be discarded`);
     }
     await job.remove();
+    const data = job.data as Partial<IngestJobData> | undefined;
+    if (job.queueName === INGEST_QUEUE && data?.op === 'upsert' && data.body) {
+      await this.bodies.remove(data.body);
+    }
   }
 
   @Post(':id/retry')

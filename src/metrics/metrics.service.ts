@@ -16,6 +16,9 @@ export const QUEUE_STATES: readonly QueueState[] = [
 export type CacheTier = 'l1' | 'l2';
 export type BatcherKind = 'embed' | 'upsert' | 'search' | 'other';
 export type AvoidedModelCallReason = 'embedding_cache' | 'search_cache' | 'single_flight';
+export type RateLimitClass = 'ingest' | 'search' | 'admin';
+/** ragline_circuit_breaker_state values. */
+export const CIRCUIT_STATE_VALUES = { closed: 0, 'half-open': 1, open: 2 } as const;
 export type StoreOperation =
   'upsert' | 'delete' | 'search' | 'count' | 'info' | 'optimize' | 'ensure' | 'other';
 
@@ -139,6 +142,36 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly rateLimited = new Counter({
+    name: `${METRIC_PREFIX}rate_limited_total`,
+    help: 'Requests answered 429 by the rate limiter, by route class (ingest, search, admin)',
+    labelNames: ['class'] as const,
+    registers: [this.registry],
+  });
+  private readonly rateLimiterErrors = new Counter({
+    name: `${METRIC_PREFIX}rate_limiter_errors_total`,
+    help: 'Requests let through unchecked because the rate limiter could not reach Redis (fail open)',
+    registers: [this.registry],
+  });
+  private readonly circuitReaders = new Map<string, () => keyof typeof CIRCUIT_STATE_VALUES>();
+  private readonly circuitState = new Gauge({
+    name: `${METRIC_PREFIX}circuit_breaker_state`,
+    help: 'Circuit breaker state by dependency: 0 closed, 1 half-open (trial calls), 2 open (failing fast)',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [dependency, read] of this.circuitReaders) {
+        this.circuitState.set({ dependency }, CIRCUIT_STATE_VALUES[read()]);
+      }
+    },
+  });
+  private readonly circuitRejected = new Counter({
+    name: `${METRIC_PREFIX}circuit_breaker_rejected_total`,
+    help: 'Calls failed fast by an open circuit breaker, by dependency',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     // prom-client names these gauges `_total`, which Prometheus reserves for counters (promtool
@@ -208,6 +241,23 @@ export class MetricsService {
 
   countAction(rule: string): void {
     this.optimizerActions.inc({ rule });
+  }
+
+  countRateLimited(routeClass: RateLimitClass): void {
+    this.rateLimited.inc({ class: routeClass });
+  }
+
+  countRateLimiterError(): void {
+    this.rateLimiterErrors.inc();
+  }
+
+  /** Exports a breaker's state, read at each scrape (a cool-off can end between calls). */
+  trackCircuit(dependency: string, read: () => keyof typeof CIRCUIT_STATE_VALUES): void {
+    this.circuitReaders.set(dependency, read);
+  }
+
+  countCircuitRejected(dependency: string): void {
+    this.circuitRejected.inc({ dependency });
   }
 
   countAvoidedModelCalls(reason: AvoidedModelCallReason, count = 1): void {

@@ -4,6 +4,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnectionOptions } from '../redis/redis-connection';
+import { circuitOpenAnswer, parseCircuitOpenReason } from '../resilience/circuit-breaker';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobResult } from './search.types';
 
@@ -117,8 +118,13 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-function searchFailure(reason: string | undefined): ApiError {
+/** A collection deleted meanwhile (LanceDB and Qdrant wordings); a missing data file is no 404. */
+const COLLECTION_GONE = /collection\b.*(does not exist|doesn't exist|not found)/i;
+
+export function searchFailure(reason: string | undefined): ApiError {
   const message = reason ?? 'search failed';
-  if (/not found|does not exist/i.test(message)) return ApiError.notFound(message);
+  const open = parseCircuitOpenReason(message);
+  if (open) return circuitOpenAnswer(open.dependency, open.retryAfterSeconds);
+  if (COLLECTION_GONE.test(message)) return ApiError.notFound(message);
   return ApiError.unavailable(`search failed: ${message}`);
 }
