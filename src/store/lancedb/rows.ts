@@ -1,4 +1,4 @@
-import type { SearchHit, StoredChunkRef } from '../vector-store.port';
+import type { SampledPoint, SearchHit, StoredChunkRef } from '../vector-store.port';
 import { COLUMNS } from './table-schema';
 
 /** Rows come back from LanceDB as untyped objects; these read them with checks. */
@@ -70,4 +70,14 @@ export function rowToChunkRef(value: unknown): StoredChunkRef {
     chunkIndex: num(row, COLUMNS.chunkIndex),
     contentHash: str(row, COLUMNS.contentHash),
   };
+}
+
+/** A row read with the id and vector columns (the vector arrives as an Arrow list: iterable). */
+export function rowToSample(value: unknown): SampledPoint {
+  const row = asRow(value);
+  const vector = row[COLUMNS.vector];
+  if (vector === null || typeof vector !== 'object' || !(Symbol.iterator in vector)) {
+    throw new Error(`column ${COLUMNS.vector}: expected a list of numbers`);
+  }
+  return { id: str(row, COLUMNS.id), vector: Float32Array.from(vector as Iterable<number>) };
 }
