@@ -1,3 +1,4 @@
+import type { SearchTuning } from '../client/types';
 import type { Quantization, SearchMode } from '../store/vector-store.port';
 
 export type DocumentFormat = 'text' | 'markdown' | 'html';
@@ -16,6 +17,11 @@ export interface CollectionSettings {
 export interface CollectionRecord extends CollectionSettings {
   name: string;
   createdAt: string;
+  /**
+   * The search ef measured on the collection's own data (`ragline tune --apply`). Not a
+   * creation setting: a repeated PUT with the same settings still matches.
+   */
+  searchTuning?: SearchTuning;
 }
 
 export interface DocumentRecord {

@@ -17,7 +17,8 @@ export interface CollectionView {
   store: string;
   version: number;
   createdAt: string;
-  config: CollectionSettings;
+  /** The creation settings, and `searchTuning` once a tune was applied. */
+  config: CollectionSettings & Pick<CollectionRecord, 'searchTuning'>;
 }
 
 const DEFAULT_HNSW = { m: 16, efConstruct: 128 };
@@ -64,7 +65,8 @@ export class CollectionsService {
     const record: CollectionRecord = { name, ...settings, createdAt: new Date().toISOString() };
     const { created, record: stored } = await this.catalog.createCollection(record);
     if (!created) {
-      const { name: _n, createdAt: _c, ...existingSettings } = stored;
+      // The search tuning is measured later, not asked for at creation: it never conflicts.
+      const { name: _n, createdAt: _c, searchTuning: _t, ...existingSettings } = stored;
       if (!isDeepStrictEqual(existingSettings, settings)) {
         throw ApiError.conflict(`collection '${name}' exists with other settings`, {
           existing: existingSettings,
