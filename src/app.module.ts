@@ -31,6 +31,10 @@ import { SearchWorker } from './search/search.worker';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
 import { StoreModule } from './store/store.module';
+import { TuneController } from './tuning/tune.controller';
+import { TuneService } from './tuning/tune.service';
+import { TUNE_QUEUE } from './tuning/tune.types';
+import { TuneWorker } from './tuning/tune.worker';
 import { TuningRegistrar } from './tuning/tuning.registrar';
 
 @Module({})
@@ -53,6 +57,7 @@ export class AppModule {
         DocumentsController,
         JobsController,
         SearchController,
+        TuneController,
       );
       providers.push(
         IngestProducerService,
@@ -60,6 +65,7 @@ export class AppModule {
         SearchCache,
         SearchWaiters,
         SearchService,
+        TuneService,
       );
     }
     if (runWorkers) {
@@ -69,6 +75,7 @@ export class AppModule {
         IngestWorker,
         SearchExecutor,
         SearchWorker,
+        TuneWorker,
       );
     }
     return {
@@ -97,7 +104,11 @@ export class AppModule {
           connection: bullConnectionOptions(config.redisUrl),
           prefix: config.prefix,
         }),
-        BullModule.registerQueue({ name: INGEST_QUEUE }, { name: SEARCH_QUEUE }),
+        BullModule.registerQueue(
+          { name: INGEST_QUEUE },
+          { name: SEARCH_QUEUE },
+          { name: TUNE_QUEUE },
+        ),
         ...(serveApi ? [AdminModule] : []),
       ],
       controllers,

@@ -9,19 +9,20 @@ import { parseOr400 } from '../common/validation';
 import { CatalogService } from '../catalog/catalog.service';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
 import { SEARCH_QUEUE } from '../search/search.constants';
+import { TUNE_QUEUE } from '../tuning/tune.types';
 import { JobView, toJobView } from './job-view';
 
 const listQuerySchema = z
   .object({
     state: z.enum(['failed', 'waiting', 'active', 'completed', 'delayed']).default('failed'),
-    queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE]).default(INGEST_QUEUE),
+    queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, TUNE_QUEUE]).default(INGEST_QUEUE),
     offset: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
 
 const queueQuerySchema = z
-  .object({ queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE]).default(INGEST_QUEUE) })
+  .object({ queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, TUNE_QUEUE]).default(INGEST_QUEUE) })
   .strict();
 
 const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
@@ -34,11 +35,13 @@ export class JobsController {
   constructor(
     @InjectQueue(INGEST_QUEUE) ingest: Queue,
     @InjectQueue(SEARCH_QUEUE) search: Queue,
+    @InjectQueue(TUNE_QUEUE) tune: Queue,
     private readonly catalog: CatalogService,
   ) {
     this.queues = new Map([
       [INGEST_QUEUE, ingest],
       [SEARCH_QUEUE, search],
+      [TUNE_QUEUE, tune],
     ]);
   }
 

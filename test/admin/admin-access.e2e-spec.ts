@@ -181,7 +181,7 @@ describe('admin surface in open mode, read-only (real app, real HTTP)', () => {
 
   it('shows both queues read-only and refuses changes with 405', async () => {
     const board = await http<{ queues: BoardQueue[] }>(app.url, 'GET', '/admin/queues/api/queues');
-    expect(board.body.queues.map((q) => q.name).sort()).toEqual(['ingest', 'search']);
+    expect(board.body.queues.map((q) => q.name).sort()).toEqual(['ingest', 'search', 'tune']);
     for (const q of board.body.queues) {
       expect(q).toMatchObject({ readOnlyMode: true, allowRetries: false });
     }
