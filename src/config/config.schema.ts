@@ -35,6 +35,7 @@ export const configSchema = z.object({
   RAGLINE_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
   QDRANT_URL: z.string().url('expected an http(s) URL').optional(),
   QDRANT_API_KEY: z.string().optional(),
+  RAGLINE_LANCEDB_INDEX_THRESHOLD: int(1, 1_000_000_000).default(5000),
   RAGLINE_EMBEDDER: z
     .string()
     .regex(/^(use-lite|openai:[\w./:-]+)$/, "expected 'use-lite' or 'openai:<model>'")

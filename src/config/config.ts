@@ -13,7 +13,13 @@ export interface AppConfig {
   role: Role;
   dataDir: string;
   prefix: string;
-  store: { kind: 'lancedb' | 'qdrant'; qdrantUrl?: string; qdrantApiKey?: string };
+  store: {
+    kind: 'lancedb' | 'qdrant';
+    qdrantUrl?: string;
+    qdrantApiKey?: string;
+    /** Rows from which an embedded (LanceDB) collection gets an ANN index; below, search is exact. */
+    lancedbIndexThreshold: number;
+  };
   embedder: {
     defaultId: string;
     poolSize?: number;
@@ -152,7 +158,12 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
     role: c.RAGLINE_ROLE,
     dataDir: resolve(c.RAGLINE_DATA_DIR),
     prefix: c.RAGLINE_QUEUE_PREFIX,
-    store: { kind: c.RAGLINE_STORE, qdrantUrl: c.QDRANT_URL, qdrantApiKey: c.QDRANT_API_KEY },
+    store: {
+      kind: c.RAGLINE_STORE,
+      qdrantUrl: c.QDRANT_URL,
+      qdrantApiKey: c.QDRANT_API_KEY,
+      lancedbIndexThreshold: c.RAGLINE_LANCEDB_INDEX_THRESHOLD,
+    },
     embedder: {
       defaultId: c.RAGLINE_EMBEDDER,
       poolSize: c.RAGLINE_EMBED_POOL_SIZE,

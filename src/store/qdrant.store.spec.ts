@@ -383,10 +383,11 @@ describe('QdrantStore', () => {
         'bm25',
         'fusion',
       ]);
+      // Exact means float32 throughout: the int8 copies are ignored, not rescored.
       expect((searches[3].prefetch as Array<{ params?: unknown }>)[0].params).toEqual({
         hnsw_ef: 200,
         exact: true,
-        quantization: { rescore: true, oversampling: 3 },
+        quantization: { ignore: true },
       });
     });
 

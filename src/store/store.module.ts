@@ -12,7 +12,10 @@ export async function openVectorStore(config: AppConfig): Promise<VectorStore> {
       apiKey: config.store.qdrantApiKey,
     });
   }
-  return LanceDbStore.open({ dataDir: join(config.dataDir, 'lancedb') });
+  return LanceDbStore.open({
+    dataDir: join(config.dataDir, 'lancedb'),
+    indexThreshold: config.store.lancedbIndexThreshold,
+  });
 }
 
 class StoreCloser implements OnApplicationShutdown {

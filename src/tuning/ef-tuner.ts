@@ -180,13 +180,18 @@ export async function tuneCollection(
 function summarise(report: TuneReport): string {
   const r = report.recommendation;
   if (r) {
-    const load =
-      r.floorEf < r.ef
-        ? `; under load the optimizer may lower it to ef ${r.floorEf} (recall ${r.floorRecall.toFixed(4)} >= floor ${report.floor})`
-        : '; no smaller measured ef keeps the floor, so the optimizer leaves it there';
+    const smallest = Math.min(...report.rows.map((row) => row.ef));
+    let load: string;
+    if (r.floorEf < r.ef) {
+      load = `; under load the optimizer may lower it to ef ${r.floorEf} (recall ${r.floorRecall.toFixed(4)} >= floor ${report.floor})`;
+    } else if (r.ef === smallest) {
+      load = '; it is the smallest ef measured, so the optimizer keeps it under load';
+    } else {
+      load = `; no smaller measured ef keeps recall >= floor ${report.floor}, so the optimizer keeps it under load`;
+    }
     return (
       `recommended ef ${r.ef}: recall@10 ${r.recall.toFixed(4)} >= ${report.target}, ` +
-      `p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms${load}`
+      `p50 ${r.p50Ms.toFixed(2)} ms, p95 ${r.p95Ms.toFixed(2)} ms${load}`
     );
   }
   const own = report.rows.filter((row) => row.variant === report.searchVariant);

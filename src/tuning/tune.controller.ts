@@ -8,6 +8,19 @@ import { parseOr400 } from '../common/validation';
 import { tuneBodySchema } from './tune.schemas';
 import { TuneService } from './tune.service';
 
+const tuneStartedSchema = {
+  type: 'object',
+  required: ['job', 'alreadyRunning'],
+  properties: {
+    job: {
+      type: 'object',
+      required: ['id', 'queue'],
+      properties: { id: { type: 'string' }, queue: { type: 'string', enum: ['tune'] } },
+    },
+    alreadyRunning: { type: 'boolean' },
+  },
+};
+
 @ApiTags('admin')
 @Controller('v1/admin/collections/:name')
 export class TuneController {
@@ -25,7 +38,11 @@ export class TuneController {
       'recommended ef is stored on the collection and its searches use it.',
   })
   @ApiBody({ schema: openApiSchema(tuneBodySchema), required: false })
-  @ApiResponse({ status: 202, description: 'the tune job (an existing one if already running)' })
+  @ApiResponse({
+    status: 202,
+    description: 'the tune job (the one already waiting or running for this collection, if any)',
+    schema: tuneStartedSchema,
+  })
   @ApiResponse({ status: 400, description: 'invalid body', schema: errorResponseSchema })
   @ApiResponse({ status: 404, description: 'no such collection', schema: errorResponseSchema })
   async tune(@Param('name') name: string, @Body() body: unknown): Promise<TuneStarted> {
