@@ -284,7 +284,7 @@ export class RaglineClient {
       timeoutMs: options.timeoutMs,
       onProgress: (_done, _total, views) => options.onProgress?.(views[0].progress, views[0]),
     });
-    if (view.state !== 'completed' || view.result === undefined) {
+    if (view.state !== 'completed' || view.result == null) {
       throw new RaglineError(
         `tune job ${jobId} ${view.state}: ${view.failedReason ?? 'no report'}`,
       );

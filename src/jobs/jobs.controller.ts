@@ -45,11 +45,11 @@ export class JobsController {
     ]);
   }
 
-  private async find(id: string): Promise<{ job: Job; queue: string }> {
+  private async find(id: string): Promise<{ job: Job; queue: Queue }> {
     const jobId = parseOr400(jobIdSchema, id, 'job id');
-    for (const [name, queue] of this.queues) {
+    for (const queue of this.queues.values()) {
       const job = await Job.fromId(queue, jobId);
-      if (job) return { job, queue: name };
+      if (job) return { job, queue };
     }
     throw ApiError.notFound(`job '${jobId}'`);
   }
@@ -78,7 +78,7 @@ export class JobsController {
       q.getJobs([state === 'waiting' ? 'wait' : state], offset, offset + limit - 1),
       q.getJobCounts(state === 'waiting' ? 'wait' : state),
     ]);
-    const views = await Promise.all(jobs.filter(Boolean).map((job) => toJobView(job, queue)));
+    const views = await Promise.all(jobs.filter(Boolean).map((job) => toJobView(job, q)));
     return { jobs: views, total: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 
