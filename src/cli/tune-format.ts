@@ -53,7 +53,7 @@ export function formatTuneReport(report: TuneReport): string {
     ),
   );
   lines.push(
-    `(* the variant searches use${report.recommendation ? '; < the recommended ef' : ''}; worst 5% = recall of the 5th-percentile query)`,
+    `(* the variant searches use${report.recommendation ? '; < the recommended ef' : ''}; worst 5% = 95% of the queries got at least this recall)`,
   );
   lines.push('', report.summary);
   if (report.notes.length > 0) {

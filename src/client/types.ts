@@ -200,7 +200,7 @@ export interface TuneRow {
   ef: number;
   /** Mean recall@10 against exact search. */
   recall: number;
-  /** The recall the worst 5% of queries got (5th percentile). */
+  /** 5th percentile of the per-query recall: 95% of the queries got at least this. */
   recallP5: number;
   p50Ms: number;
   p95Ms: number;
