@@ -6,11 +6,9 @@
  * Env: BENCH_STORE_POINTS (default 100000), BENCH_STORE_QUERIES (1000), BENCH_STORE_CLUSTERS
  * (300), BENCH_STORE_DIR (default: a fresh directory under the OS temp dir, removed after).
  *
- * Data: synthetic but clustered like text embeddings. Cluster centres are Gaussian vectors
- * normalised onto the unit sphere; each point is its centre plus isotropic Gaussian noise of
- * the same expected norm (σ = 1/√d per dimension), then normalised, so a point's cosine to its
- * centre is ≈ 0.71 and to a cluster sibling ≈ 0.5. Queries are drawn the same way and never
- * stored. Truth is an exact top-10 by brute force in JS (dot products of unit vectors).
+ * Data: synthetic but clustered like text embeddings (support/synthetic-vectors.ts: unit
+ * vectors around Gaussian cluster centres; a point's cosine to its centre is ≈ 0.71 and to a
+ * cluster sibling ≈ 0.5). Queries are drawn the same way and never stored. Truth is an exact top-10 by brute force in JS (dot products of unit vectors).
  *
  * Each variant's searches run in a child process (this file with --child), so its resident
  * memory growth is measured without the other variant's caches.
@@ -22,6 +20,8 @@ import { join } from 'node:path';
 import { connect } from '@lancedb/lancedb';
 import { LanceDbStore } from '../src/store/lancedb.store';
 import type { CollectionSpec, StoredPoint } from '../src/store/vector-store.port';
+import { percentile } from './support/stats';
+import { clusterCentres, clusteredVectors } from './support/synthetic-vectors';
 
 const DIMS = 512;
 const K = 10;
@@ -55,67 +55,7 @@ interface VariantResult {
   rssDeltaMb: number;
 }
 
-// ---- data --------------------------------------------------------------------------------
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    const u = random() || Number.MIN_VALUE;
-    const v = random();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-}
-
-function normalise(v: Float32Array, offset: number, dims: number): void {
-  let norm = 0;
-  for (let i = 0; i < dims; i++) norm += v[offset + i] * v[offset + i];
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < dims; i++) v[offset + i] /= norm;
-}
-
-/** `count` clustered unit vectors, flat (count × dims). */
-function clusteredVectors(centres: Float32Array, count: number, seed: number): Float32Array {
-  const random = prng(seed);
-  const normal = gaussian(random);
-  const clusters = centres.length / DIMS;
-  const sigma = 1 / Math.sqrt(DIMS);
-  const out = new Float32Array(count * DIMS);
-  for (let p = 0; p < count; p++) {
-    const c = Math.floor(random() * clusters) * DIMS;
-    const o = p * DIMS;
-    for (let i = 0; i < DIMS; i++) out[o + i] = centres[c + i] + sigma * normal();
-    normalise(out, o, DIMS);
-  }
-  return out;
-}
-
-function clusterCentres(clusters: number, seed: number): Float32Array {
-  const normal = gaussian(prng(seed));
-  const centres = new Float32Array(clusters * DIMS);
-  for (let c = 0; c < clusters; c++) {
-    for (let i = 0; i < DIMS; i++) centres[c * DIMS + i] = normal();
-    normalise(centres, c * DIMS, DIMS);
-  }
-  return centres;
-}
+// ---- data ----------------------------------------------------------------------------
 
 /** Exact top-K by dot product (vectors are unit length, so this is cosine). */
 function bruteForceTopK(data: Float32Array, queries: Float32Array): number[][] {
@@ -147,10 +87,6 @@ function bruteForceTopK(data: Float32Array, queries: Float32Array): number[][] {
 }
 
 // ---- measurement -------------------------------------------------------------------------
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 async function directorySize(path: string): Promise<number> {
   let total = 0;
@@ -278,9 +214,9 @@ async function main(): Promise<void> {
   );
 
   let t0 = Date.now();
-  const centres = clusterCentres(clusters, 1);
-  const data = clusteredVectors(centres, pointCount, 2);
-  const queries = clusteredVectors(centres, queryCount, 3);
+  const centres = clusterCentres(clusters, DIMS, 1);
+  const data = clusteredVectors(centres, DIMS, pointCount, 2);
+  const queries = clusteredVectors(centres, DIMS, queryCount, 3);
   console.log(`generated data in ${fmt((Date.now() - t0) / 1000, 1)} s`);
   t0 = Date.now();
   const truth = bruteForceTopK(data, queries);

@@ -40,6 +40,10 @@ import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
 import { ResilienceModule } from './resilience/circuit-breakers';
 import { StoreModule } from './store/store.module';
+import { TuneController } from './tuning/tune.controller';
+import { TuneService } from './tuning/tune.service';
+import { TUNE_QUEUE } from './tuning/tune.types';
+import { TuneWorker } from './tuning/tune.worker';
 import { TuningRegistrar } from './tuning/tuning.registrar';
 
 @Module({})
@@ -67,6 +71,7 @@ export class AppModule {
         JobsController,
         SearchController,
         ReembedController,
+        TuneController,
       );
       providers.push(
         IngestProducerService,
@@ -75,6 +80,7 @@ export class AppModule {
         SearchCache,
         SearchWaiters,
         SearchService,
+        TuneService,
       );
     }
     if (runWorkers) {
@@ -86,6 +92,7 @@ export class AppModule {
         SearchWorker,
         CollectionMigration,
         ReembedWorker,
+        TuneWorker,
       );
     }
     return {
@@ -119,6 +126,7 @@ export class AppModule {
           { name: INGEST_QUEUE },
           { name: SEARCH_QUEUE },
           { name: REEMBED_QUEUE },
+          { name: TUNE_QUEUE },
         ),
         ...(serveApi ? [AdminModule] : []),
       ],

@@ -1,8 +1,8 @@
+import { quantile } from '../../src/batching/quantile';
+
+/** Nearest-rank percentile (p in 0..100); NaN for an empty list. */
 export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
+  return quantile(values, p / 100);
 }
 
 export function summary(values: number[]): { p50: number; p95: number; p99: number; n: number } {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
+import type { SearchTuning } from '../client/types';
 import { CollectionRecord, DocumentRecord, MigrationRecord } from './catalog.types';
 
 export interface VersionEvent {
@@ -160,6 +161,37 @@ export class CatalogService {
 
   async updateCollection(record: CollectionRecord): Promise<void> {
     await this.redis.hset(this.collectionsKey(), record.name, JSON.stringify(record));
+  }
+
+  /**
+   * Stores (or with null removes) a collection's search tuning, unless the collection is gone:
+   * a compare-and-set on the record's JSON, so a delete (or another change) made meanwhile is
+   * never overwritten by a stale copy. Returns the record as stored, or null if it is absent.
+   */
+  async setSearchTuning(
+    name: string,
+    tuning: SearchTuning | null,
+  ): Promise<CollectionRecord | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const raw = await this.redis.hget(this.collectionsKey(), name);
+      if (raw === null) return null;
+      const { searchTuning: _old, ...rest } = JSON.parse(raw) as CollectionRecord;
+      const record: CollectionRecord = tuning ? { ...rest, searchTuning: tuning } : rest;
+      const swapped = await this.redis.eval(
+        `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+           redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+           return 1
+         end
+         return 0`,
+        1,
+        this.collectionsKey(),
+        name,
+        raw,
+        JSON.stringify(record),
+      );
+      if (swapped === 1) return record;
+    }
+    throw new Error(`collection '${name}' kept changing while its search tuning was stored`);
   }
 
   /** Removes the collection's catalog entries. The version survives, so a re-created

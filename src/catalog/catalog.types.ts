@@ -1,3 +1,4 @@
+import type { SearchTuning } from '../client/types';
 import type { Quantization, SearchMode } from '../store/vector-store.port';
 
 export type DocumentFormat = 'text' | 'markdown' | 'html';
@@ -21,6 +22,11 @@ export interface CollectionRecord extends CollectionSettings {
    * collection before its first re-embedding). A re-embedding builds `<name>.<suffix>`.
    */
   storeName?: string;
+  /**
+   * The search ef measured on the collection's own data (`ragline tune --apply`). Not a
+   * creation setting: a repeated PUT with the same settings still matches.
+   */
+  searchTuning?: SearchTuning;
 }
 
 /** Where a collection's data lives in the vector store. */
@@ -43,7 +49,6 @@ export interface MigrationRecord {
   storeName: string;
   requestedAt: string;
 }
-
 export interface DocumentRecord {
   id: string;
   format: DocumentFormat;

@@ -11,11 +11,30 @@ import { runIngest } from './ingest-command';
 import { CliIO, writeLine } from './io';
 import { runJobs, runSearch } from './query-commands';
 import { runReembed } from './reembed-command';
+import { runTune } from './tune-command';
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+/** A recall such as 0.99: above 0, at most 1. */
+function recall(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1)
+    throw new InvalidArgumentError('expected a recall above 0 and at most 1, e.g. 0.99');
+  return n;
+}
+
+/** "16,32,64" → [16, 32, 64] */
+function efList(value: string): number[] {
+  const parts = value.split(',').map((part) => part.trim());
+  const efs = parts.map(Number);
+  if (parts.length === 0 || efs.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new InvalidArgumentError('expected positive integers separated by commas, e.g. 16,32,64');
+  }
+  return efs;
 }
 
 function positiveNumber(value: string): number {
@@ -89,7 +108,9 @@ function buildProgram(
   setBaseUrl: (url: string) => void,
 ): Command {
   const program = new Command('ragline')
-    .description('Producer CLI of ragline: ingest files, search, inspect jobs, re-embed')
+    .description(
+      'Producer CLI of ragline: ingest files, search, inspect jobs, tune and re-embed collections',
+    )
     .version(packageVersion())
     .exitOverride()
     .configureOutput({
@@ -250,6 +271,67 @@ function buildProgram(
             ...conn,
             embedder: flags.embedder,
             wait: flags.wait,
+            waitTimeoutMs: flags.waitTimeout === undefined ? undefined : flags.waitTimeout * 1000,
+          },
+          io,
+        ),
+      );
+    },
+  );
+
+  withConnection(
+    program
+      .command('tune')
+      .description(
+        "measure recall@10 and latency per ef on a collection's own data, and recommend an ef (admin key)",
+      )
+      .argument('<collection>', 'collection name')
+      .option('--samples <n>', 'stored points sampled as queries (server default 200)', positiveInt)
+      .option('--ef <list>', 'ef values to measure (server default 16,32,64,128,256)', efList)
+      .option('--target <recall>', 'recall@10 the recommended ef must reach (default 0.99)', recall)
+      .option(
+        '--floor <recall>',
+        'lowest recall@10 the optimizer may trade down to under load (default 0.95)',
+        recall,
+      )
+      .option(
+        '--apply',
+        'store the recommended ef on the collection; its searches then use it',
+        false,
+      )
+      .option('--json', 'print the raw report', false)
+      .option(
+        '--wait-timeout <seconds>',
+        'stop waiting after this long (the job keeps running)',
+        positiveNumber,
+      ),
+    io,
+  ).action(
+    async (
+      collection: string,
+      flags: ConnectionFlags & {
+        samples?: number;
+        ef?: number[];
+        target?: number;
+        floor?: number;
+        apply: boolean;
+        json: boolean;
+        waitTimeout?: number;
+      },
+    ) => {
+      const conn = connection(flags, io);
+      setBaseUrl(conn.url);
+      setExitCode(
+        await runTune(
+          collection,
+          {
+            ...conn,
+            samples: flags.samples,
+            ef: flags.ef,
+            target: flags.target,
+            floor: flags.floor,
+            apply: flags.apply,
+            json: flags.json,
             waitTimeoutMs: flags.waitTimeout === undefined ? undefined : flags.waitTimeout * 1000,
           },
           io,

@@ -70,14 +70,19 @@ export function formatJob(job: JobView): string {
     `${Math.round(job.progress)}%`,
     `attempts=${job.attempts}`,
   ];
-  if (job.result && job.queue === 'reembed') {
-    const r = job.result as unknown as ReembedResult;
-    parts.push(`${r.from} -> ${r.to}: ${r.documents} documents, ${r.chunks} chunks`);
-  } else if (job.result) {
-    const r = job.result;
+  const r = job.result;
+  if (r && job.queue === 'reembed') {
+    const reembed = r as unknown as ReembedResult;
+    parts.push(
+      `${reembed.from} -> ${reembed.to}: ${reembed.documents} documents, ${reembed.chunks} chunks`,
+    );
+  } else if (r && typeof r.chunksAdded === 'number') {
     parts.push(
       `chunks +${r.chunksAdded} ~${r.chunksUpdated} =${r.chunksSkipped} -${r.chunksDeleted}`,
     );
+  } else if (r && typeof r.summary === 'string') {
+    // A tune job's report: its one-line summary (`ragline tune` prints the table).
+    parts.push(oneLine(r.summary, 300));
   }
   if (job.failedReason) parts.push(`reason: ${oneLine(job.failedReason, 300)}`);
   return parts.join('  ');

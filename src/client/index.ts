@@ -7,4 +7,5 @@ export {
   type RaglineClientOptions,
   type RetryOptions,
   type WaitForJobsOptions,
+  type WaitForTuneOptions,
 } from './ragline-client';

@@ -1,9 +1,14 @@
 import { createServer } from 'node:net';
-import { RaglineApiError, RaglineNetworkError, RaglineWaitTimeoutError } from './errors';
+import {
+  RaglineApiError,
+  RaglineError,
+  RaglineNetworkError,
+  RaglineWaitTimeoutError,
+} from './errors';
 import { RaglineClient } from './ragline-client';
 import { parseRetryAfter } from './retry-after';
 import { StubHandler, StubServer } from './testing/stub-server';
-import type { JobView } from './types';
+import type { JobView, TuneReport } from './types';
 
 let stub: StubServer | undefined;
 
@@ -404,6 +409,79 @@ describe('RaglineClient.waitForJobs', () => {
 
     expect(peak).toBeLessThanOrEqual(4);
     expect(peak).toBeGreaterThan(1);
+  });
+});
+
+describe('RaglineClient tuning', () => {
+  const report = { collection: 'docs', status: 'measured', rows: [] } as unknown as TuneReport;
+
+  it('starts a tune with the admin route and body, and follows its job to the report', async () => {
+    let polls = 0;
+    const server = await serve((req) => {
+      if (req.method === 'POST') {
+        return {
+          status: 202,
+          body: { job: { id: 'tune-x', queue: 'tune' }, alreadyRunning: false },
+        };
+      }
+      if (req.method === 'DELETE') return { status: 204 };
+      polls++;
+      const done = polls >= 3;
+      return {
+        status: 200,
+        body: {
+          id: 'tune-x',
+          queue: 'tune',
+          state: done ? 'completed' : 'active',
+          progress: done ? 100 : polls * 30,
+          attempts: 1,
+          ...(done ? { result: report } : {}),
+        },
+      };
+    });
+    const client = new RaglineClient({ baseUrl: server.url, apiKey: 'k' });
+
+    const started = await client.tuneCollection('my docs', {
+      samples: 50,
+      ef: [16, 64],
+      apply: true,
+    });
+    expect(started).toEqual({ job: { id: 'tune-x', queue: 'tune' }, alreadyRunning: false });
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/v1/admin/collections/my%20docs/tune',
+      body: JSON.stringify({ samples: 50, ef: [16, 64], apply: true }),
+    });
+    const seen: number[] = [];
+    expect(
+      await client.waitForTune('tune-x', { pollMs: 5, onProgress: (p) => seen.push(p) }),
+    ).toEqual(report);
+    expect(seen).toEqual([30, 60, 100]);
+    await client.clearCollectionTuning('docs');
+    expect(server.requests.at(-1)).toMatchObject({
+      method: 'DELETE',
+      url: '/v1/admin/collections/docs/tuning',
+    });
+  });
+
+  it('throws when the tune job failed, with its reason', async () => {
+    const server = await serve(() => ({
+      status: 200,
+      body: {
+        id: 't',
+        queue: 'tune',
+        state: 'failed',
+        progress: 10,
+        attempts: 2,
+        failedReason: 'store down',
+      },
+    }));
+    const client = new RaglineClient({ baseUrl: server.url });
+    const waiting = client.waitForTune('t', { pollMs: 5 });
+    await expect(waiting).rejects.toThrow(RaglineError);
+    await expect(client.waitForTune('t', { pollMs: 5 })).rejects.toThrow(
+      /tune job t failed: store down/,
+    );
   });
 });
 

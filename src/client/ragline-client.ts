@@ -2,6 +2,7 @@ import { mapWithConcurrency, sleep } from './concurrency';
 import {
   apiErrorFrom,
   RaglineApiError,
+  RaglineError,
   RaglineNetworkError,
   RaglineWaitTimeoutError,
 } from './errors';
@@ -22,6 +23,9 @@ import type {
   SearchBatchResponse,
   SearchRequest,
   SearchResponse,
+  TuneReport,
+  TuneRequest,
+  TuneStarted,
 } from './types';
 
 export interface RetryOptions {
@@ -57,6 +61,15 @@ export interface WaitForJobsOptions {
   maxConsecutiveErrors?: number;
   /** Called after every round with the number of finished jobs and the latest view of each. */
   onProgress?: (done: number, total: number, views: JobView[]) => void;
+}
+
+export interface WaitForTuneOptions {
+  /** Pause between polls. Default 1000. */
+  pollMs?: number;
+  /** Give up (RaglineWaitTimeoutError) after this long. Default: no limit. */
+  timeoutMs?: number;
+  /** Called after every poll with the job's progress (0..100) and state. */
+  onProgress?: (progress: number, view: JobView) => void;
 }
 
 interface RequestSpec {
@@ -261,6 +274,40 @@ export class RaglineClient {
       path: `/v1/collections/${seg(collection)}/search/batch`,
       body: { searches: bodies },
     });
+  }
+
+  // ------------------------------------------------------------ tuning (admin)
+
+  /**
+   * Starts measuring a collection's recall and latency per ef on its own data (admin scope).
+   * Follow the job with `waitForTune`; with `apply`, the recommendation is stored on the collection.
+   */
+  tuneCollection(name: string, request: TuneRequest = {}): Promise<TuneStarted> {
+    return this.json<TuneStarted>({
+      method: 'POST',
+      path: `/v1/admin/collections/${seg(name)}/tune`,
+      body: request,
+    });
+  }
+
+  /** Waits for a tune job and returns its report; throws RaglineError if the job failed. */
+  async waitForTune(jobId: string, options: WaitForTuneOptions = {}): Promise<TuneReport> {
+    const [view] = await this.waitForJobs([jobId], {
+      pollMs: options.pollMs ?? 1000,
+      timeoutMs: options.timeoutMs,
+      onProgress: (_done, _total, views) => options.onProgress?.(views[0].progress, views[0]),
+    });
+    if (view.state !== 'completed' || view.result == null) {
+      throw new RaglineError(
+        `tune job ${jobId} ${view.state}: ${view.failedReason ?? 'no report'}`,
+      );
+    }
+    return view.result as unknown as TuneReport;
+  }
+
+  /** Forgets a collection's tuned ef: its searches use the process-wide ef again. */
+  async clearCollectionTuning(name: string): Promise<void> {
+    await this.send({ method: 'DELETE', path: `/v1/admin/collections/${seg(name)}/tuning` });
   }
 
   // ------------------------------------------------------------ operations

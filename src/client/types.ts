@@ -201,6 +201,105 @@ export interface SearchBatchResponse {
   results: SearchResponse[];
 }
 
+// ---------------------------------------------------------------- tuning
+
+/** Body of `POST /v1/admin/collections/:name/tune`; every field is optional. */
+export interface TuneRequest {
+  /** Stored points sampled as queries (default 200, 10..2000). */
+  samples?: number;
+  /** `ef` values to measure (default 16, 32, 64, 128, 256; at most 8, each 1..4096). */
+  ef?: number[];
+  /** recall@10 the recommended ef must reach (default 0.99). */
+  target?: number;
+  /** Lowest recall@10 the optimizer may trade down to under load (default 0.95, <= target). */
+  floor?: number;
+  /** Store the recommendation on the collection when there is one (default false). */
+  apply?: boolean;
+}
+
+/** `202` answer of a tune request: the job to follow with `GET /v1/jobs/:id`. */
+export interface TuneStarted {
+  job: { id: string; queue: string };
+  /** True when a tune of this collection was already waiting or running: this is that job. */
+  alreadyRunning: boolean;
+}
+
+/**
+ * How a row's searches used an int8 collection's quantized vectors: `rescore` (int8 candidates
+ * re-ranked on the float32 originals, what searches use), `raw` (int8 ranking only), `ignore`
+ * (float32 originals only, Qdrant); `none` for a collection without quantization.
+ */
+export type TuneVariant = 'none' | 'rescore' | 'raw' | 'ignore';
+
+export interface TuneRow {
+  variant: TuneVariant;
+  ef: number;
+  /** Mean recall@10 against exact search. */
+  recall: number;
+  /** 5th percentile of the per-query recall: 95% of the queries got at least this. */
+  recallP5: number;
+  p50Ms: number;
+  p95Ms: number;
+  /** Sequential searches per second. */
+  qps: number;
+}
+
+export interface TuneRecommendation {
+  /** The smallest measured ef whose recall@10 reaches the target (searches' own variant). */
+  ef: number;
+  recall: number;
+  p50Ms: number;
+  p95Ms: number;
+  /** The smallest measured ef (<= ef) whose recall@10 reaches the floor. */
+  floorEf: number;
+  floorRecall: number;
+}
+
+/** A collection's tuned search breadth, as stored on it by `apply`. */
+export interface SearchTuning {
+  /** The ef searches of this collection use unless a request gives its own. */
+  ef: number;
+  /** Under load the optimizer lowers ef in proportion, never below this. */
+  floorEf: number;
+  target: number;
+  floor: number;
+  /** recall@10 measured at ef. */
+  recall: number;
+  samples: number;
+  tunedAt: string;
+}
+
+export interface TuneReport {
+  collection: string;
+  store: 'lancedb' | 'qdrant';
+  quantization: 'none' | 'int8';
+  /** `no-index`: searches are exact scans, ef changes nothing; `too-small`: nothing to sample. */
+  status: 'measured' | 'no-index' | 'too-small';
+  /** One line for people: the recommendation, or why there is none. */
+  summary: string;
+  points: number;
+  /** Points actually sampled as queries. */
+  samples: number;
+  k: number;
+  target: number;
+  floor: number;
+  /** The ANN index and how it reads ef, from the store. */
+  vectorIndex?: string;
+  /** Rows not in the ANN index yet (scanned exactly, which flatters recall). */
+  unindexedRows: number;
+  /** What exact search costs (the truth's own searches). */
+  exact: { p50Ms: number; p95Ms: number; qps: number } | null;
+  /** The variant searches of this collection use; the recommendation is made on its rows. */
+  searchVariant: TuneVariant;
+  rows: TuneRow[];
+  recommendation: TuneRecommendation | null;
+  notes: string[];
+  /** What was stored on the collection, when `apply` was asked and there was a recommendation. */
+  applied: SearchTuning | null;
+  measuredAt: string;
+  durationMs: number;
+}
+
 // ---------------------------------------------------------------- operations
 
 export interface HealthResponse {

@@ -25,7 +25,8 @@ export interface CollectionView {
   storeCollection: string;
   version: number;
   createdAt: string;
-  config: CollectionSettings;
+  /** The creation settings, and `searchTuning` once a tune was applied. */
+  config: CollectionSettings & Pick<CollectionRecord, 'searchTuning'>;
   /** A re-embedding underway: searches use the current embedder until it switches. */
   reembedding?: {
     jobId: string;
@@ -81,7 +82,14 @@ export class CollectionsService {
     const record: CollectionRecord = { name, ...settings, createdAt: new Date().toISOString() };
     const { created, record: stored } = await this.catalog.createCollection(record);
     if (!created) {
-      const { name: _n, createdAt: _c, storeName: _s, ...existingSettings } = stored;
+      // Where the data lives and the search tuning are not creation settings: never a conflict.
+      const {
+        name: _n,
+        createdAt: _c,
+        storeName: _s,
+        searchTuning: _t,
+        ...existingSettings
+      } = stored;
       if (!isDeepStrictEqual(existingSettings, settings)) {
         throw ApiError.conflict(`collection '${name}' exists with other settings`, {
           existing: existingSettings,

@@ -35,6 +35,7 @@ export const configSchema = z.object({
   RAGLINE_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
   QDRANT_URL: z.string().url('expected an http(s) URL').optional(),
   QDRANT_API_KEY: z.string().optional(),
+  RAGLINE_LANCEDB_INDEX_THRESHOLD: int(1, 1_000_000_000).default(1000),
   RAGLINE_EMBEDDER: z
     .string()
     .regex(/^(use-lite|openai:[\w./:-]+)$/, "expected 'use-lite' or 'openai:<model>'")
@@ -101,7 +102,6 @@ export const configSchema = z.object({
     .max(100, 'expected a number from 0 to 100')
     .default(0.1),
   RAGLINE_SEARCH_DEFAULT_EF: int(1, 4096).default(64),
-  RAGLINE_LANCEDB_INDEX_THRESHOLD: int(0, 100_000_000).default(1000),
   RAGLINE_MONITOR_INTERVAL_MS: int(200, 600_000).default(5000),
   RAGLINE_MONITOR_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   RAGLINE_OPTIMIZER: bool.default(true),

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       role: 'all',
       prefix: 'ragline',
-      store: { kind: 'lancedb' },
+      store: { kind: 'lancedb', lancedbIndexThreshold: 5000 },
       embedder: { defaultId: 'use-lite' },
     });
     expect(config.dataDir.endsWith('/data')).toBe(true);
@@ -23,6 +23,9 @@ describe('loadConfig', () => {
       /RAGLINE_ROLE: .*'api' \| 'worker' \| 'all'/,
     );
     expect(() => loadConfig({ RAGLINE_STORE: 'qdrant' })).toThrow(/QDRANT_URL: required/);
+    expect(() => loadConfig({ RAGLINE_LANCEDB_INDEX_THRESHOLD: '0' })).toThrow(
+      /RAGLINE_LANCEDB_INDEX_THRESHOLD: expected an integer from 1 to 1000000000/,
+    );
     expect(() => loadConfig({ RAGLINE_API_KEYS: 'ops:root:abc' })).toThrow(ConfigError);
     expect(() => loadConfig({ RAGLINE_ADMIN_POLL_MS: '50' })).toThrow(
       /RAGLINE_ADMIN_POLL_MS: expected an integer from 1000 to 900000/,

@@ -17,8 +17,8 @@ export interface AppConfig {
     kind: 'lancedb' | 'qdrant';
     qdrantUrl?: string;
     qdrantApiKey?: string;
-    /** Rows from which an embedded (LanceDB) collection gets an ANN index; exact search below. */
-    lanceIndexThreshold: number;
+    /** Rows from which an embedded (LanceDB) collection gets an ANN index; below, search is exact. */
+    lancedbIndexThreshold: number;
   };
   embedder: {
     defaultId: string;
@@ -174,7 +174,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       kind: c.RAGLINE_STORE,
       qdrantUrl: c.QDRANT_URL,
       qdrantApiKey: c.QDRANT_API_KEY,
-      lanceIndexThreshold: c.RAGLINE_LANCEDB_INDEX_THRESHOLD,
+      lancedbIndexThreshold: c.RAGLINE_LANCEDB_INDEX_THRESHOLD,
     },
     embedder: {
       defaultId: c.RAGLINE_EMBEDDER,

@@ -1,4 +1,4 @@
-import { Job } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed';
 
@@ -35,8 +35,16 @@ function progressOf(job: Job, state: JobState): number {
   return typeof p === 'number' ? Math.max(0, Math.min(100, p)) : 0;
 }
 
-export async function toJobView(job: Job, queue: string): Promise<JobView> {
-  const state = publicState(await job.getState());
+/** The public view of a job read from `source`. */
+export async function toJobView(read: Job, source: Queue): Promise<JobView> {
+  const queue = source.name;
+  const state = publicState(await read.getState());
+  // The job was read before its state was asked: if it finished in between, the copy in hand
+  // has no result yet (the view would say completed with result null), so read it again.
+  const job =
+    state === 'completed' && !read.finishedOn
+      ? ((await Job.fromId(source, String(read.id))) ?? read)
+      : read;
   const data = (job.data ?? {}) as { collection?: string; documentId?: string };
   return {
     id: String(job.id),

@@ -11,19 +11,22 @@ import { DocumentBodies } from '../ingest/document-bodies';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
 import { REEMBED_QUEUE } from '../reembed/reembed.types';
 import { SEARCH_QUEUE } from '../search/search.constants';
+import { TUNE_QUEUE } from '../tuning/tune.types';
 import { JobView, toJobView } from './job-view';
 
 const listQuerySchema = z
   .object({
     state: z.enum(['failed', 'waiting', 'active', 'completed', 'delayed']).default('failed'),
-    queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE]).default(INGEST_QUEUE),
+    queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE]).default(INGEST_QUEUE),
     offset: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
 
 const queueQuerySchema = z
-  .object({ queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE]).default(INGEST_QUEUE) })
+  .object({
+    queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE]).default(INGEST_QUEUE),
+  })
   .strict();
 
 const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
@@ -37,6 +40,7 @@ export class JobsController {
     @InjectQueue(INGEST_QUEUE) ingest: Queue,
     @InjectQueue(SEARCH_QUEUE) search: Queue,
     @InjectQueue(REEMBED_QUEUE) reembed: Queue,
+    @InjectQueue(TUNE_QUEUE) tune: Queue,
     private readonly catalog: CatalogService,
     private readonly bodies: DocumentBodies,
   ) {
@@ -44,14 +48,15 @@ export class JobsController {
       [INGEST_QUEUE, ingest],
       [SEARCH_QUEUE, search],
       [REEMBED_QUEUE, reembed],
+      [TUNE_QUEUE, tune],
     ]);
   }
 
-  private async find(id: string): Promise<{ job: Job; queue: string }> {
+  private async find(id: string): Promise<{ job: Job; queue: Queue }> {
     const jobId = parseOr400(jobIdSchema, id, 'job id');
-    for (const [name, queue] of this.queues) {
+    for (const queue of this.queues.values()) {
       const job = await Job.fromId(queue, jobId);
-      if (job) return { job, queue: name };
+      if (job) return { job, queue };
     }
     throw ApiError.notFound(`job '${jobId}'`);
   }
@@ -81,7 +86,7 @@ export class JobsController {
       q.getJobs([state === 'waiting' ? 'wait' : state], offset, offset + limit - 1),
       q.getJobCounts(state === 'waiting' ? 'wait' : state),
     ]);
-    const views = await Promise.all(jobs.filter(Boolean).map((job) => toJobView(job, queue)));
+    const views = await Promise.all(jobs.filter(Boolean).map((job) => toJobView(job, q)));
     return { jobs: views, total: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 

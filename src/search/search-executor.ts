@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { SearchHit, SearchRequest, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
+import { tunedEf } from '../tuning/effective-ef';
 import { HitView, SearchJobResult, SearchSpec } from './search.types';
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
@@ -29,6 +30,8 @@ function toHitView(hit: SearchHit): HitView {
 export class SearchExecutor {
   /** HNSW ef for searches that do not set one; the monitor moves it within a recall-safe range. */
   defaultEf: number;
+  /** Where defaultEf starts and returns to: tuned collections scale by defaultEf / this. */
+  private readonly baselineEf: number;
 
   constructor(
     private readonly embedders: EmbedderRegistry,
@@ -37,6 +40,14 @@ export class SearchExecutor {
     private readonly metrics: MetricsService,
   ) {
     this.defaultEf = config.search.defaultEf;
+    this.baselineEf = config.search.defaultEf;
+  }
+
+  /** A request's own ef, else its collection's tuned ef (following the monitor), else the default. */
+  efFor(spec: SearchSpec): number {
+    if (spec.ef !== undefined) return spec.ef;
+    if (spec.tunedEf) return tunedEf(spec.tunedEf, this.defaultEf, this.baselineEf);
+    return this.defaultEf;
   }
 
   async run(specs: SearchSpec[]): Promise<SearchJobResult[]> {
@@ -75,7 +86,7 @@ export class SearchExecutor {
             text: s.mode === 'dense' ? undefined : s.query,
             limit: s.limit,
             filter: s.filter,
-            ef: s.ef ?? this.defaultEf,
+            ef: this.efFor(s),
             exact: s.exact,
             scoreThreshold: s.scoreThreshold,
             weights: s.weights,

@@ -89,6 +89,9 @@ export class SearchService implements OnModuleInit {
       weights: mode === 'hybrid' ? (body.params?.weights ?? record.hybridWeights) : undefined,
       scoreThreshold: body.scoreThreshold,
     };
+    // Only tuned collections carry the key, so other collections' cache keys stay as they were.
+    const tuning = record.searchTuning;
+    if (tuning && mode !== 'bm25') spec.tunedEf = { ef: tuning.ef, floorEf: tuning.floorEf };
     return { spec, version };
   }
 

@@ -15,6 +15,8 @@ export interface SearchSpec {
   exact?: boolean;
   weights?: { dense: number; bm25: number };
   scoreThreshold?: number;
+  /** The collection's tuned ef (set only for tuned collections; a request's ef wins). */
+  tunedEf?: { ef: number; floorEf: number };
 }
 
 export interface SearchJobData {

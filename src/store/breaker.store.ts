@@ -2,6 +2,8 @@ import type { CircuitBreaker } from '../resilience/circuit-breaker';
 import type { Filter } from './filter.types';
 import type {
   CollectionSpec,
+  QuantizedSearchMode,
+  SampledPoint,
   SearchHit,
   SearchRequest,
   StoreCollectionInfo,
@@ -26,6 +28,10 @@ export class BreakerStore implements VectorStore {
 
   get kind(): VectorStore['kind'] {
     return this.inner.kind;
+  }
+
+  get quantizedSearchModes(): readonly QuantizedSearchMode[] {
+    return this.inner.quantizedSearchModes;
   }
 
   ensureCollection(spec: CollectionSpec): Promise<void> {
@@ -66,6 +72,10 @@ export class BreakerStore implements VectorStore {
 
   count(collection: string, filter?: Filter): Promise<number> {
     return this.reads.execute(() => this.inner.count(collection, filter));
+  }
+
+  sampleVectors(collection: string, count: number): Promise<SampledPoint[]> {
+    return this.reads.execute(() => this.inner.sampleVectors(collection, count));
   }
 
   info(collection: string): Promise<StoreCollectionInfo | null> {

@@ -131,6 +131,9 @@ describe('LanceDbStore', () => {
       points: 60,
       unindexedRows: 0,
       indexed: true,
+      vectorIndex: expect.stringMatching(
+        /^IVF_HNSW_SQ \(HNSW over int8, m 16, efConstruction 100\): .*at least limit × 4$/,
+      ) as string,
     });
     expect(await vectorIndexType('c')).toBe('IvfHnswSq');
 
@@ -327,6 +330,25 @@ describe('LanceDbStore', () => {
     expect(before).toBeGreaterThan(4);
     expect(after).toBeLessThan(before);
     expect(await store.count('versions')).toBe(8);
+  });
+
+  it('samples only live rows after deletes, over several fragments, with their vectors', async () => {
+    const store = await open();
+    await store.ensureCollection(spec('s', 16));
+    const all = [...points(30, 16, 4), ...points(30, 16, 5, 30)];
+    await store.upsert('s', all.slice(0, 30));
+    await store.upsert('s', all.slice(30));
+    await store.deleteByIds(
+      's',
+      all.filter((_, i) => i % 3 === 0).map((p) => p.id),
+    );
+    const live = all.filter((_, i) => i % 3 !== 0);
+    const sample = await store.sampleVectors('s', 100);
+    expect(sample.map((p) => p.id).sort()).toEqual(live.map((p) => p.id).sort());
+    for (const p of sample) {
+      expect(Array.from(p.vector)).toEqual(Array.from(live.find((l) => l.id === p.id)!.vector));
+    }
+    expect(await store.sampleVectors('s', 7)).toHaveLength(7);
   });
 
   it('answers ping while open and refuses work after close', async () => {

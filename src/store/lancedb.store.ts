@@ -17,7 +17,15 @@ import {
 import { withCommitRetry } from './lancedb/commit-retry';
 import { filterToSql, idsToSql } from './lancedb/filter-sql';
 import { preparePoints } from './lancedb/point-batch';
-import { bm25Score, cosineScore, rowToChunkRef, rowToHit, rowToStoredChunk } from './lancedb/rows';
+import {
+  bm25Score,
+  cosineScore,
+  rowToChunkRef,
+  rowToHit,
+  rowToSample,
+  rowToStoredChunk,
+} from './lancedb/rows';
+import { randomOffsets } from './lancedb/random-offsets';
 import { sqlString } from './lancedb/sql-literals';
 import {
   CHUNK_COLUMNS,
@@ -28,12 +36,15 @@ import {
 } from './lancedb/table-schema';
 import {
   annParams,
+  describeVectorIndex,
   vectorIndexConfig,
   vectorIndexKindFor,
   vectorIndexKindOf,
 } from './lancedb/vector-index';
 import type {
   CollectionSpec,
+  QuantizedSearchMode,
+  SampledPoint,
   SearchHit,
   SearchRequest,
   StoreCollectionInfo,
@@ -109,6 +120,7 @@ interface CollectionState {
 }
 
 const MAX_LIMIT = 1000;
+const MAX_SAMPLE = 100_000;
 const DELETE_CHUNK = 500;
 const BUILD_RETRY_AFTER_MS = 60_000;
 /** Incremental index updates add segments; past this many, optimize() retrains the index. */
@@ -141,6 +153,11 @@ const FOLD_AFTER_COMMITS = 32;
  */
 export class LanceDbStore implements VectorStore {
   readonly kind = 'lancedb' as const;
+  /**
+   * An int8 collection's only ANN index is IVF_HNSW_SQ, a graph over the int8 vectors: it can
+   * be searched with or without float32 re-ranking (refineFactor), never on floats alone.
+   */
+  readonly quantizedSearchModes: readonly QuantizedSearchMode[] = ['rescore', 'raw'];
   private readonly states = new Map<string, Promise<CollectionState>>();
   private closed = false;
 
@@ -328,6 +345,21 @@ export class LanceDbStore implements VectorStore {
       : state.table.countRows(where);
   }
 
+  /** Random row offsets (distinct), read with one `take`. */
+  async sampleVectors(collection: string, count: number): Promise<SampledPoint[]> {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_SAMPLE) {
+      throw new SearchRequestError(`sample count must be an integer in 1..${MAX_SAMPLE}`);
+    }
+    const state = await this.state(collection);
+    const rows = await state.table.countRows();
+    if (rows === 0) return [];
+    const found: unknown[] = await state.table
+      .takeOffsets(randomOffsets(rows, Math.min(count, rows)))
+      .select([COLUMNS.id, COLUMNS.vector])
+      .toArray();
+    return found.map(rowToSample);
+  }
+
   async info(collection: string): Promise<StoreCollectionInfo | null> {
     const state = await this.tryState(collection);
     if (!state) return null;
@@ -346,7 +378,14 @@ export class LanceDbStore implements VectorStore {
     } else {
       unindexedRows = ftsIndex?.numUnindexedRows ?? 0;
     }
-    return { name: collection, points, unindexedRows, indexed: vectorIndex !== undefined };
+    if (!vectorIndex) return { name: collection, points, unindexedRows, indexed: false };
+    return {
+      name: collection,
+      points,
+      unindexedRows,
+      indexed: true,
+      vectorIndex: describeVectorIndex(state.meta.spec, points, this.options.refineFactor),
+    };
   }
 
   async optimize(collection: string): Promise<void> {
@@ -430,6 +469,17 @@ export class LanceDbStore implements VectorStore {
       throw new SearchRequestError(`${where}.ef must be a positive integer`);
     }
     if (request.weights) validateWeights(request.weights, `${where}.weights`);
+    const quantization = request.quantization;
+    if (
+      quantization !== undefined &&
+      state.meta.spec.quantization === 'int8' &&
+      !this.quantizedSearchModes.includes(quantization)
+    ) {
+      throw new SearchRequestError(
+        `${where}.quantization must be one of ${this.quantizedSearchModes.join(', ')}: ` +
+          "an int8 collection's index (IVF_HNSW_SQ) holds no float32 graph to search",
+      );
+    }
   }
 
   private async searchOne(state: CollectionState, request: SearchRequest): Promise<SearchHit[]> {
@@ -484,7 +534,7 @@ export class LanceDbStore implements VectorStore {
         kind,
         limit,
         request.ef ?? this.options.defaultEf,
-        this.options.refineFactor,
+        request.quantization === 'raw' ? 0 : this.options.refineFactor,
       );
       if (params.ef !== undefined) query = query.ef(params.ef);
       if (params.refineFactor !== undefined) query = query.refineFactor(params.refineFactor);

@@ -9,6 +9,7 @@ import {
   createCollectionBody,
   DEFAULT_INDEXING_THRESHOLD,
   DENSE_VECTOR,
+  describeVectorIndex,
   specConflicts,
   type CollectionFacts,
 } from './qdrant/collection-config';
@@ -22,6 +23,7 @@ import {
   CHUNK_REF_PAYLOAD_FIELDS,
   toChunkRef,
   toPayload,
+  toSampledPoint,
   toStoredChunk,
 } from './qdrant/qdrant-payload';
 import {
@@ -30,7 +32,12 @@ import {
   withRetry,
   type RetryPolicy,
 } from './qdrant/qdrant-retry';
-import { assembleResults, planSearches, type HybridWeights } from './qdrant/search-plan';
+import {
+  assembleResults,
+  planSearches,
+  SearchRequestError,
+  type HybridWeights,
+} from './qdrant/search-plan';
 import {
   DEFAULT_UPSERT_BATCH_BYTES,
   estimatePointBytes,
@@ -38,6 +45,8 @@ import {
 } from './qdrant/upsert-batches';
 import type {
   CollectionSpec,
+  QuantizedSearchMode,
+  SampledPoint,
   SearchHit,
   SearchRequest,
   StoreCollectionInfo,
@@ -78,6 +87,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_OVERSAMPLING = 2;
 const DELETE_IDS_PER_REQUEST = 1000;
 const SCROLL_PAGE = 1000;
+const MAX_SAMPLE = 100_000;
 
 /**
  * VectorStore on a Qdrant server (REST, @qdrant/js-client-rest). One collection per ragline
@@ -87,6 +97,8 @@ const SCROLL_PAGE = 1000;
  */
 export class QdrantStore implements VectorStore {
   readonly kind = 'qdrant' as const;
+  /** Search params `quantization.rescore` / `ignore` choose per query (originals kept on disk). */
+  readonly quantizedSearchModes: readonly QuantizedSearchMode[] = ['rescore', 'raw', 'ignore'];
   private readonly client: QdrantClient;
   private readonly logger = new Logger('QdrantStore');
   private readonly retry: RetryPolicy;
@@ -239,6 +251,22 @@ export class QdrantStore implements VectorStore {
     return result.count;
   }
 
+  /** One Query API request with `sample: 'random'`, asking for the dense vector only. */
+  async sampleVectors(collection: string, count: number): Promise<SampledPoint[]> {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_SAMPLE) {
+      throw new SearchRequestError(`sample count must be an integer in 1..${MAX_SAMPLE}`);
+    }
+    const result = await this.call('sample points', () =>
+      this.client.query(collection, {
+        query: { sample: 'random' },
+        limit: count,
+        with_payload: false,
+        with_vector: [DENSE_VECTOR],
+      }),
+    );
+    return result.points.map(toSampledPoint);
+  }
+
   /**
    * points from points_count; unindexedRows estimated as points − indexed_vectors_count (Qdrant
    * only builds HNSW for segments over indexing_threshold, so small collections report all rows
@@ -254,12 +282,14 @@ export class QdrantStore implements VectorStore {
     }
     const points = info.points_count ?? 0;
     const indexedVectors = info.indexed_vectors_count ?? 0;
-    return {
+    const base = {
       name: collection,
       points,
       unindexedRows: Math.max(0, points - indexedVectors),
       indexed: indexedVectors > 0,
     };
+    if (!base.indexed) return base;
+    return { ...base, vectorIndex: describeVectorIndex(info, this.planOptions.oversampling) };
   }
 
   /**

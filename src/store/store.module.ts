@@ -17,7 +17,7 @@ export async function openVectorStore(config: AppConfig): Promise<VectorStore> {
   }
   return LanceDbStore.open({
     dataDir: join(config.dataDir, 'lancedb'),
-    indexThreshold: config.store.lanceIndexThreshold,
+    indexThreshold: config.store.lancedbIndexThreshold,
   });
 }
 

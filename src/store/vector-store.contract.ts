@@ -626,6 +626,84 @@ export function describeVectorStoreContract(
       });
     });
 
+    describe('tuning support', () => {
+      const cosine = (a: Float32Array, b: Float32Array): number => {
+        let dot = 0;
+        let na = 0;
+        let nb = 0;
+        for (let i = 0; i < a.length; i++) {
+          dot += a[i] * b[i];
+          na += a[i] * a[i];
+          nb += b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+      };
+
+      it('sampleVectors returns distinct stored points with their stored vectors', async () => {
+        const sample = await store.sampleVectors(corpusName, 10);
+        expect(sample).toHaveLength(10);
+        expect(new Set(sample.map((p) => p.id)).size).toBe(10);
+        for (const sampled of sample) {
+          const stored = corpusPoints.find((p) => p.id === sampled.id);
+          expect(stored).toBeDefined();
+          expect(sampled.vector).toBeInstanceOf(Float32Array);
+          expect(sampled.vector).toHaveLength(EMBEDDING_DIMENSIONS);
+          // Qdrant keeps cosine vectors normalised; the direction is what must survive.
+          expect(cosine(sampled.vector, (stored as StoredPoint).vector)).toBeCloseTo(1, 5);
+        }
+      });
+
+      it('sampleVectors draws from the whole collection, and gives all of a small one', async () => {
+        const half = Math.floor(corpusPoints.length / 2);
+        const seen = new Set<string>();
+        for (let round = 0; round < 6; round++) {
+          for (const p of await store.sampleVectors(corpusName, half)) seen.add(p.id);
+        }
+        // Six fixed "first half" answers would cover exactly half; random draws cover more.
+        expect(seen.size).toBeGreaterThan(half);
+        const all = await store.sampleVectors(corpusName, corpusPoints.length + 50);
+        expect(new Set(all.map((p) => p.id))).toEqual(new Set(corpusPoints.map((p) => p.id)));
+        await expect(store.sampleVectors(corpusName, 0)).rejects.toThrow(/sample count/);
+        const empty = `${prefix}-empty-sample`;
+        await store.ensureCollection(spec(empty, SMALL_DIMENSIONS));
+        expect(await store.sampleVectors(empty, 5)).toEqual([]);
+        await store.dropCollection(empty);
+      });
+
+      it('searches an int8 collection in every quantized mode it lists; exact is the truth', async () => {
+        const query = corpusPoints[11];
+        const modes = store.quantizedSearchModes;
+        expect(modes).toContain('rescore');
+        expect(modes).toContain('raw');
+        const [exact, ...byMode] = await store.search(corpusName, [
+          { mode: 'dense', vector: query.vector, limit: 5, exact: true },
+          ...modes.map((quantization): SearchRequest => ({
+            mode: 'dense',
+            vector: query.vector,
+            limit: 5,
+            ef: 32,
+            quantization,
+          })),
+        ]);
+        expect(exact[0].id).toBe(query.id);
+        expect(exact[0].score).toBeCloseTo(1, 4);
+        for (const hits of byMode) {
+          expect(hits).toHaveLength(5);
+          expect(hits[0].id).toBe(query.id);
+        }
+        const unsupported = (['rescore', 'raw', 'ignore'] as const).filter(
+          (m) => !modes.includes(m),
+        );
+        for (const quantization of unsupported) {
+          await expect(
+            store.search(corpusName, [
+              { mode: 'dense', vector: query.vector, limit: 5, quantization },
+            ]),
+          ).rejects.toThrow(/quantization/);
+        }
+      });
+    });
+
     describe('concurrency', () => {
       it('two OS processes writing disjoint ids at once lose nothing', async () => {
         if (!handle.childFactory) {

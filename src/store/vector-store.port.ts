@@ -3,6 +3,15 @@ import type { Filter } from './filter.types';
 export type Quantization = 'none' | 'int8';
 export type SearchMode = 'dense' | 'bm25' | 'hybrid';
 
+/**
+ * How one ANN search of an int8 collection uses its quantized vectors (collections without
+ * quantization ignore it):
+ * - 'rescore' (the default): candidates from the int8 index, re-ranked on the float32 originals;
+ * - 'raw': the int8 index's own ranking and scores, no re-ranking;
+ * - 'ignore': the float32 originals only, where the adapter can (see quantizedSearchModes).
+ */
+export type QuantizedSearchMode = 'rescore' | 'raw' | 'ignore';
+
 export interface CollectionSpec {
   /**
    * A store collection name: lower-case letters, digits, `_`, `-` and `.`. Ragline's own
@@ -53,8 +62,10 @@ export interface SearchRequest {
   filter?: Filter;
   /** HNSW search breadth; ignored where no index exists yet. */
   ef?: number;
-  /** Exact (brute force) search, bypassing the ANN index. */
+  /** Exact (brute force) search: every vector scored in float32, no ANN index, no quantization. */
   exact?: boolean;
+  /** int8 collections: how the quantized vectors are used (default 'rescore'). */
+  quantization?: QuantizedSearchMode;
   scoreThreshold?: number;
   /** Reciprocal-rank-fusion weights for hybrid (default from the collection). */
   weights?: { dense: number; bm25: number };
@@ -70,12 +81,20 @@ export interface SearchHit {
   metadata: Record<string, unknown>;
 }
 
+/** A stored point's id and dense vector (tuning samples stored vectors as its queries). */
+export interface SampledPoint {
+  id: string;
+  vector: Float32Array;
+}
+
 export interface StoreCollectionInfo {
   name: string;
   points: number;
   /** Rows written since the last index build / optimize (scanned without the index). */
   unindexedRows: number;
   indexed: boolean;
+  /** For people: the ANN index and how it reads a search's `ef`, when there is an index. */
+  vectorIndex?: string;
 }
 
 /**
@@ -84,6 +103,8 @@ export interface StoreCollectionInfo {
  */
 export interface VectorStore {
   readonly kind: 'lancedb' | 'qdrant';
+  /** The QuantizedSearchMode values this adapter can search an int8 collection with. */
+  readonly quantizedSearchModes: readonly QuantizedSearchMode[];
   ensureCollection(spec: CollectionSpec): Promise<void>;
   dropCollection(name: string): Promise<void>;
   collectionExists(name: string): Promise<boolean>;
@@ -97,6 +118,11 @@ export interface VectorStore {
   /** One result list per request, in request order. */
   search(collection: string, requests: SearchRequest[]): Promise<SearchHit[][]>;
   count(collection: string, filter?: Filter): Promise<number>;
+  /**
+   * Up to `count` distinct stored points with their vectors, drawn at random from the whole
+   * collection (not its first rows); fewer when it holds fewer.
+   */
+  sampleVectors(collection: string, count: number): Promise<SampledPoint[]>;
   info(collection: string): Promise<StoreCollectionInfo | null>;
   /** Maintenance: fold unindexed rows into the index, compact, drop old versions. */
   optimize(collection: string): Promise<void>;

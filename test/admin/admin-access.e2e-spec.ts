@@ -181,7 +181,12 @@ describe('admin surface in open mode, read-only (real app, real HTTP)', () => {
 
   it('shows both queues read-only and refuses changes with 405', async () => {
     const board = await http<{ queues: BoardQueue[] }>(app.url, 'GET', '/admin/queues/api/queues');
-    expect(board.body.queues.map((q) => q.name).sort()).toEqual(['ingest', 'reembed', 'search']);
+    expect(board.body.queues.map((q) => q.name).sort()).toEqual([
+      'ingest',
+      'reembed',
+      'search',
+      'tune',
+    ]);
     for (const q of board.body.queues) {
       expect(q).toMatchObject({ readOnlyMode: true, allowRetries: false });
     }

@@ -1,4 +1,4 @@
-import type { SearchHit, StoredChunk, StoredChunkRef } from '../vector-store.port';
+import type { SampledPoint, SearchHit, StoredChunk, StoredChunkRef } from '../vector-store.port';
 import { COLUMNS } from './table-schema';
 
 /** Rows come back from LanceDB as untyped objects; these read them with checks. */
@@ -86,4 +86,14 @@ export function rowToStoredChunk(value: unknown): StoredChunk {
     end: num(row, COLUMNS.end),
     metadata: record(jsonColumn(row, COLUMNS.metadata)),
   };
+}
+
+/** A row read with the id and vector columns (the vector arrives as an Arrow list: iterable). */
+export function rowToSample(value: unknown): SampledPoint {
+  const row = asRow(value);
+  const vector = row[COLUMNS.vector];
+  if (vector === null || typeof vector !== 'object' || !(Symbol.iterator in vector)) {
+    throw new Error(`column ${COLUMNS.vector}: expected a list of numbers`);
+  }
+  return { id: str(row, COLUMNS.id), vector: Float32Array.from(vector as Iterable<number>) };
 }

@@ -75,3 +75,26 @@ export function annParams(
   const candidates = limit * (refine ?? 1);
   return { ef: Math.max(ef, candidates), refineFactor: refine };
 }
+
+/** How the collection's ANN index reads `ef` (the tuner prints it beside its table). */
+export function describeVectorIndex(
+  spec: CollectionSpec,
+  rows: number,
+  refineFactor: number,
+): string {
+  if (vectorIndexKindFor(spec) === 'ivf-flat') {
+    return (
+      `IVF_FLAT (float32, about ${ivfFlatPartitions(rows)} partitions): ef is read as ` +
+      `nprobes = ef / 4 partitions searched`
+    );
+  }
+  const refine = refineFactor >= 1 ? Math.floor(refineFactor) : 0;
+  const rescoring =
+    refine > 0
+      ? `; 'rescore' re-ranks limit × ${refine} candidates on the float32 vectors, so ef is at least limit × ${refine}`
+      : '; no float32 re-ranking is configured (refineFactor 0)';
+  return (
+    `IVF_HNSW_SQ (HNSW over int8, m ${spec.hnsw.m}, efConstruction ${spec.hnsw.efConstruct}): ` +
+    `ef is the graph search breadth${rescoring}`
+  );
+}

@@ -88,3 +88,14 @@ export function specConflicts(facts: CollectionFacts, spec: CollectionSpec): str
   }
   return conflicts;
 }
+
+/** For people: the collection's HNSW and quantization, and how a search's `ef` is read. */
+export function describeVectorIndex(info: Schemas['CollectionInfo'], oversampling: number): string {
+  const hnsw = info.config.hnsw_config;
+  const graph = `HNSW (m ${hnsw.m}, ef_construct ${hnsw.ef_construct}): ef is hnsw_ef, the search breadth`;
+  if (!info.config.quantization_config) return `${graph}, over the float32 vectors`;
+  return (
+    `${graph}, over int8 scalar-quantized vectors; 'rescore' re-ranks limit × ${oversampling} ` +
+    `candidates on the float32 originals, 'raw' does not, 'ignore' searches the originals only`
+  );
+}

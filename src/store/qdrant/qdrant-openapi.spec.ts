@@ -254,6 +254,37 @@ describeWithDocument(title, () => {
     expect(bm25.map((h) => h.documentId)).toEqual(['doc-a', 'doc-a']);
   });
 
+  it('samples stored vectors with one documented random-sample query', async () => {
+    const sample = await store.sampleVectors('docs', 5);
+    expect(lastBody('POST', '/collections/docs/points/query')).toEqual({
+      query: { sample: 'random' },
+      limit: 5,
+      with_payload: false,
+      with_vector: ['dense'],
+    });
+    expect(sample.map((p) => p.id).sort()).toEqual([uuid(1), uuid(2)]);
+    for (const p of sample) expect(p.vector).toHaveLength(DIMS);
+  });
+
+  it('asks for exact truth and each quantized mode with documented search params', async () => {
+    const q = vector(5);
+    await store.search('docs', [
+      { mode: 'dense', vector: q, limit: 3, exact: true },
+      { mode: 'dense', vector: q, limit: 3, ef: 32, quantization: 'raw' },
+      { mode: 'dense', vector: q, limit: 3, ef: 32, quantization: 'ignore' },
+      { mode: 'dense', vector: q, limit: 3, ef: 32, quantization: 'rescore' },
+    ]);
+    const { searches } = lastBody('POST', '/collections/docs/points/query/batch') as {
+      searches: Array<{ params: unknown }>;
+    };
+    expect(searches.map((search) => search.params)).toEqual([
+      { exact: true, quantization: { ignore: true } },
+      { exact: false, hnsw_ef: 32, quantization: { ignore: false, rescore: false } },
+      { exact: false, hnsw_ef: 32, quantization: { ignore: true } },
+      { exact: false, hnsw_ef: 32, quantization: { rescore: true, oversampling: 2 } },
+    ]);
+  });
+
   it('sends every search of a call in ONE batch query and reads the documented answers into hits', async () => {
     server.use((req) => {
       if (!req.path.endsWith('/points/query/batch')) return undefined;
@@ -397,6 +428,7 @@ describeWithDocument(title, () => {
         'delete_points',
         'get_collection',
         'query_batch_points',
+        'query_points',
         'readyz',
         'scroll_points',
         'update_collection',

@@ -1,5 +1,12 @@
 import type { Schemas } from '@qdrant/js-client-rest';
-import type { SearchHit, StoredChunk, StoredChunkRef, StoredPoint } from '../vector-store.port';
+import type {
+  SampledPoint,
+  SearchHit,
+  StoredChunk,
+  StoredChunkRef,
+  StoredPoint,
+} from '../vector-store.port';
+import { DENSE_VECTOR } from './collection-config';
 
 /** A malformed answer from Qdrant (a point without the payload this adapter writes). */
 export class QdrantResponseError extends Error {
@@ -67,6 +74,16 @@ export function toStoredChunk(record: Schemas['Record']): StoredChunk {
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string') : [];
+}
+
+/** A point read with `with_vector: ['dense']` (named vectors come back as an object). */
+export function toSampledPoint(point: Schemas['ScoredPoint']): SampledPoint {
+  const output: unknown = point.vector;
+  const dense: unknown = isRecord(output) ? output[DENSE_VECTOR] : output;
+  if (!Array.isArray(dense) || !dense.every((x) => typeof x === 'number')) {
+    throw new QdrantResponseError(`point ${String(point.id)}: no dense vector in the answer`);
+  }
+  return { id: pointId(point.id), vector: Float32Array.from(dense) };
 }
 
 export function pointId(id: Schemas['ExtendedPointId']): string {

@@ -1,5 +1,5 @@
 import type { Schemas } from '@qdrant/js-client-rest';
-import type { SearchHit, SearchRequest } from '../vector-store.port';
+import type { QuantizedSearchMode, SearchHit, SearchRequest } from '../vector-store.port';
 import { BM25_VECTOR, querySparseVector, type SparseVector } from './bm25-sparse';
 import { DENSE_VECTOR } from './collection-config';
 import { HIT_PAYLOAD_FIELDS, toSearchHit } from './qdrant-payload';
@@ -172,13 +172,14 @@ function denseQuery(
   scoreThreshold: number | undefined,
 ): QueryRequest {
   const ef = request.ef ?? options.defaultEf;
+  const exact = request.exact ?? false;
   const query: QueryRequest = {
     query: vector,
     using: DENSE_VECTOR,
     limit,
     params: {
-      exact: request.exact ?? false,
-      quantization: { rescore: true, oversampling: options.oversampling },
+      exact,
+      quantization: quantizationParams(exact ? 'ignore' : request.quantization, options),
     },
     with_payload: HIT_PAYLOAD_FIELDS,
     with_vector: false,
@@ -187,6 +188,25 @@ function denseQuery(
   if (filter) query.filter = filter;
   if (scoreThreshold !== undefined) query.score_threshold = scoreThreshold - SERVER_THRESHOLD_SLACK;
   return query;
+}
+
+/**
+ * `ignore` searches the float32 originals alone (also what makes `exact` exact: a full scan
+ * may otherwise score the int8 copies); `raw` keeps the int8 ranking; `rescore` re-ranks
+ * limit × oversampling int8 candidates on the originals. Without quantization Qdrant ignores it.
+ */
+function quantizationParams(
+  mode: QuantizedSearchMode | undefined,
+  options: SearchPlanOptions,
+): Schemas['QuantizationSearchParams'] {
+  switch (mode) {
+    case 'ignore':
+      return { ignore: true };
+    case 'raw':
+      return { ignore: false, rescore: false };
+    default:
+      return { rescore: true, oversampling: options.oversampling };
+  }
 }
 
 function sparseQuery(

@@ -6,7 +6,8 @@ import { matchesFilter } from './fake-qdrant-filter';
  * insert, score = dot product), nearest search on a named sparse vector (score = Σ query value
  * × IDF × stored value over shared indices, IDF = ln(1 + (N − n + 0.5)/(n + 0.5)) as the `idf`
  * modifier defines it; only points sharing an index are returned), prefetches fused by
- * `fusion: 'rrf'` (Σ 1/(2 + rank), 0-based ranks), filters, score_threshold and limit.
+ * `fusion: 'rrf'` (Σ 1/(2 + rank), 0-based ranks), random samples (`sample: 'random'`),
+ * filters, score_threshold, limit and `with_vector`.
  * Exact search only (no HNSW, no quantization). Test support only.
  */
 type JsonObject = Record<string, unknown>;
@@ -32,12 +33,17 @@ export function runQuery(points: Map<string, FakePoint>, request: JsonObject): J
   const scored = scoreQuery(points, request);
   const fields = request.with_payload;
   return {
-    points: scored.map(({ id, score }) => ({
-      id,
-      version: 1,
-      score,
-      payload: selectPayload(points.get(id)?.payload ?? {}, fields),
-    })),
+    points: scored.map(({ id, score }) => {
+      const point: JsonObject = {
+        id,
+        version: 1,
+        score,
+        payload: selectPayload(points.get(id)?.payload ?? {}, fields),
+      };
+      const vector = selectVectors(points.get(id)?.vectors ?? {}, request.with_vector);
+      if (vector) point.vector = vector;
+      return point;
+    }),
   };
 }
 
@@ -46,6 +52,11 @@ function scoreQuery(points: Map<string, FakePoint>, request: JsonObject): Scored
   const filter = isObject(request.filter) ? request.filter : {};
   const threshold = typeof request.score_threshold === 'number' ? request.score_threshold : null;
   let results: Scored[];
+  if (isObject(request.query) && request.query.sample === 'random') {
+    // Random sample: every matching point in random order, score 0 (no query to score against).
+    const matching = [...points].filter(([, p]) => matchesFilter(p.payload, filter));
+    return shuffle(matching.map(([id]) => ({ id, score: 0 }))).slice(0, limit);
+  }
   if (Array.isArray(request.prefetch)) {
     const lists = request.prefetch.map((p) => scoreQuery(points, isObject(p) ? p : {}));
     const query = isObject(request.query) ? request.query : {};
@@ -95,6 +106,24 @@ function scoreQuery(points: Map<string, FakePoint>, request: JsonObject): Scored
     .filter(({ score }) => threshold === null || score >= threshold)
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
     .slice(0, limit);
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+/** `with_vector`: true for all named vectors, a list for those names, absent or false for none. */
+function selectVectors(vectors: FakePoint['vectors'], wanted: unknown): JsonObject | null {
+  const names =
+    wanted === true ? Object.keys(vectors) : Array.isArray(wanted) ? wanted.map(String) : [];
+  const selected = names.filter((name) => name in vectors);
+  return selected.length > 0
+    ? Object.fromEntries(selected.map((name) => [name, vectors[name]]))
+    : null;
 }
 
 function sparseOf(point: FakePoint, name: string): { indices: number[]; values: number[] } {

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { dropPrefix } from '../../bench/support/service';
+import { toJobView } from './job-view';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe('toJobView (real Redis)', () => {
+  const prefix = `t-jobview-${randomBytes(4).toString('hex')}`;
+  const connection = { url: REDIS_URL };
+  let queue: Queue;
+  let events: QueueEvents;
+
+  beforeAll(async () => {
+    queue = new Queue('q', { connection, prefix });
+    events = new QueueEvents('q', { connection, prefix });
+    await events.waitUntilReady();
+  });
+
+  afterAll(async () => {
+    await events.close();
+    await queue.close();
+    await dropPrefix(prefix, REDIS_URL);
+  });
+
+  it('shows the result of a job that completed after it was read (no completed-with-null)', async () => {
+    const added = await queue.add('x', { collection: 'c' });
+    const stale = (await Job.fromId(queue, String(added.id))) as Job;
+    expect(stale.finishedOn).toBeUndefined();
+    const worker = new Worker('q', async () => ({ answer: 42 }), { connection, prefix });
+    try {
+      await added.waitUntilFinished(events, 10_000);
+    } finally {
+      await worker.close();
+    }
+    const view = await toJobView(stale, queue);
+    expect(view).toMatchObject({ state: 'completed', progress: 100, result: { answer: 42 } });
+    expect(view.finishedAt).toEqual(expect.any(String));
+  });
+});

@@ -1,0 +1,61 @@
+import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/auth.guard';
+import type { TuneStarted } from '../client/types';
+import { parseCollectionName } from '../collections/collections.controller';
+import { errorResponseSchema, openApiSchema } from '../common/openapi';
+import { parseOr400 } from '../common/validation';
+import { tuneBodySchema } from './tune.schemas';
+import { TuneService } from './tune.service';
+
+const tuneStartedSchema = {
+  type: 'object',
+  required: ['job', 'alreadyRunning'],
+  properties: {
+    job: {
+      type: 'object',
+      required: ['id', 'queue'],
+      properties: { id: { type: 'string' }, queue: { type: 'string', enum: ['tune'] } },
+    },
+    alreadyRunning: { type: 'boolean' },
+  },
+};
+
+@ApiTags('admin')
+@Controller('v1/admin/collections/:name')
+export class TuneController {
+  constructor(private readonly tuning: TuneService) {}
+
+  @Post('tune')
+  @HttpCode(202)
+  @RequireScope('admin')
+  @ApiOperation({
+    summary: 'Measure recall@10 and latency per ef on the collection`s own data (a job)',
+    description:
+      'Samples stored points as queries, takes exact search as the truth, and times every ef ' +
+      '(and quantized variant) against it. Answers with the job: GET /v1/jobs/:id gives its ' +
+      'progress and, when completed, the report (table, recommendation). With apply, the ' +
+      'recommended ef is stored on the collection and its searches use it.',
+  })
+  @ApiBody({ schema: openApiSchema(tuneBodySchema), required: false })
+  @ApiResponse({
+    status: 202,
+    description: 'the tune job (the one already waiting or running for this collection, if any)',
+    schema: tuneStartedSchema,
+  })
+  @ApiResponse({ status: 400, description: 'invalid body', schema: errorResponseSchema })
+  @ApiResponse({ status: 404, description: 'no such collection', schema: errorResponseSchema })
+  async tune(@Param('name') name: string, @Body() body: unknown): Promise<TuneStarted> {
+    const collection = parseCollectionName(name);
+    return this.tuning.start(collection, parseOr400(tuneBodySchema, body ?? {}));
+  }
+
+  @Delete('tuning')
+  @HttpCode(204)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Forget the collection`s tuned ef (back to the process-wide ef)' })
+  @ApiResponse({ status: 404, description: 'no such collection', schema: errorResponseSchema })
+  async clear(@Param('name') name: string): Promise<void> {
+    await this.tuning.clear(parseCollectionName(name));
+  }
+}

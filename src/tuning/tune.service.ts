@@ -1,0 +1,69 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { CatalogService } from '../catalog/catalog.service';
+import type { TuneReport, TuneStarted } from '../client/types';
+import { ApiError } from '../common/api-error';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { storeSearchTuning } from './search-tuning';
+import type { TuneBody } from './tune.schemas';
+import { TUNE_QUEUE, TuneJobData } from './tune.types';
+
+/**
+ * The API side of tuning: a tune runs as a job on the tune queue (any worker process takes it;
+ * its progress and report are the job's), at most one waiting or running per collection.
+ */
+@Injectable()
+export class TuneService {
+  constructor(
+    @InjectQueue(TUNE_QUEUE) private readonly queue: Queue<TuneJobData, TuneReport>,
+    private readonly catalog: CatalogService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async start(collection: string, body: TuneBody): Promise<TuneStarted> {
+    if (!(await this.catalog.getCollection(collection))) {
+      throw ApiError.notFound(`collection '${collection}'`);
+    }
+    const { apply, ...params } = body;
+    const jobId = `tune-${collection}-${randomUUID()}`;
+    const { keepCompleted, keepFailed } = this.config.ingest;
+    let job;
+    try {
+      job = await this.queue.add(
+        'tune',
+        {
+          collection,
+          params: {
+            samples: params.samples,
+            efs: params.ef,
+            target: params.target,
+            floor: params.floor,
+          },
+          apply,
+        },
+        {
+          jobId,
+          // While one tune of this collection waits or runs, asking again returns that job.
+          deduplication: { id: `tune-${collection}` },
+          attempts: 2,
+          backoff: { type: 'exponential', delay: 5000 },
+          removeOnComplete: { count: keepCompleted.count, age: keepCompleted.age },
+          removeOnFail: { count: keepFailed.count, age: keepFailed.age },
+        },
+      );
+    } catch (err) {
+      throw ApiError.unavailable(`tune queue unavailable: ${(err as Error).message}`);
+    }
+    const id = String(job.id);
+    return { job: { id, queue: TUNE_QUEUE }, alreadyRunning: id !== jobId };
+  }
+
+  /** Removes a collection's tuning: its searches use the process-wide ef again. */
+  async clear(collection: string): Promise<void> {
+    if (!(await storeSearchTuning(this.catalog, collection, null))) {
+      throw ApiError.notFound(`collection '${collection}'`);
+    }
+  }
+}
