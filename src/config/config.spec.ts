@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       role: 'all',
       prefix: 'ragline',
-      store: { kind: 'lancedb', lancedbIndexThreshold: 5000 },
+      store: { kind: 'lancedb', lancedbIndexThreshold: 1000 },
       embedder: { defaultId: 'use-lite' },
     });
     expect(config.dataDir.endsWith('/data')).toBe(true);
