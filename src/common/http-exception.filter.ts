@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isRedisUnavailable, redisUnavailable } from '../redis/redis-errors';
 import { ApiError, ErrorBody } from './api-error';
 
 interface FastifyLikeError {
@@ -41,15 +42,13 @@ const HTTP_STATUS_ERRORS: Record<number, { code: string; message?: string }> = {
   },
 };
 
-const REDIS_DOWN =
-  /Stream isn't writeable|Connection is closed|ECONNREFUSED|enableOfflineQueue|ETIMEDOUT|max retries per request/i;
-
 /** Turns anything thrown into API.md's `{ error: { code, message, details? } }`, never a stack trace. */
 export function toErrorResponse(err: unknown): {
   status: number;
   body: ErrorBody;
   headers: Record<string, string>;
 } {
+  if (isRedisUnavailable(err)) return toErrorResponse(redisUnavailable(undefined, err));
   if (err instanceof ApiError) {
     return {
       status: err.status,
@@ -106,15 +105,6 @@ export function toErrorResponse(err: unknown): {
       headers: {},
     };
   }
-  if (REDIS_DOWN.test(String(e.message ?? ''))) {
-    return {
-      status: 503,
-      body: {
-        error: { code: 'unavailable', message: 'the queue (Redis) is unavailable; retry shortly' },
-      },
-      headers: { 'retry-after': '5' },
-    };
-  }
   return {
     status: 500,
     body: { error: { code: 'internal', message: 'internal error' } },
@@ -129,7 +119,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = toErrorResponse(exception);
-    if (status >= 500)
+    if (status === 503) this.logger.warn(body.error.message);
+    else if (status >= 500)
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );

@@ -1,8 +1,14 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { Public } from '../auth/auth.guard';
+import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { REDIS } from '../redis/redis.module';
@@ -42,7 +48,15 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: Redis, the vector store and the embedder answer' })
-  ready() {
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.checkAll();
+    } catch (err) {
+      throw err instanceof ServiceUnavailableException ? notReady(err) : err;
+    }
+  }
+
+  private checkAll(): Promise<HealthCheckResult> {
     return this.health.check([
       async () => {
         const check = this.indicators.check('redis');
@@ -50,7 +64,7 @@ export class HealthController {
           await within(1000, this.redis.ping());
           return check.up();
         } catch (err) {
-          return check.down({ message: (err as Error).message });
+          return check.down({ connection: this.redis.status, message: (err as Error).message });
         }
       },
       async () => {
@@ -77,4 +91,20 @@ export class HealthController {
       },
     ]);
   }
+}
+
+/** Terminus's 503 in the API's error shape: which checks are down and why, every check's details. */
+function notReady(err: ServiceUnavailableException): ApiError {
+  const result = err.getResponse() as Partial<HealthCheckResult>;
+  const down = Object.entries(result.error ?? {}).map(([name, detail]) => {
+    const message = (detail as { message?: unknown }).message;
+    return typeof message === 'string' ? `${name} (${message})` : name;
+  });
+  return new ApiError(
+    503,
+    'not_ready',
+    `not ready: ${down.join(', ') || 'a check failed'}`,
+    result.details,
+    { 'retry-after': '5' },
+  );
 }

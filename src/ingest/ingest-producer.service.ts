@@ -8,6 +8,8 @@ import { ApiError } from '../common/api-error';
 import { sha256Hex } from '../common/hashing';
 import { metadataProblem, stableStringify } from '../common/metadata';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { orUnavailable, redisUnavailable } from '../redis/redis-errors';
+import { REDIS } from '../redis/redis.module';
 import { IngestDocument } from './ingest.schemas';
 import { INGEST_QUEUE, IngestJobData, UpsertJobData } from './ingest.types';
 import { deleteJobId, upsertJobId } from './job-ids';
@@ -32,8 +34,22 @@ export class IngestProducerService {
   constructor(
     @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData>,
     private readonly catalog: CatalogService,
+    @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Refuses at once while either connection is down, so a submission is not half-made (its
+   * desired state recorded but its job not added) by an outage that is already known.
+   */
+  private async assertConnected(): Promise<void> {
+    const queueClient = (await this.queue.client) as unknown as Redis;
+    for (const client of [this.redis, queueClient]) {
+      if (client.status !== 'ready') {
+        throw redisUnavailable('ingest queue', new Error(`connection is ${client.status}`));
+      }
+    }
+  }
 
   jobOptions(): JobsOptions {
     const { attempts, backoffMs, keepCompleted, keepFailed } = this.config.ingest;
@@ -107,23 +123,37 @@ export class IngestProducerService {
         opts: { ...this.jobOptions(), jobId: upsertJobId(collection, doc.id, contentHash) },
       };
     });
-    await this.catalog.setDesired(
-      collection,
-      new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
+    // Accepted only once Redis has answered the add: the connection fails fast, so a reply
+    // that never comes (Redis gone mid-request) is a 503, never a 202 for work not stored.
+    await this.assertConnected();
+    await orUnavailable(
+      'ingest queue',
+      (async () => {
+        await this.catalog.setDesired(
+          collection,
+          new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
+        );
+        await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
+        await this.queue.addBulk(jobs);
+      })(),
     );
-    await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
-    await this.queue.addBulk(jobs);
     return jobs.map((j) => ({ id: j.opts.jobId, documentId: j.data.documentId }));
   }
 
   async delete(collection: string, documentId: string): Promise<AcceptedJob> {
     const target = `delete:${deleteJobId()}`;
     const id = target.slice('delete:'.length);
-    await this.catalog.setDesired(collection, new Map([[documentId, target]]));
-    await this.queue.add(
-      'delete',
-      { op: 'delete', collection, documentId, target, enqueuedAt: Date.now() },
-      { ...this.jobOptions(), jobId: id },
+    await this.assertConnected();
+    await orUnavailable(
+      'ingest queue',
+      (async () => {
+        await this.catalog.setDesired(collection, new Map([[documentId, target]]));
+        await this.queue.add(
+          'delete',
+          { op: 'delete', collection, documentId, target, enqueuedAt: Date.now() },
+          { ...this.jobOptions(), jobId: id },
+        );
+      })(),
     );
     return { id, documentId };
   }
@@ -149,6 +179,6 @@ export class IngestProducerService {
   }
 
   async backlog(): Promise<number> {
-    return this.queue.getWaitingCount();
+    return orUnavailable('ingest queue', this.queue.getWaitingCount());
   }
 }

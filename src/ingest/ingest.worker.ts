@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
+import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
@@ -25,6 +26,7 @@ const LOCK_RENEW_MS = 20_000;
 @Injectable()
 export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestWorker');
+  private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
   private worker?: Worker<IngestJobData, IngestJobResult>;
 
   constructor(
@@ -44,7 +46,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     );
     this.worker.on('failed', (job, error) => this.onFailed(job, error));
     onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(INGEST_QUEUE, waitMs, runMs));
-    this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
+    this.worker.on('error', (error) => this.warnConnection(`worker error: ${error.message}`));
   }
 
   get concurrency(): number {
