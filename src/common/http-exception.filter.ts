@@ -42,6 +42,15 @@ const HTTP_STATUS_ERRORS: Record<number, { code: string; message?: string }> = {
   },
 };
 
+/** A dependency (the store, an embedding server) that cannot be reached: 503, not 500. */
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
 /** Turns anything thrown into API.md's `{ error: { code, message, details? } }`, never a stack trace. */
 export function toErrorResponse(err: unknown): {
   status: number;
@@ -104,6 +113,11 @@ export function toErrorResponse(err: unknown): {
       },
       headers: {},
     };
+  }
+  if (typeof e.code === 'string' && NETWORK_ERRORS.has(e.code)) {
+    return toErrorResponse(
+      ApiError.unavailable(`a backing service is unreachable (${e.code}); retry shortly`),
+    );
   }
   return {
     status: 500,

@@ -6,17 +6,22 @@ import {
   BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
 import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
 import { createWorker, onJobTimes } from '../queues/worker-factory';
+import { whenReady } from '../redis/redis-connection';
+import { isRedisUnavailable } from '../redis/redis-errors';
+import { REDIS } from '../redis/redis.module';
 import { IngestPipelineService } from './ingest-pipeline.service';
 import { INGEST_QUEUE, IngestJobData, IngestJobResult } from './ingest.types';
 
 const LOCK_TTL_MS = 60_000;
 const LOCK_RENEW_MS = 20_000;
+const OUTAGE_RECHECK_MS = 250;
 
 /**
  * Consumes the ingest queue. Jobs for one document never interleave (a per-document lock),
@@ -32,6 +37,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     private readonly pipeline: IngestPipelineService,
     private readonly catalog: CatalogService,
+    @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitor: MonitorService,
     private readonly metrics: MetricsService,
@@ -57,7 +63,33 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.worker) this.worker.concurrency = value;
   }
 
+  /**
+   * A Redis outage is not the job's fault, so it does not spend one of its attempts: the job
+   * waits for the catalog's connection to be back (up to half its lock time in all) and then
+   * runs again from the start, which is safe (the same lock owner; chunks already stored are
+   * skipped). A longer outage fails the attempt as usual, to be retried with backoff.
+   */
   async process(
+    job: Job<IngestJobData, IngestJobResult>,
+    token?: string,
+  ): Promise<IngestJobResult> {
+    const deadline = Date.now() + this.config.ingest.lockMs / 2;
+    for (;;) {
+      try {
+        return await this.processOnce(job, token);
+      } catch (err) {
+        if (!isRedisUnavailable(err) || Date.now() >= deadline) throw err;
+        // the connection may not have noticed yet that Redis is gone
+        await new Promise((r) => setTimeout(r, OUTAGE_RECHECK_MS));
+        if (!(await whenReady(this.redis, deadline - Date.now()))) throw err;
+        this.logger.log(
+          `job ${job.id} met a Redis outage (${(err as Error).message}); running it again`,
+        );
+      }
+    }
+  }
+
+  private async processOnce(
     job: Job<IngestJobData, IngestJobResult>,
     token?: string,
   ): Promise<IngestJobResult> {

@@ -62,6 +62,21 @@ export function bullConnectionOptions(url: string, connectionName?: string): Red
   };
 }
 
+/** Resolves true once `redis` is ready (at once if it is), false if that takes over timeoutMs. */
+export function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.on('ready', onReady);
+  });
+}
+
 export class RedisUnreachableError extends Error {}
 
 /** Checks once that Redis answers, with a short timeout, so start-up can say so plainly. */

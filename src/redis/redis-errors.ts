@@ -6,7 +6,7 @@ import { ApiError } from '../common/api-error';
  * ran out, or the server is up but cannot serve yet (loading its AOF, refusing writes).
  */
 const UNAVAILABLE =
-  /Stream isn't writeable|enableOfflineQueue|Connection is closed|max retries per request|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|^LOADING\b|^MISCONF\b|^READONLY\b|^MASTERDOWN\b|^BUSY\b/i;
+  /Stream isn't writeable|enableOfflineQueue|Connection is closed|max retries per request|Command timed out|^LOADING\b|^MISCONF\b|^READONLY\b|^MASTERDOWN\b|^BUSY\b/i;
 
 export function isRedisUnavailable(err: unknown): boolean {
   if (err instanceof ApiError) return false;
