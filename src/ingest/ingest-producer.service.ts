@@ -126,17 +126,14 @@ export class IngestProducerService {
     // Accepted only once Redis has answered the add: the connection fails fast, so a reply
     // that never comes (Redis gone mid-request) is a 503, never a 202 for work not stored.
     await this.assertConnected();
-    await orUnavailable(
-      'ingest queue',
-      (async () => {
-        await this.catalog.setDesired(
-          collection,
-          new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
-        );
-        await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
-        await this.queue.addBulk(jobs);
-      })(),
-    );
+    await orUnavailable('ingest queue', async () => {
+      await this.catalog.setDesired(
+        collection,
+        new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
+      );
+      await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
+      await this.queue.addBulk(jobs);
+    });
     return jobs.map((j) => ({ id: j.opts.jobId, documentId: j.data.documentId }));
   }
 
@@ -144,17 +141,14 @@ export class IngestProducerService {
     const target = `delete:${deleteJobId()}`;
     const id = target.slice('delete:'.length);
     await this.assertConnected();
-    await orUnavailable(
-      'ingest queue',
-      (async () => {
-        await this.catalog.setDesired(collection, new Map([[documentId, target]]));
-        await this.queue.add(
-          'delete',
-          { op: 'delete', collection, documentId, target, enqueuedAt: Date.now() },
-          { ...this.jobOptions(), jobId: id },
-        );
-      })(),
-    );
+    await orUnavailable('ingest queue', async () => {
+      await this.catalog.setDesired(collection, new Map([[documentId, target]]));
+      await this.queue.add(
+        'delete',
+        { op: 'delete', collection, documentId, target, enqueuedAt: Date.now() },
+        { ...this.jobOptions(), jobId: id },
+      );
+    });
     return { id, documentId };
   }
 
@@ -179,6 +173,6 @@ export class IngestProducerService {
   }
 
   async backlog(): Promise<number> {
-    return orUnavailable('ingest queue', this.queue.getWaitingCount());
+    return orUnavailable('ingest queue', () => this.queue.getWaitingCount());
   }
 }

@@ -43,10 +43,10 @@ describe('Redis outage errors', () => {
       'ingest queue: Redis is unavailable (Command timed out); retry shortly',
     );
     await expect(
-      orUnavailable('ingest queue', Promise.reject(new Error('Connection is closed.'))),
+      orUnavailable('ingest queue', () => Promise.reject(new Error('Connection is closed.'))),
     ).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/^ingest queue: /) });
-    await expect(orUnavailable('ingest queue', Promise.reject(new Error('boom')))).rejects.toThrow(
-      'boom',
-    );
+    await expect(
+      orUnavailable('ingest queue', () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
   });
 });

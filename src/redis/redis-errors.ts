@@ -22,9 +22,9 @@ export function redisUnavailable(what: string | undefined, err: unknown): ApiErr
 }
 
 /** Rethrows Redis outages as 503 naming `what`; any other error unchanged. */
-export async function orUnavailable<T>(what: string, work: Promise<T>): Promise<T> {
+export async function orUnavailable<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
-    return await work;
+    return await work();
   } catch (err) {
     throw isRedisUnavailable(err) ? redisUnavailable(what, err) : err;
   }
