@@ -19,7 +19,7 @@ import { IngestProducerService } from './ingest/ingest-producer.service';
 import { INGEST_QUEUE } from './ingest/ingest.types';
 import { IngestWorker } from './ingest/ingest.worker';
 import { JobsController } from './jobs/jobs.controller';
-import { bullConnectionOptions } from './redis/redis-connection';
+import { producerConnectionOptions } from './redis/redis-connection';
 import { RateLimitGuard } from './ratelimit/rate-limit.guard';
 import { RedisModule } from './redis/redis.module';
 import { CollectionStates } from './search/collection-states';
@@ -118,8 +118,10 @@ export class AppModule {
               : {}),
           },
         }),
+        // The Queues registered here add and read jobs on behalf of requests, so they fail fast;
+        // workers and QueueEvents open their own connections that wait for Redis.
         BullModule.forRoot({
-          connection: bullConnectionOptions(config.redisUrl),
+          connection: producerConnectionOptions(config.redisUrl, config.redisCommandTimeoutMs),
           prefix: config.prefix,
         }),
         BullModule.registerQueue(

@@ -5,6 +5,7 @@ import {
   isCircuitOpenError,
   parseCircuitOpenReason,
 } from '../resilience/circuit-breaker';
+import { isRedisUnavailable, redisUnavailable } from '../redis/redis-errors';
 import { ApiError, ErrorBody } from './api-error';
 
 interface FastifyLikeError {
@@ -46,8 +47,14 @@ const HTTP_STATUS_ERRORS: Record<number, { code: string; message?: string }> = {
   },
 };
 
-const REDIS_DOWN =
-  /Stream isn't writeable|Connection is closed|ECONNREFUSED|enableOfflineQueue|ETIMEDOUT|max retries per request/i;
+/** A dependency (the store, an embedding server) that cannot be reached: 503, not 500. */
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 
 /** Turns anything thrown into API.md's `{ error: { code, message, details? } }`, never a stack trace. */
 export function toErrorResponse(err: unknown): {
@@ -61,6 +68,7 @@ export function toErrorResponse(err: unknown): {
       circuitOpenAnswer(open?.dependency ?? 'a dependency', open?.retryAfterSeconds ?? 5),
     );
   }
+  if (isRedisUnavailable(err)) return toErrorResponse(redisUnavailable(undefined, err));
   if (err instanceof ApiError) {
     return {
       status: err.status,
@@ -117,14 +125,10 @@ export function toErrorResponse(err: unknown): {
       headers: {},
     };
   }
-  if (REDIS_DOWN.test(String(e.message ?? ''))) {
-    return {
-      status: 503,
-      body: {
-        error: { code: 'unavailable', message: 'the queue (Redis) is unavailable; retry shortly' },
-      },
-      headers: { 'retry-after': '5' },
-    };
+  if (typeof e.code === 'string' && NETWORK_ERRORS.has(e.code)) {
+    return toErrorResponse(
+      ApiError.unavailable(`a backing service is unreachable (${e.code}); retry shortly`),
+    );
   }
   return {
     status: 500,
@@ -140,7 +144,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = toErrorResponse(exception);
-    if (status >= 500 && (exception instanceof ApiError || isCircuitOpenError(exception))) {
+    const deliberate =
+      status === 503 || exception instanceof ApiError || isCircuitOpenError(exception);
+    if (status >= 500 && deliberate) {
       // A deliberate answer (unavailable, timed out): one line, no stack, however many arrive.
       this.logger.warn(`${status} ${body.error.message}`);
     } else if (status >= 500) {

@@ -27,3 +27,11 @@ export const errorResponseSchema: JsonSchema = {
     },
   },
 };
+
+/** Redis (the queues and catalog) or the store cannot be reached: retry after `Retry-After`. */
+export const UNAVAILABLE_RESPONSE = {
+  status: 503,
+  description: 'Redis or the store is unavailable; retry after the Retry-After header',
+  headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+  schema: errorResponseSchema,
+};

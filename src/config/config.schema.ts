@@ -26,6 +26,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  RAGLINE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(3000),
   RAGLINE_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   RAGLINE_DATA_DIR: z.string().min(1).default('./data'),
   RAGLINE_QUEUE_PREFIX: z

@@ -10,6 +10,11 @@ export interface AppConfig {
   port: number;
   host: string;
   redisUrl: string;
+  /**
+   * Longest wait for a Redis reply on request paths (catalog, caches, producers) before the
+   * caller answers 503: a Redis that holds the connection open but stopped answering.
+   */
+  redisCommandTimeoutMs: number;
   role: Role;
   dataDir: string;
   prefix: string;
@@ -167,6 +172,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
     port: c.PORT,
     host: c.HOST,
     redisUrl: c.REDIS_URL,
+    redisCommandTimeoutMs: c.RAGLINE_REDIS_COMMAND_TIMEOUT_MS,
     role: c.RAGLINE_ROLE,
     dataDir: resolve(c.RAGLINE_DATA_DIR),
     prefix: c.RAGLINE_QUEUE_PREFIX,

@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.guard';
 import { CatalogService } from '../catalog/catalog.service';
 import { ApiError } from '../common/api-error';
-import { errorResponseSchema, openApiSchema } from '../common/openapi';
+import { errorResponseSchema, openApiSchema, UNAVAILABLE_RESPONSE } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { parseCollectionName } from '../collections/collections.controller';
@@ -52,6 +52,7 @@ export class DocumentsController {
   @ApiResponse({ status: 202, description: '{ jobs: [{ id, documentId }] }' })
   @ApiResponse({ status: 400, schema: errorResponseSchema })
   @ApiResponse({ status: 413, schema: errorResponseSchema })
+  @ApiResponse(UNAVAILABLE_RESPONSE)
   async ingest(
     @Param('name') name: string,
     @Body() body: unknown,
@@ -65,6 +66,8 @@ export class DocumentsController {
   @RequireScope('ingest')
   @HttpCode(202)
   @ApiOperation({ summary: 'Delete a document and all its chunks' })
+  @ApiResponse({ status: 202, description: '{ jobs: [{ id, documentId }] }' })
+  @ApiResponse(UNAVAILABLE_RESPONSE)
   async remove(
     @Param('name') name: string,
     @Param('id') id: string,

@@ -10,6 +10,8 @@ import { metadataProblem, stableStringify } from '../common/metadata';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { retriedJobOptions } from '../queues/job-options';
 import { DocumentBodies } from './document-bodies';
+import { orUnavailable, redisUnavailable } from '../redis/redis-errors';
+import { REDIS } from '../redis/redis.module';
 import { IngestDocument } from './ingest.schemas';
 import { BodyRef, INGEST_QUEUE, IngestJobData, UpsertJobData } from './ingest.types';
 import { deleteJobId, upsertJobId } from './job-ids';
@@ -35,8 +37,22 @@ export class IngestProducerService {
     @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData>,
     private readonly catalog: CatalogService,
     private readonly bodies: DocumentBodies,
+    @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Refuses at once while either connection is down, so a submission is not half-made (its
+   * desired state recorded but its job not added) by an outage that is already known.
+   */
+  private async assertConnected(): Promise<void> {
+    const queueClient = (await this.queue.client) as unknown as Redis;
+    for (const client of [this.redis, queueClient]) {
+      if (client.status !== 'ready') {
+        throw redisUnavailable('ingest queue', new Error(`connection is ${client.status}`));
+      }
+    }
+  }
 
   jobOptions(): JobsOptions {
     return retriedJobOptions(this.config.ingest);
@@ -104,26 +120,34 @@ export class IngestProducerService {
       };
       return { name: 'upsert', data, opts: { ...this.jobOptions(), jobId } };
     });
-    await this.catalog.setDesired(
-      collection,
-      new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
-    );
-    await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
-    // After the clear: a body stored before it could be removed by a finishing job of that id.
-    await this.bodies.store(large);
-    await this.queue.addBulk(jobs);
+    // Accepted only once Redis has answered the add: the connection fails fast, so a reply
+    // that never comes (Redis gone mid-request) is a 503, never a 202 for work not stored.
+    await this.assertConnected();
+    await orUnavailable('ingest queue', async () => {
+      await this.catalog.setDesired(
+        collection,
+        new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
+      );
+      await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
+      // After the clear: a body stored before it could be removed by a finishing job of that id.
+      await this.bodies.store(large);
+      await this.queue.addBulk(jobs);
+    });
     return jobs.map((j) => ({ id: j.opts.jobId, documentId: j.data.documentId }));
   }
 
   async delete(collection: string, documentId: string): Promise<AcceptedJob> {
     const target = `delete:${deleteJobId()}`;
     const id = target.slice('delete:'.length);
-    await this.catalog.setDesired(collection, new Map([[documentId, target]]));
-    await this.queue.add(
-      'delete',
-      { op: 'delete', collection, documentId, target, enqueuedAt: Date.now() },
-      { ...this.jobOptions(), jobId: id },
-    );
+    await this.assertConnected();
+    await orUnavailable('ingest queue', async () => {
+      await this.catalog.setDesired(collection, new Map([[documentId, target]]));
+      await this.queue.add(
+        'delete',
+        { op: 'delete', collection, documentId, target, enqueuedAt: Date.now() },
+        { ...this.jobOptions(), jobId: id },
+      );
+    });
     return { id, documentId };
   }
 
@@ -148,6 +172,6 @@ export class IngestProducerService {
   }
 
   async backlog(): Promise<number> {
-    return this.queue.getWaitingCount();
+    return orUnavailable('ingest queue', () => this.queue.getWaitingCount());
   }
 }

@@ -6,7 +6,9 @@ import {
   BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
+import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
@@ -15,6 +17,9 @@ import { CircuitOpenError, isCircuitOpenError } from '../resilience/circuit-brea
 import { CircuitBreakers, embedderDependency, STORE_WRITES } from '../resilience/circuit-breakers';
 import { circuitWaitMs, waitsSoFar } from './circuit-wait';
 import { DocumentBodies } from './document-bodies';
+import { whenReady } from '../redis/redis-connection';
+import { isRedisUnavailable } from '../redis/redis-errors';
+import { REDIS } from '../redis/redis.module';
 import { IngestPipelineService } from './ingest-pipeline.service';
 import {
   INGEST_QUEUE,
@@ -44,6 +49,7 @@ const superseded = (documentId: string): IngestJobResult => ({
 
 /** An upsert ready to run, or the chunk count of the very same content already stored. */
 type Prepared = { work: UpsertWork } | { storedChunks: number };
+const OUTAGE_RECHECK_MS = 250;
 
 /**
  * Consumes the ingest queue. Jobs for one document never interleave (a per-document lock),
@@ -54,11 +60,13 @@ type Prepared = { work: UpsertWork } | { storedChunks: number };
 @Injectable()
 export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestWorker');
+  private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
   private worker?: Worker<IngestJobData, IngestJobResult>;
 
   constructor(
     private readonly pipeline: IngestPipelineService,
     private readonly catalog: CatalogService,
+    @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitor: MonitorService,
     private readonly metrics: MetricsService,
@@ -75,7 +83,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     );
     this.worker.on('failed', (job, error) => this.onFailed(job, error));
     onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(INGEST_QUEUE, waitMs, runMs));
-    this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
+    this.worker.on('error', (error) => this.warnConnection(`worker error: ${error.message}`));
   }
 
   get concurrency(): number {
@@ -86,7 +94,33 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.worker) this.worker.concurrency = value;
   }
 
+  /**
+   * A Redis outage is not the job's fault, so it does not spend one of its attempts: the job
+   * waits for the catalog's connection to be back (up to half its lock time in all) and then
+   * runs again from the start, which is safe (the same lock owner; chunks already stored are
+   * skipped). A longer outage fails the attempt as usual, to be retried with backoff.
+   */
   async process(
+    job: Job<IngestJobData, IngestJobResult>,
+    token?: string,
+  ): Promise<IngestJobResult> {
+    const deadline = Date.now() + this.config.ingest.lockMs / 2;
+    for (;;) {
+      try {
+        return await this.processOnce(job, token);
+      } catch (err) {
+        if (!isRedisUnavailable(err) || Date.now() >= deadline) throw err;
+        // the connection may not have noticed yet that Redis is gone
+        await new Promise((r) => setTimeout(r, OUTAGE_RECHECK_MS));
+        if (!(await whenReady(this.redis, deadline - Date.now()))) throw err;
+        this.logger.log(
+          `job ${job.id} met a Redis outage (${(err as Error).message}); running it again`,
+        );
+      }
+    }
+  }
+
+  private async processOnce(
     job: Job<IngestJobData, IngestJobResult>,
     token?: string,
   ): Promise<IngestJobResult> {

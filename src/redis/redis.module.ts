@@ -19,7 +19,11 @@ class RedisCloser implements OnApplicationShutdown {
       provide: REDIS,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
-        const redis = createCommandConnection(config.redisUrl, `${config.prefix}:commands`);
+        const redis = createCommandConnection(
+          config.redisUrl,
+          `${config.prefix}:commands`,
+          config.redisCommandTimeoutMs,
+        );
         redis.on('error', () => undefined);
         return redis;
       },

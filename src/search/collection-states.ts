@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import Redis from 'ioredis';
 import { CatalogService, VersionEvent } from '../catalog/catalog.service';
 import { CollectionRecord } from '../catalog/catalog.types';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { isRedisUnavailable, redisUnavailable } from '../redis/redis-errors';
 import { REDIS } from '../redis/redis.module';
 
 export interface CollectionState {
@@ -15,35 +17,66 @@ type VersionListener = (collection: string, version: number) => void;
  * Each process's view of collections and their versions, kept fresh by the catalog's pub/sub
  * events: a version bump drops the local entry, so the next search reads the new version and
  * every cached result of the old one stops matching. An L1 hit therefore needs no Redis round
- * trip. After a reconnect (events may have been missed) everything local is dropped.
+ * trip while the subscription is live.
+ *
+ * Outages: the moment the subscription drops, local states stop being trusted (events may be
+ * missed from then on) and each lookup reads Redis again; while Redis cannot be read at all,
+ * nothing can be written either, so the last state this process knew still holds and an L1
+ * hit still answers. Once resubscribed, everything local is dropped (versions may have moved
+ * meanwhile), and a read that raced an event or a resubscription is never kept.
  */
 @Injectable()
 export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CollectionStates');
   private readonly states = new Map<string, CollectionState>();
   private readonly listeners: VersionListener[] = [];
-  /** Counts version events (and reconnects): a read that saw one arrive is not cached. */
-  private events = 0;
   private subscriber?: Redis;
+  private subscribed = false;
+  /** Bumped at every (re)subscription; with `bumps`, tells whether a read raced an event. */
+  private generation = 0;
+  private readonly bumps = new Map<string, number>();
 
   constructor(
     private readonly catalog: CatalogService,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
     const subscriber = this.redis.duplicate({
+      connectionName: `${this.config.prefix}:collection-states`,
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+      // Resubscribing is done here, so the moment it is confirmed is known (see subscribe()).
+      autoResubscribe: false,
     });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
-    subscriber.on('ready', () => {
-      this.events++;
-      this.states.clear();
-    });
+    subscriber.on('close', () => (this.subscribed = false));
     subscriber.on('message', (_channel: string, message: string) => this.onEvent(message));
-    await subscriber.subscribe(this.catalog.eventsChannel);
+    await new Promise<void>((resolve) => {
+      subscriber.on('ready', () => void this.subscribe(subscriber).then((ok) => ok && resolve()));
+    });
+  }
+
+  /** Whether local states are kept fresh by a live subscription. */
+  get live(): boolean {
+    return this.subscribed;
+  }
+
+  private async subscribe(subscriber: Redis): Promise<boolean> {
+    try {
+      await subscriber.subscribe(this.catalog.eventsChannel);
+    } catch (err) {
+      // The connection dropped again; its next 'ready' tries again.
+      this.logger.debug(`subscribing to version events: ${(err as Error).message}`);
+      return false;
+    }
+    this.generation++;
+    this.states.clear();
+    this.subscribed = true;
+    return true;
   }
 
   onVersion(listener: VersionListener): void {
@@ -58,7 +91,7 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     if (event.type !== 'version') return;
-    this.events++;
+    this.bumps.set(event.collection, (this.bumps.get(event.collection) ?? 0) + 1);
     this.states.delete(event.collection);
     for (const listener of this.listeners) {
       try {
@@ -69,19 +102,30 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  private stamp(name: string): string {
+    return `${this.generation}:${this.bumps.get(name) ?? 0}`;
+  }
+
   async get(name: string): Promise<CollectionState | null> {
     // A version event published before this request was sent may sit unread in the subscriber's
     // socket when both became readable in the same event-loop turn; one setImmediate lets the
     // whole poll phase run first, so a completed write is never answered from the old version.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const known = this.states.get(name);
-    if (known) return known;
-    const eventsBefore = this.events;
-    // Record and version in one read: a re-embedding switches both at once.
-    const state = await this.catalog.getCollectionState(name);
+    if (known && this.subscribed) return known;
+    const stamp = this.stamp(name);
+    let state: CollectionState | null;
+    try {
+      // Record and version in one read: a re-embedding switches both at once.
+      state = await this.catalog.getCollectionState(name);
+    } catch (err) {
+      if (!isRedisUnavailable(err)) throw err;
+      if (known) return known;
+      throw redisUnavailable('collection catalog', err);
+    }
     if (!state) return null;
     // An event that arrived during the read may be newer than what was read: use, don't keep.
-    if (this.events === eventsBefore) this.states.set(name, state);
+    if (this.stamp(name) === stamp) this.states.set(name, state);
     return state;
   }
 

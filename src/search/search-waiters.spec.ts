@@ -1,5 +1,130 @@
+import { Queue, Worker } from 'bullmq';
+import { ApiError } from '../common/api-error';
+import { AppConfig, loadConfig } from '../config/config';
+import { bullConnectionOptions, producerConnectionOptions } from '../redis/redis-connection';
+import { PrivateRedis } from '../redis/testing/private-redis';
 import { CircuitOpenError } from '../resilience/circuit-breaker';
-import { searchFailure } from './search-waiters';
+import { searchFailure, SearchWaiters } from './search-waiters';
+import { SEARCH_QUEUE } from './search.constants';
+import { SearchJobResult } from './search.types';
+
+const RESULT: SearchJobResult = {
+  hits: [],
+  timings: { queueMs: 1, embedMs: 2, storeMs: 3, batchSize: 1 },
+};
+const TIMEOUT_MS = 20_000;
+
+async function settled<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown; ms: number }> {
+  const t0 = Date.now();
+  try {
+    return { value: await p, ms: Date.now() - t0 };
+  } catch (error) {
+    return { error, ms: Date.now() - t0 };
+  }
+}
+
+/** The search waiter map against a real redis-server that the tests kill and restart. */
+describe('SearchWaiters when Redis goes away (private redis-server)', () => {
+  let redis: PrivateRedis;
+  let config: AppConfig;
+  let queue: Queue;
+  let waiters: SearchWaiters;
+  let jobs = 0;
+
+  const nextJobId = () => `search-waiters-${++jobs}`;
+  const add = (jobId: string) =>
+    queue.add('search', { spec: {}, enqueuedAt: Date.now() }, { jobId, removeOnComplete: false });
+  /** A worker that finishes search jobs at once, standing in for the search worker. */
+  const finishJobs = () =>
+    new Worker(SEARCH_QUEUE, async () => RESULT, {
+      connection: bullConnectionOptions(redis.url),
+      prefix: config.prefix,
+    });
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    config = loadConfig({
+      REDIS_URL: redis.url,
+      RAGLINE_QUEUE_PREFIX: 'waiters',
+      RAGLINE_SEARCH_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
+    queue = new Queue(SEARCH_QUEUE, {
+      connection: producerConnectionOptions(redis.url, 1000),
+      prefix: config.prefix,
+    });
+    queue.on('error', () => undefined);
+    waiters = new SearchWaiters(queue, config);
+    await waiters.onModuleInit();
+  });
+
+  afterAll(async () => {
+    await waiters?.onApplicationShutdown();
+    await queue?.close();
+    await redis?.destroy();
+  });
+
+  it('ends a pending wait with 503 soon after Redis dies, not at the timeout', async () => {
+    const jobId = nextJobId();
+    const waiting = settled(waiters.wait(jobId));
+    await add(jobId);
+    await redis.stop('SIGKILL');
+    const { error, ms } = await waiting;
+    expect(ms).toBeLessThan(TIMEOUT_MS / 2);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 503, headers: { 'retry-after': expect.any(String) } });
+    expect((error as ApiError).message).toMatch(/search queue: Redis is unavailable/);
+    expect(waiters.pending).toBe(0);
+    await redis.restart();
+  });
+
+  it('after a restart, waits are answered again (the listener reconnected)', async () => {
+    await queue.waitUntilReady();
+    const worker = finishJobs();
+    try {
+      const jobId = nextJobId();
+      const waiting = settled(
+        (async () => {
+          // the producer connection reconnects on its own schedule; a client would retry a 503
+          for (;;) {
+            const wait = waiters.wait(jobId);
+            try {
+              await add(jobId);
+              return await wait;
+            } catch (err) {
+              waiters.cancel(jobId);
+              await new Promise((r) => setTimeout(r, 200));
+              if (!/Redis|Stream|Connection/.test(String(err))) throw err;
+            }
+          }
+        })(),
+      );
+      const { value, error } = await waiting;
+      expect(error).toBeUndefined();
+      expect(value).toEqual(RESULT);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('keeps waiting when only its listener connection drops, and delivers the completion that came meanwhile', async () => {
+    const jobId = nextJobId();
+    const waiting = settled(waiters.wait(jobId));
+    await add(jobId);
+    const killed = await redis.killConnections((c) => c.cmd === 'xread');
+    expect(killed).toBe(1);
+    // Redis itself is up: the wait reads its job, finds it waiting, and goes on waiting.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(waiters.pending).toBe(1);
+    const worker = finishJobs();
+    try {
+      const { value, error } = await waiting;
+      expect(error).toBeUndefined();
+      expect(value).toEqual(RESULT);
+    } finally {
+      await worker.close();
+    }
+  });
+});
 
 describe('searchFailure (a failed search job, as the API answers it)', () => {
   it('answers an open circuit 503 with Retry-After, without the internal error', () => {

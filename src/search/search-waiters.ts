@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { InjectQueue } from '@nestjs/bullmq';
 import { ApiError } from '../common/api-error';
+import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnectionOptions } from '../redis/redis-connection';
 import { circuitOpenAnswer, parseCircuitOpenReason } from '../resilience/circuit-breaker';
+import { redisUnavailable } from '../redis/redis-errors';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobResult } from './search.types';
 
@@ -14,16 +16,28 @@ interface Waiter {
   timers: NodeJS.Timeout[];
 }
 
+/**
+ * Why a waiter's job is read: `midway` (an event may have been missed; keep waiting if the job
+ * has not finished), `connection` (the listener's connection dropped or came back: settle
+ * what can be read, answer 503 at once if Redis cannot be read), `final` (the timeout).
+ */
+type Check = 'midway' | 'connection' | 'final';
+
 const FALLBACK_CHECK_MS = 2000;
 
 /**
  * One QueueEvents listener per process resolves a map of waiters (BullMQ's maintainers advise
  * against a waitUntilFinished per request under load). Every wait has a timeout, and reads the
- * job itself before giving up, and once midway, in case an event was missed.
+ * job itself before giving up, and once midway, in case an event was missed. When the
+ * listener's connection drops, every pending wait reads its job at once: finished jobs
+ * settle, and with Redis unreachable the wait ends with 503 instead of running into the
+ * timeout. When it is back, they read again (completions published meanwhile were missed);
+ * the listener itself resumes reading the event stream from the last event it saw.
  */
 @Injectable()
 export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SearchWaiters');
+  private readonly warn = throttledWarning((m) => this.logger.warn(m));
   private readonly waiters = new Map<string, Waiter>();
   private events?: QueueEvents;
 
@@ -34,11 +48,14 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     const events = new QueueEvents(SEARCH_QUEUE, {
-      connection: bullConnectionOptions(this.config.redisUrl),
+      connection: bullConnectionOptions(
+        this.config.redisUrl,
+        `${this.config.prefix}:search-events`,
+      ),
       prefix: this.config.prefix,
     });
     this.events = events;
-    events.on('error', (err) => this.logger.warn(`queue events: ${err.message}`));
+    events.on('error', (err) => this.warn(`queue events: ${err.message}`));
     events.on('completed', ({ jobId, returnvalue }) => {
       const result =
         typeof returnvalue === 'string'
@@ -50,6 +67,9 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
       this.settle(jobId, (w) => w.reject(searchFailure(failedReason)));
     });
     await events.waitUntilReady();
+    const client = await events.client;
+    client.on('close', () => this.checkAll());
+    client.on('ready', () => this.checkAll());
   }
 
   get pending(): number {
@@ -70,9 +90,9 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
       const waiter: Waiter = { resolve, reject, timers: [] };
       this.waiters.set(jobId, waiter);
       if (timeoutMs > FALLBACK_CHECK_MS * 2) {
-        waiter.timers.push(setTimeout(() => void this.readJob(jobId, false), FALLBACK_CHECK_MS));
+        waiter.timers.push(setTimeout(() => void this.readJob(jobId, 'midway'), FALLBACK_CHECK_MS));
       }
-      waiter.timers.push(setTimeout(() => void this.readJob(jobId, true), timeoutMs));
+      waiter.timers.push(setTimeout(() => void this.readJob(jobId, 'final'), timeoutMs));
     });
   }
 
@@ -81,7 +101,11 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     this.settle(jobId, () => undefined);
   }
 
-  private async readJob(jobId: string, final: boolean): Promise<void> {
+  private checkAll(): void {
+    for (const jobId of this.waiters.keys()) void this.readJob(jobId, 'connection');
+  }
+
+  private async readJob(jobId: string, check: Check): Promise<void> {
     if (!this.waiters.has(jobId)) return;
     try {
       const job = await Job.fromId<unknown, SearchJobResult>(this.queue, jobId);
@@ -90,7 +114,7 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
         return this.settle(jobId, (w) => w.resolve(job.returnvalue));
       if (job && state === 'failed')
         return this.settle(jobId, (w) => w.reject(searchFailure(job.failedReason)));
-      if (final) {
+      if (check === 'final') {
         if (job && state !== 'active') await job.remove().catch(() => undefined);
         this.settle(jobId, (w) =>
           w.reject(
@@ -103,10 +127,8 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
         );
       }
     } catch (err) {
-      if (final)
-        this.settle(jobId, (w) =>
-          w.reject(ApiError.unavailable(`search queue unavailable: ${(err as Error).message}`)),
-        );
+      if (check !== 'midway')
+        this.settle(jobId, (w) => w.reject(redisUnavailable('search queue', err)));
     }
   }
 

@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../auth/auth.guard';
 import { parseCollectionName } from '../collections/collections.controller';
-import { errorResponseSchema, openApiSchema } from '../common/openapi';
+import { errorResponseSchema, openApiSchema, UNAVAILABLE_RESPONSE } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
 import { SearchService } from './search.service';
 import { batchSearchBodySchema, searchBodySchema } from './search.schemas';
@@ -33,6 +33,7 @@ export class SearchController {
     description: 'the result did not arrive in time',
     schema: errorResponseSchema,
   })
+  @ApiResponse(UNAVAILABLE_RESPONSE)
   async search(
     @Param('name') name: string,
     @Body() body: unknown,
@@ -48,6 +49,7 @@ export class SearchController {
   @HttpCode(200)
   @RequireScope('search')
   @ApiOperation({ summary: 'Several searches of one collection in one request' })
+  @ApiResponse(UNAVAILABLE_RESPONSE)
   @ApiBody({ schema: openApiSchema(batchSearchBodySchema) })
   async batch(
     @Param('name') name: string,

@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
+import { redisUnavailable } from '../redis/redis-errors';
 import { CollectionStates } from './collection-states';
 import { HotQueries } from './hot-queries';
 import { searchCacheKey, SearchCache } from './search-cache';
@@ -163,7 +164,7 @@ export class SearchService implements OnModuleInit {
       );
     } catch (err) {
       this.waiters.cancel(jobId);
-      throw ApiError.unavailable(`search queue unavailable: ${(err as Error).message}`);
+      throw redisUnavailable('search queue', err);
     }
     return waiting;
   }

@@ -9,6 +9,7 @@ import { Worker } from 'bullmq';
 import { AdaptiveBatcher } from '../batching/adaptive-batcher';
 import { CatalogService } from '../catalog/catalog.service';
 import { storeNameOf } from '../catalog/catalog.types';
+import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { MetricsService } from '../metrics/metrics.service';
@@ -27,6 +28,7 @@ import { SearchJobData, SearchJobResult, SearchSpec } from './search.types';
 @Injectable()
 export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SearchWorker');
+  private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
   private worker?: Worker<SearchJobData, SearchJobResult>;
   readonly batcher: AdaptiveBatcher<SearchSpec, SearchJobResult>;
 
@@ -64,7 +66,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
       },
       { concurrency: this.config.search.concurrency, lockDuration: 30_000, maxStalledCount: 0 },
     );
-    this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
+    this.worker.on('error', (err) => this.warnConnection(`worker error: ${err.message}`));
     onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(SEARCH_QUEUE, waitMs, runMs));
   }
 

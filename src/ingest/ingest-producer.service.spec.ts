@@ -1,0 +1,122 @@
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { CatalogService } from '../catalog/catalog.service';
+import { ApiError } from '../common/api-error';
+import { AppConfig, loadConfig } from '../config/config';
+import { createCommandConnection, producerConnectionOptions } from '../redis/redis-connection';
+import { PrivateRedis } from '../redis/testing/private-redis';
+import { DocumentBodies } from './document-bodies';
+import { IngestProducerService } from './ingest-producer.service';
+import { INGEST_QUEUE, IngestJobData } from './ingest.types';
+
+const COMMAND_TIMEOUT_MS = 500;
+
+async function timed<T>(work: Promise<T>): Promise<{ value?: T; error?: unknown; ms: number }> {
+  const t0 = Date.now();
+  try {
+    return { value: await work, ms: Date.now() - t0 };
+  } catch (error) {
+    return { error, ms: Date.now() - t0 };
+  }
+}
+
+async function until(probe: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Producers fail fast: an ingest is accepted only once Redis has stored its job. */
+describe('IngestProducerService when Redis goes away (private redis-server)', () => {
+  let redis: PrivateRedis;
+  let config: AppConfig;
+  let commands: Redis;
+  let queue: Queue<IngestJobData>;
+  let queueClient: Redis;
+  let producer: IngestProducerService;
+  let docs = 0;
+
+  const nextDoc = () => ({ id: `doc-${++docs}`, text: `document number ${docs}` });
+  const connected = () => commands.status === 'ready' && queueClient.status === 'ready';
+  const expect503 = (error: unknown) => {
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 503, code: 'unavailable' });
+    expect((error as ApiError).headers['retry-after']).toMatch(/^\d+$/);
+    expect((error as ApiError).message).toMatch(/ingest queue: Redis is unavailable/);
+  };
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    config = loadConfig({
+      REDIS_URL: redis.url,
+      RAGLINE_QUEUE_PREFIX: 'producer',
+      RAGLINE_REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+    });
+    commands = createCommandConnection(redis.url, 'producer:commands', COMMAND_TIMEOUT_MS);
+    commands.on('error', () => undefined);
+    queue = new Queue<IngestJobData>(INGEST_QUEUE, {
+      connection: producerConnectionOptions(redis.url, COMMAND_TIMEOUT_MS),
+      prefix: config.prefix,
+    });
+    queue.on('error', () => undefined);
+    queueClient = (await queue.client) as unknown as Redis;
+    producer = new IngestProducerService(
+      queue,
+      new CatalogService(commands, config),
+      new DocumentBodies(commands, config),
+      commands,
+      config,
+    );
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    commands?.disconnect();
+    await redis?.destroy();
+  });
+
+  it('accepts while Redis answers, and what it accepted survives a crash of Redis (AOF)', async () => {
+    const [job] = await producer.ingest('c', [nextDoc()]);
+    await redis.stop('SIGKILL');
+    await redis.restart();
+    await until(connected, 'the connections to come back');
+    expect(await queue.getJobState(job.id)).toBe('waiting');
+  });
+
+  it('refuses at once with 503 while Redis is down, and buffers nothing to replay later', async () => {
+    await redis.stop('SIGKILL');
+    const doc = nextDoc();
+    const { error, ms } = await timed(producer.ingest('c', [doc]));
+    expect503(error);
+    expect(ms).toBeLessThan(2000);
+    const { error: deleteError } = await timed(producer.delete('c', 'doc-1'));
+    expect503(deleteError);
+
+    await redis.restart();
+    await until(connected, 'the connections to come back');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await queue.getJobCounts('waiting', 'delayed')).toMatchObject({
+      waiting: 1,
+      delayed: 0,
+    });
+  });
+
+  it('answers 503 when Redis stops answering mid-request, and a resubmission is one job', async () => {
+    const doc = nextDoc();
+    redis.pause();
+    try {
+      const { error, ms } = await timed(producer.ingest('c', [doc]));
+      expect503(error);
+      expect(ms).toBeLessThan(COMMAND_TIMEOUT_MS * 10);
+    } finally {
+      redis.resume();
+    }
+    await until(connected, 'the connections to be ready');
+    const [first] = await producer.ingest('c', [doc]);
+    const [again] = await producer.ingest('c', [doc]);
+    expect(again.id).toBe(first.id);
+    expect(await queue.getWaitingCount()).toBe(2);
+  });
+});

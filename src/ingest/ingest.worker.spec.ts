@@ -1,0 +1,141 @@
+import { Job, Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecord } from '../catalog/catalog.types';
+import { AppConfig, loadConfig } from '../config/config';
+import { MetricsService } from '../metrics/metrics.service';
+import { MonitorService } from '../monitor/monitor.service';
+import {
+  createCommandConnection,
+  producerConnectionOptions,
+  whenReady,
+} from '../redis/redis-connection';
+import { PrivateRedis } from '../redis/testing/private-redis';
+import { IngestPipelineService } from './ingest-pipeline.service';
+import { INGEST_QUEUE, IngestJobData, IngestJobResult, UpsertJobData } from './ingest.types';
+import { CircuitBreakers } from '../resilience/circuit-breakers';
+import { DocumentBodies } from './document-bodies';
+import { IngestWorker } from './ingest.worker';
+
+const RECORD: CollectionRecord = {
+  name: 'docs',
+  embedder: 'use-lite',
+  dimensions: 512,
+  hnsw: { m: 16, efConstruct: 128 },
+  quantization: 'int8',
+  hybrid: true,
+  defaultMode: 'hybrid',
+  hybridWeights: { dense: 0.1, bm25: 1 },
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+const RESULT: IngestJobResult = {
+  documentId: 'a.txt',
+  chunksAdded: 1,
+  chunksUpdated: 0,
+  chunksSkipped: 0,
+  chunksDeleted: 0,
+  timings: {},
+};
+
+/**
+ * The worker's handling of a Redis outage met mid-job. The pipeline here stands in for the
+ * real one (model and store are not what is under test; test/redis-outage.e2e-spec.ts runs
+ * the real one through outages): it ends, like the real one, by writing to the catalog.
+ */
+describe('IngestWorker when Redis goes away mid-job (private redis-server)', () => {
+  let redis: PrivateRedis;
+  let config: AppConfig;
+  let commands: Redis;
+  let catalog: CatalogService;
+  let queue: Queue<IngestJobData>;
+
+  function workerWith(upsert: (data: UpsertJobData) => Promise<IngestJobResult>): IngestWorker {
+    const pipeline = { upsert } as unknown as IngestPipelineService;
+    return new IngestWorker(
+      pipeline,
+      catalog,
+      commands,
+      config,
+      {} as MonitorService,
+      {} as MetricsService,
+      new DocumentBodies(commands, config),
+      new CircuitBreakers(config, {} as MetricsService),
+    );
+  }
+
+  async function submit(documentId: string): Promise<Job<IngestJobData>> {
+    expect(await whenReady(commands, 15_000)).toBe(true);
+    const data: UpsertJobData = {
+      op: 'upsert',
+      collection: 'docs',
+      documentId,
+      format: 'text',
+      content: 'some text',
+      metadata: {},
+      contentHash: 'h',
+      target: `upsert:${documentId}`,
+      enqueuedAt: Date.now(),
+    };
+    await catalog.setDesired('docs', new Map([[documentId, data.target]]));
+    return queue.add('upsert', data, { jobId: `job-${documentId}` });
+  }
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    config = loadConfig({ REDIS_URL: redis.url, RAGLINE_QUEUE_PREFIX: 'worker' });
+    commands = createCommandConnection(redis.url, 'worker:commands', 1000);
+    commands.on('error', () => undefined);
+    catalog = new CatalogService(commands, config);
+    queue = new Queue<IngestJobData>(INGEST_QUEUE, {
+      connection: producerConnectionOptions(redis.url, 1000),
+      prefix: config.prefix,
+    });
+    queue.on('error', () => undefined);
+    await queue.waitUntilReady();
+    expect(await whenReady(commands, 5000)).toBe(true);
+    await catalog.createCollection(RECORD);
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    commands?.disconnect();
+    await redis?.destroy();
+  });
+
+  it('waits for Redis to come back and runs the job again, instead of failing the attempt', async () => {
+    const job = await submit('a.txt');
+    let runs = 0;
+    const worker = workerWith(async (data) => {
+      runs++;
+      if (runs === 1) {
+        await redis.stop('SIGKILL');
+        setTimeout(() => void redis.restart(), 700);
+      }
+      await catalog.putDocument(data.collection, {
+        id: data.documentId,
+        chunks: 1,
+        contentHash: data.contentHash,
+        format: data.format,
+        updatedAt: new Date().toISOString(),
+        metadata: {},
+      });
+      return RESULT;
+    });
+
+    await expect(worker.process(job)).resolves.toEqual(RESULT);
+    expect(runs).toBe(2);
+    expect(await catalog.getDocument('docs', 'a.txt')).toMatchObject({ chunks: 1 });
+  });
+
+  it('fails the attempt at once for anything that is not an outage', async () => {
+    const job = await submit('b.txt');
+    let runs = 0;
+    const worker = workerWith(async () => {
+      runs++;
+      throw new Error('the model ran out of memory');
+    });
+    await expect(worker.process(job)).rejects.toThrow('the model ran out of memory');
+    expect(runs).toBe(1);
+  });
+});

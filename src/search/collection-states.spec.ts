@@ -1,0 +1,83 @@
+import Redis from 'ioredis';
+import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecord } from '../catalog/catalog.types';
+import { ApiError } from '../common/api-error';
+import { AppConfig, loadConfig } from '../config/config';
+import { createCommandConnection } from '../redis/redis-connection';
+import { PrivateRedis } from '../redis/testing/private-redis';
+import { CollectionStates } from './collection-states';
+
+const RECORD: CollectionRecord = {
+  name: 'docs',
+  embedder: 'use-lite',
+  dimensions: 512,
+  hnsw: { m: 16, efConstruct: 128 },
+  quantization: 'int8',
+  hybrid: true,
+  defaultMode: 'hybrid',
+  hybridWeights: { dense: 0.1, bm25: 1 },
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+async function until(probe: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Collection versions as one api process sees them, across Redis outages. */
+describe('CollectionStates when Redis goes away (private redis-server)', () => {
+  let redis: PrivateRedis;
+  let config: AppConfig;
+  let commands: Redis;
+  let catalog: CatalogService;
+  let states: CollectionStates;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    config = loadConfig({ REDIS_URL: redis.url, RAGLINE_QUEUE_PREFIX: 'states' });
+    commands = createCommandConnection(redis.url, 'states:commands', 1000);
+    commands.on('error', () => undefined);
+    catalog = new CatalogService(commands, config);
+    await until(() => commands.status === 'ready', 'the command connection');
+    await catalog.createCollection(RECORD);
+    states = new CollectionStates(catalog, commands, config);
+    await states.onModuleInit();
+  });
+
+  afterAll(async () => {
+    await states?.onApplicationShutdown();
+    commands?.disconnect();
+    await redis?.destroy();
+  });
+
+  it('keeps answering from the last known state while Redis is down; an unknown collection is a 503', async () => {
+    expect((await states.get('docs'))?.version).toBe(0);
+    await redis.stop('SIGTERM');
+    const t0 = Date.now();
+    expect((await states.get('docs'))?.version).toBe(0);
+    const unknown = await states.get('other').catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(unknown).toBeInstanceOf(ApiError);
+    expect(unknown).toMatchObject({ status: 503 });
+    expect((unknown as ApiError).message).toMatch(/collection catalog: Redis is unavailable/);
+    await redis.restart();
+    await until(() => commands.status === 'ready' && states.live, 'reconnection');
+  });
+
+  it('never answers from a version older than a write made while its subscription was down', async () => {
+    const before = (await states.get('docs'))?.version ?? -1;
+    const killed = await redis.killConnections((c) => c.name === 'states:collection-states');
+    expect(killed).toBe(1);
+    // The version event of this write reaches no one: the subscriber is reconnecting.
+    const written = await catalog.bumpVersion('docs');
+    expect(written).toBe(before + 1);
+    expect((await states.get('docs'))?.version).toBe(written);
+
+    await until(() => states.live, 'the subscription to be back');
+    const next = await catalog.bumpVersion('docs');
+    expect((await states.get('docs'))?.version).toBe(next);
+  });
+});
