@@ -8,7 +8,7 @@
  *
  * `npm run load -- --help` lists the options.
  */
-import { runExitTasks } from './cleanup';
+import { finish } from './cleanup';
 import { parseOptions } from './cli';
 import { runIngestCompare } from './modes/ingest-compare';
 import { runScenario } from './modes/scenario';
@@ -22,12 +22,8 @@ async function main(): Promise<number> {
 }
 
 main()
-  .then(async (code) => {
-    await runExitTasks();
-    process.exit(code);
-  })
-  .catch(async (err: unknown) => {
+  .then((code) => finish(code))
+  .catch((err: unknown) => {
     console.error(`load run failed: ${err instanceof Error ? err.message : String(err)}`);
-    await runExitTasks();
-    process.exit(2);
+    return finish(2);
   });

@@ -13,6 +13,7 @@ export interface ArtilleryAggregate {
 
 export interface EndpointFigures {
   name: string;
+  /** Requests answered (any status); requests that failed without an answer are in errors. */
   requests: number;
   /** Answers by HTTP status. */
   codes: Record<string, number>;
@@ -199,7 +200,7 @@ export function renderSummary(s: RunSummary): string {
   }
   lines.push(
     '',
-    '| endpoint | requests | p50 ms | p95 ms | p99 ms | max ms | server p50 / p95 ms | codes |',
+    '| endpoint | answers | p50 ms | p95 ms | p99 ms | max ms | server p50 / p95 ms | codes |',
   );
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const e of s.load.endpoints) {
@@ -220,8 +221,8 @@ export function renderSummary(s: RunSummary): string {
     '',
     '## CPU',
     '',
-    `- load generator (artillery, all threads, including its start-up): ${cpu(s.cpu.loadGenerator)}`,
-    `- service (all threads) while artillery ran: ${cpu(s.cpu.service)}`,
+    `- load generator (artillery, all threads, from the first phase to its exit): ${cpu(s.cpu.loadGenerator)}`,
+    `- service (all threads), same span: ${cpu(s.cpu.service)}`,
   );
   if (s.server) {
     const v = s.server;
