@@ -2,7 +2,8 @@
  * The uncached search path under open-loop load, through real HTTP from a separate load
  * generator: the load runner's step mode (npm run load -- search-unique --step) on a small seed.
  * It measures the bare model's query throughput first, then raises the offered rate of unique
- * searches until p95 (100 ms) or errors break, and plots latency against offered load.
+ * searches until p95 (100 ms) or errors break (and two steps further, for the plot), and plots
+ * latency against offered load.
  *
  *   npm run bench:load    (BENCH_LOAD_DOCS=300, BENCH_LOAD_STEP_SECONDS=15,
  *                          BENCH_LOAD_BARE_SECONDS=3, BENCH_LOAD_RATES=a,b,c to resize)
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
     env.BENCH_LOAD_STEP_SECONDS ?? '15',
     '--bare-seconds',
     env.BENCH_LOAD_BARE_SECONDS ?? '3',
+    // two steps past the break, so the plot shows the knee
+    '--past-break',
+    '2',
     ...(env.BENCH_LOAD_RATES ? ['--rates', env.BENCH_LOAD_RATES] : []),
   ]);
   try {
@@ -49,6 +53,7 @@ async function main(): Promise<void> {
         { name: 'p99', points: result.steps.map((s) => [s.offered, s.p99]) },
         {
           name: `p95 limit (${result.p95LimitMs} ms)`,
+          dashed: true,
           points: [
             [Math.min(...offered), result.p95LimitMs],
             [Math.max(...offered), result.p95LimitMs],

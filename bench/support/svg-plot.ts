@@ -5,6 +5,8 @@
 export interface PlotLine {
   name: string;
   points: [number, number][];
+  /** A reference (a limit, a baseline): dashed, without markers. */
+  dashed?: boolean;
 }
 
 export interface PlotSpec {
@@ -18,18 +20,22 @@ export interface PlotSpec {
 
 const WIDTH = 640;
 const HEIGHT = 360;
-const MARGIN = { left: 64, right: 16, top: 36, bottom: 48 };
+const MARGIN = { left: 64, right: 24, top: 56, bottom: 48 };
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 
-/** About `count` round tick values (1, 2 or 5 times a power of ten apart) covering [min, max]. */
+/**
+ * Round tick values (1, 2 or 5 times a power of ten apart, about `count` of them) from at or
+ * below `min` to at or above `max`, so an axis can end on a tick.
+ */
 export function niceTicks(min: number, max: number, count = 5): number[] {
   if (!(max > min)) return [min];
   const raw = (max - min) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
   const ticks: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-    ticks.push(Number(t.toPrecision(12)));
+  const last = Math.ceil(max / step - 1e-9);
+  for (let i = Math.floor(min / step + 1e-9); i <= last; i++) {
+    ticks.push(Number((i * step).toPrecision(12)));
   }
   return ticks;
 }
@@ -42,13 +48,11 @@ export function lineChart(spec: PlotSpec): string {
   const points = spec.lines.flatMap((l) => l.points).filter(([x, y]) => isFinite(x) && isFinite(y));
   const xs = points.map(([x]) => x);
   const ys = points.map(([, y]) => y);
-  const xMin = Math.min(0, ...xs);
-  let xMax = Math.max(...xs, xMin + 1);
-  let yMax = Math.max(...ys, 1);
-  const xTicks = niceTicks(xMin, xMax);
-  const yTicks = niceTicks(0, yMax);
-  xMax = Math.max(xMax, xTicks[xTicks.length - 1]);
-  yMax = Math.max(yMax, yTicks[yTicks.length - 1]);
+  const xTicks = niceTicks(Math.min(0, ...xs), Math.max(...xs, 1));
+  const yTicks = niceTicks(0, Math.max(...ys, 1));
+  const xMin = xTicks[0];
+  const xMax = xTicks[xTicks.length - 1];
+  const yMax = yTicks[yTicks.length - 1];
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const sx = (x: number) => MARGIN.left + ((x - xMin) / (xMax - xMin)) * plotW;
@@ -76,26 +80,30 @@ export function lineChart(spec: PlotSpec): string {
     `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle">${escape(spec.xLabel)}</text>`,
     `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(spec.yLabel)}</text>`,
   );
+  let legendX = MARGIN.left;
   spec.lines.forEach((line, i) => {
     const colour = COLOURS[i % COLOURS.length];
     const path = line.points
       .filter(([x, y]) => isFinite(x) && isFinite(y))
       .map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
+    const dash = line.dashed ? ' stroke-dasharray="6 4"' : '';
     if (path.length) {
       out.push(
-        `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${path.join(' ')}"/>`,
+        `<polyline fill="none" stroke="${colour}" stroke-width="2"${dash} points="${path.join(' ')}"/>`,
       );
     }
-    if (spec.markers ?? true) {
+    if ((spec.markers ?? true) && !line.dashed) {
       for (const p of path) {
         const [cx, cy] = p.split(',');
         out.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${colour}"/>`);
       }
     }
-    const ly = MARGIN.top + 8 + i * 16;
+    // the legend: one row between the title and the plot
+    const lx = legendX;
+    legendX += 36 + line.name.length * 6.2 + 16;
     out.push(
-      `<line x1="${MARGIN.left + 12}" x2="${MARGIN.left + 32}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
-      `<text x="${MARGIN.left + 38}" y="${ly + 4}">${escape(line.name)}</text>`,
+      `<line x1="${lx}" x2="${lx + 20}" y1="38" y2="38" stroke="${colour}" stroke-width="2"${dash}/>`,
+      `<text x="${lx + 26}" y="42">${escape(line.name)}</text>`,
     );
   });
   out.push('</svg>');

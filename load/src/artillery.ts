@@ -31,8 +31,9 @@ export interface ArtilleryRun {
   /** The ensure plugin's verdicts, as it printed them. */
   checks: EnsureVerdict[];
   /**
-   * CPU from the first phase's start to artillery's exit: the load generator's (its process,
-   * all threads) and the service's (`servicePid`) over the same span.
+   * CPU from the first phase's start until every virtual user has finished (artillery's
+   * start-up and report writing left out): the load generator's (its process, all threads)
+   * and the service's (`servicePid`) over the same span.
    */
   cpu: { loadGenerator?: CpuUsage; service?: CpuUsage };
 }
@@ -58,6 +59,9 @@ export async function runArtillery(
   const generatorCpu = new CpuWatch(child.pid ?? 0);
   const serviceCpu = options.servicePid ? new CpuWatch(options.servicePid) : undefined;
   let loadStarted = false;
+  let cpu: ArtilleryRun['cpu'] | undefined;
+  const stopCpu = () =>
+    (cpu ??= { loadGenerator: generatorCpu.stop(), service: serviceCpu?.stop() });
   const forget = onExit('artillery', async () => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });
@@ -69,6 +73,7 @@ export async function runArtillery(
       generatorCpu.restart();
       serviceCpu?.restart();
     }
+    if (loadStarted && output.includes('All VUs finished')) stopCpu();
     log.write(chunk);
     if (!options.quiet) process.stdout.write(chunk);
   };
@@ -80,8 +85,7 @@ export async function runArtillery(
   });
   forget();
   log.end();
-  const cpu = { loadGenerator: generatorCpu.stop(), service: serviceCpu?.stop() };
-  return { exitCode, reportPath, checks: ensureVerdicts(output), cpu };
+  return { exitCode, reportPath, checks: ensureVerdicts(output), cpu: stopCpu() };
 }
 
 /** The `ok: <check>` / `fail: <check>` lines the ensure plugin prints at the end. */

@@ -21,6 +21,12 @@ function integer(value: string): number {
   return n;
 }
 
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
+  return n;
+}
+
 function rates(value: string): number[] {
   const list = value.split(',').map(Number);
   if (list.length === 0 || list.some((n) => !(n > 0))) {
@@ -53,6 +59,12 @@ export function program(): Command {
     .option('--min-hit-rate <r>', 'search cache hit rate the run must reach', share)
     .option('--step', 'search-unique: raise the rate step by step until p95 or errors break')
     .option('--rates <list>', 'rates of the steps (default: 10% to 150% of the bare model)', rates)
+    .option(
+      '--past-break <n>',
+      'steps to run after the first that breaks (more points for a plot)',
+      count,
+      0,
+    )
     .option('--bare-seconds <s>', 'seconds per batch size measuring the bare model', positive, 5)
     .option('--ingest-compare', 'search-steady idle, then during an ingest of a whole corpus')
     .addOption(

@@ -221,7 +221,7 @@ export function renderSummary(s: RunSummary): string {
     '',
     '## CPU',
     '',
-    `- load generator (artillery, all threads, from the first phase to its exit): ${cpu(s.cpu.loadGenerator)}`,
+    `- load generator (artillery, all threads, from the first phase until every virtual user finished): ${cpu(s.cpu.loadGenerator)}`,
     `- service (all threads), same span: ${cpu(s.cpu.service)}`,
   );
   if (s.server) {

@@ -15,6 +15,7 @@ export interface RunnerOptions {
   minHitRate?: number;
   step?: boolean;
   rates?: number[];
+  pastBreak: number;
   bareSeconds: number;
   ingestCompare?: boolean;
   ingestInto: 'other' | 'same';

@@ -1,5 +1,5 @@
 import { loadFigures, RunSummary } from '../summary';
-import { defaultRates, judgeStep, renderSteps } from './steps';
+import { defaultRates, highestHeldRate, judgeStep, renderSteps, StepRow } from './steps';
 
 function stepSummary(p95: number, failed: number, arrivals: number): RunSummary {
   const load = loadFigures(
@@ -49,6 +49,16 @@ describe('step mode', () => {
     expect(judgeStep(stepSummary(50, 0, 200), 'search-unique', 100, 0).broke).toBe(
       'the load generator sent 200 of 300',
     );
+  });
+
+  it('counts only the rates held before the first break', () => {
+    const step = (offered: number, held: boolean) => ({ offered, held }) as StepRow;
+    expect(highestHeldRate([step(10, true), step(20, true), step(30, false), step(40, true)])).toBe(
+      20,
+    );
+    expect(highestHeldRate([step(10, true), step(20, true)])).toBe(20);
+    expect(highestHeldRate([step(10, false), step(20, true)])).toBe(0);
+    expect(highestHeldRate([])).toBe(0);
   });
 
   it('reports the highest rate held and its ratio to the bare model', () => {

@@ -42,6 +42,13 @@ export function defaultRates(bareQueriesPerSec: number): number[] {
   return [...new Set(rates)];
 }
 
+/** The last rate held before the first step that broke (a later lucky step does not count). */
+export function highestHeldRate(steps: readonly StepRow[]): number {
+  const firstBreak = steps.findIndex((s) => !s.held);
+  const held = firstBreak < 0 ? steps : steps.slice(0, firstBreak);
+  return held.length ? held[held.length - 1].offered : 0;
+}
+
 /** A step holds when p95 and the error rate are within limits and the generator kept up. */
 export function judgeStep(
   summary: RunSummary,
@@ -119,10 +126,11 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     console.log(
       `step ${rate}/s: p50 ${row.p50} p95 ${row.p95} p99 ${row.p99} ms, failed ${row.failedRate}: ${row.held ? 'held' : `broke (${row.broke})`}`,
     );
-    if (!row.held) break;
+    const broken = steps.filter((s) => !s.held).length;
+    if (broken > options.pastBreak) break;
     await searchQueueQuiet(session);
   }
-  const highestHeld = Math.max(0, ...steps.filter((s) => s.held).map((s) => s.offered));
+  const highestHeld = highestHeldRate(steps);
   const result: StepResult = {
     bare,
     p95LimitMs: p95Limit,
@@ -161,6 +169,9 @@ export function renderSteps(r: StepResult): string {
     ),
     '',
     `Highest rate held: ${r.highestHeld} searches/s, ${r.heldToBare} of the bare model's query throughput.`,
+    ...(r.steps.every((s) => s.held)
+      ? ['', 'No step broke: the limit is above the highest rate tried (add --rates).']
+      : []),
   ];
   return lines.join('\n') + '\n';
 }
