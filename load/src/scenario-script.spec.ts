@@ -49,6 +49,12 @@ describe('load scenarios', () => {
       expect(script.scenarios.length).toBeGreaterThan(0);
     });
 
+    it('reuses connections without ever queueing requests for one, and outwaits the service', () => {
+      const http = script.config.http as { pool: number; timeout: number };
+      expect(http.pool).toBeGreaterThanOrEqual(1000);
+      expect(http.timeout).toBeGreaterThan(10); // RAGLINE_SEARCH_TIMEOUT_MS defaults to 10 s
+    });
+
     it('loads metrics-by-endpoint (by request name) and ensure', () => {
       expect(script.config.plugins?.['metrics-by-endpoint']).toEqual({ useOnlyRequestNames: true });
       expect(script.config.plugins?.ensure).toEqual({});

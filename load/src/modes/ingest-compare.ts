@@ -2,13 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progressBar } from '../../../bench/support/report';
 import { INGEST_QUEUE } from '../../../src/ingest/ingest.types';
-import { PROCESSOR } from '../artillery';
 import { PROCESSOR_ENV } from '../processor';
-import { readScenario, shapeScript } from '../scenario-script';
 import { submit } from '../seed';
 import type { RunSummary } from '../summary';
 import type { RunnerOptions } from './options';
-import { artilleryPass } from './pass';
+import { artilleryPass, scriptFor } from './pass';
 import { freshPerformance } from './drain';
 import { openSession, SEARCH_COLLECTION, searchQueueQuiet, subfolder } from './session';
 
@@ -55,17 +53,7 @@ export async function runIngestCompare(options: RunnerOptions): Promise<number> 
   const { client } = session.service;
   const ingestCollection = options.ingestInto === 'same' ? SEARCH_COLLECTION : 'ingest';
   if (ingestCollection !== SEARCH_COLLECTION) await client.createCollection(ingestCollection, {});
-  const script = shapeScript(readScenario(options.scenario), {
-    target: session.service.url,
-    processor: PROCESSOR,
-    rate: options.rate,
-    duration: options.duration,
-    variables: { zipfExponent: options.zipf },
-    p95: options.p95,
-    p99: options.p99,
-    maxErrorRate: options.maxErrorRate,
-    minHitRate: options.minHitRate,
-  });
+  const script = scriptFor(session, options);
   const [idleTag, busyTag] = session.prepared.material.vocabulary;
 
   console.log('\nsearch-steady, idle');

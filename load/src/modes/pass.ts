@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { runArtillery } from '../artillery';
 import { PROCESSOR_ENV } from '../processor';
 import { machine } from '../run-context';
-import { offeredLoad, ScenarioScript } from '../scenario-script';
+import { PROCESSOR } from '../artillery';
+import {
+  offeredLoad,
+  readScenario,
+  ScenarioScript,
+  shapeScript,
+  ShapeOptions,
+} from '../scenario-script';
 import {
   ArtilleryAggregate,
   loadFigures,
@@ -13,7 +20,28 @@ import {
   serverView,
 } from '../summary';
 import { ZipfSampler } from '../zipf';
+import type { RunnerOptions } from './options';
 import type { Session } from './session';
+
+/** The scenario shaped by the command-line options (and `overrides`), aimed at the service. */
+export function scriptFor(
+  session: Session,
+  options: RunnerOptions,
+  overrides: Partial<ShapeOptions> = {},
+): ScenarioScript {
+  return shapeScript(readScenario(options.scenario), {
+    target: session.service.url,
+    processor: PROCESSOR,
+    rate: options.rate,
+    duration: options.duration,
+    variables: { zipfExponent: options.zipf },
+    p95: options.p95,
+    p99: options.p99,
+    maxErrorRate: options.maxErrorRate,
+    minHitRate: options.minHitRate,
+    ...overrides,
+  });
+}
 
 export interface PassOptions {
   /** Environment for the processor beyond the material file (query tag, stream). */

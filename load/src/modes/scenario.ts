@@ -1,25 +1,13 @@
-import { PROCESSOR } from '../artillery';
-import { readScenario, shapeScript } from '../scenario-script';
 import { renderSummary } from '../summary';
 import { drainIngest } from './drain';
 import type { RunnerOptions } from './options';
-import { artilleryPass, saveSummary } from './pass';
+import { artilleryPass, saveSummary, scriptFor } from './pass';
 import { openSession } from './session';
 
 /** One scenario at the asked rate and duration; exits non-zero when an ensure check fails. */
 export async function runScenario(options: RunnerOptions): Promise<number> {
   const session = await openSession(options, options.scenario);
-  const script = shapeScript(readScenario(options.scenario), {
-    target: session.service.url,
-    processor: PROCESSOR,
-    rate: options.rate,
-    duration: options.duration,
-    variables: { zipfExponent: options.zipf },
-    p95: options.p95,
-    p99: options.p99,
-    maxErrorRate: options.maxErrorRate,
-    minHitRate: options.minHitRate,
-  });
+  const script = scriptFor(session, options);
   const summary = await artilleryPass(session, script, session.dir);
   if (summary.load.endpoints.some((e) => e.name === 'ingest')) {
     const drained = await drainIngest(session.service.client);

@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROCESSOR } from '../artillery';
 import { bareQueryThroughput, BareThroughput } from '../bare-model';
 import { PROCESSOR_ENV } from '../processor';
-import { mainEndpoint, readScenario, ScenarioScript, shapeScript } from '../scenario-script';
+import { mainEndpoint, ScenarioScript } from '../scenario-script';
 import type { RunSummary } from '../summary';
 import type { RunnerOptions } from './options';
-import { artilleryPass } from './pass';
+import { artilleryPass, scriptFor } from './pass';
 import { prepareRun, searchQueueQuiet, startSession, subfolder } from './session';
 
 export interface StepRow {
@@ -99,19 +98,14 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     `bare model: ${bare.best} queries/s (batch ${bare.bestBatch}; by batch ${JSON.stringify(bare.byBatch)})`,
   );
   const session = await startSession(run);
-  const base = readScenario(options.scenario);
   const rates = options.rates ?? defaultRates(bare.best);
   const steps: StepRow[] = [];
   let p95Limit = 100;
   const maxErrorRate = options.maxErrorRate ?? 0;
   for (const [i, rate] of rates.entries()) {
-    const script = shapeScript(base, {
-      target: session.service.url,
-      processor: PROCESSOR,
+    const script = scriptFor(session, options, {
       rate,
       duration: options.duration ?? DEFAULT_STEP_SECONDS,
-      p95: options.p95,
-      p99: options.p99,
       maxErrorRate,
     });
     const endpoint = mainEndpoint(script) as string;
