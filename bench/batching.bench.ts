@@ -8,23 +8,61 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { BatchersService } from '../src/batching/batchers.service';
 import { UseLiteEmbedder, useLiteTokenBudget } from '../src/embedding';
 import { chunksFor } from '../src/ingest/chunking';
 import { loadConfig } from '../src/config/config';
 import { documentText, hasBeirDataset, loadBeirDataset, sharedDatasetsDir } from './support/beir';
 import { printBenchLine, round } from './support/report';
+import type { PlotSpec } from './support/svg-plot';
 import { awaitJobs, postJson, startBenchService } from './support/service';
 
 const DOCS = Number(process.env.BENCH_BATCHING_DOCS ?? 150);
 
+const SAMPLE_MS = 500;
+
+interface BatchSample {
+  seconds: number;
+  /** Chunks per model call among the calls made since the previous sample. */
+  meanSize: number;
+  target: number;
+}
+
+/** Samples the embedding batchers every SAMPLE_MS: mean batch size per interval and target. */
+function sampleBatches(batchers: BatchersService, started: number): () => BatchSample[] {
+  const samples: BatchSample[] = [];
+  let last = { batches: 0, items: 0 };
+  const timer = setInterval(() => {
+    const embed = batchers.all().filter((b) => b.name.startsWith('embed:'));
+    const stats = embed.map((b) => b.stats());
+    const now = {
+      batches: stats.reduce((n, s) => n + s.batches, 0),
+      items: stats.reduce((n, s) => n + s.items, 0),
+    };
+    if (now.batches > last.batches) {
+      samples.push({
+        seconds: round((performance.now() - started) / 1000, 1),
+        meanSize: round((now.items - last.items) / (now.batches - last.batches), 1),
+        target: stats[0]?.target ?? 0,
+      });
+    }
+    last = now;
+  }, SAMPLE_MS);
+  return () => {
+    clearInterval(timer);
+    return samples;
+  };
+}
+
 async function pipeline(
   docs: { id: string; text: string }[],
   env: Record<string, string>,
-): Promise<{ perSec: number; batches: number[] }> {
+): Promise<{ perSec: number; batches: number[]; overTime: BatchSample[] }> {
   const service = await startBenchService('batching', env);
   try {
     await postJson(`${service.url}/v1/collections/bench`, {}, 'PUT');
     const started = performance.now();
+    const stopSampling = sampleBatches(service.app.get(BatchersService), started);
     const ids: string[] = [];
     for (let i = 0; i < docs.length; i += 250) {
       const res = await postJson<{ jobs: { id: string }[] }>(
@@ -35,6 +73,7 @@ async function pipeline(
     }
     const views = await awaitJobs(service.url, ids);
     const seconds = (performance.now() - started) / 1000;
+    const overTime = stopSampling();
     const chunks = views.reduce((n, v) => n + (v.result?.chunksAdded ?? 0), 0);
     const perf = await fetch(`${service.url}/v1/health/performance`).then(
       (r) => r.json() as Promise<{ batching?: Record<string, { target?: number }> }>,
@@ -42,7 +81,7 @@ async function pipeline(
     const targets = Object.entries(perf.batching ?? {})
       .filter(([name]) => name.startsWith('embed'))
       .map(([, b]) => b.target ?? 0);
-    return { perSec: chunks / seconds, batches: targets };
+    return { perSec: chunks / seconds, batches: targets, overTime };
   } finally {
     await service.stop();
   }
@@ -101,6 +140,19 @@ async function main(): Promise<void> {
     `pipeline, adaptive:        ${round(adaptive.perSec)} chunks/s (final target ${adaptive.batches.join(', ')})`,
   );
   const bestFixed = Math.max(...Object.values(fixed));
+  const batchSizeOverTime: PlotSpec = {
+    title: `Embedding batch size over time, adaptive batcher (CISI, ${docs.length} documents)`,
+    xLabel: 'seconds since the ingest began',
+    yLabel: 'chunks per model call',
+    markers: false,
+    lines: [
+      {
+        name: `mean batch size per ${SAMPLE_MS} ms`,
+        points: adaptive.overTime.map((s) => [s.seconds, s.meanSize]),
+      },
+      { name: 'target', points: adaptive.overTime.map((s) => [s.seconds, s.target]) },
+    ],
+  };
   printBenchLine({
     adaptiveChunksPerSec: round(adaptive.perSec),
     fixedChunksPerSec: Object.fromEntries(Object.entries(fixed).map(([k, v]) => [k, round(v)])),
@@ -108,6 +160,7 @@ async function main(): Promise<void> {
     adaptiveToBestFixed: round(adaptive.perSec / bestFixed, 3),
     adaptiveToBatch1: round(adaptive.perSec / fixed[1], 3),
     pipelineToEmbedder: round(adaptive.perSec / bestBare, 3),
+    plots: { batchSizeOverTime },
   });
 }
 

@@ -1,7 +1,8 @@
 /**
- * Runs every benchmark (ingest, embed, store, search, batching) one after another, each in its
- * own process, and writes bench/report.json and bench/report.md with the machine, every
- * headline figure and every ratio against its in-run baseline.
+ * Runs every benchmark (ingest, embed, store, search, batching, load) one after another, each in
+ * its own process, and writes bench/report.json and bench/report.md with the machine, every
+ * headline figure and every ratio against its in-run baseline, and the plots the benchmarks
+ * send (`plots` in their BENCH line) as bench/<bench>-<plot>.svg.
  *
  *   npm run bench             (BENCH_ONLY=ingest,search to run a subset)
  */
@@ -9,14 +10,17 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseBenchLine } from './support/report';
+import { lineChart, PlotSpec } from './support/svg-plot';
 
-const BENCHES = ['ingest', 'embed', 'store', 'search', 'batching'];
+const BENCHES = ['ingest', 'embed', 'store', 'search', 'batching', 'load'];
 
 interface Outcome {
   name: string;
   ok: boolean;
   seconds: number;
   figures?: Record<string, unknown>;
+  plots?: Record<string, PlotSpec>;
   error?: string;
 }
 
@@ -38,13 +42,7 @@ function run(name: string): Promise<Outcome> {
         .reverse()
         .find((l) => l.startsWith('BENCH '));
       const seconds = Math.round((Date.now() - started) / 100) / 10;
-      if (code === 0 && line)
-        resolve({
-          name,
-          ok: true,
-          seconds,
-          figures: JSON.parse(line.slice(6)) as Record<string, unknown>,
-        });
+      if (code === 0 && line) resolve({ name, ok: true, seconds, ...parseBenchLine(line) });
       else
         resolve({
           name,
@@ -56,7 +54,18 @@ function run(name: string): Promise<Outcome> {
   });
 }
 
-function markdown(machine: Record<string, unknown>, outcomes: Outcome[]): string {
+/** Writes each plot as bench/<bench>-<plot>.svg; returns the Markdown that shows them. */
+function drawPlots(dir: string, outcome: Outcome): string[] {
+  const lines: string[] = [];
+  for (const [key, spec] of Object.entries(outcome.plots ?? {})) {
+    const file = `${outcome.name}-${key}.svg`;
+    writeFileSync(join(dir, file), lineChart(spec));
+    lines.push('', `![${spec.title}](${file})`);
+  }
+  return lines;
+}
+
+function markdown(dir: string, machine: Record<string, unknown>, outcomes: Outcome[]): string {
   const lines = [
     '# ragline benchmark report',
     '',
@@ -75,6 +84,7 @@ function markdown(machine: Record<string, unknown>, outcomes: Outcome[]): string
     lines.push('| figure | value |', '| --- | --- |');
     for (const [k, v] of Object.entries(o.figures ?? {}))
       lines.push(`| ${k} | ${typeof v === 'object' ? JSON.stringify(v) : String(v)} |`);
+    lines.push(...drawPlots(dir, o));
   }
   return lines.join('\n') + '\n';
 }
@@ -95,7 +105,7 @@ async function main(): Promise<void> {
   }
   const dir = join(process.cwd(), 'bench');
   writeFileSync(join(dir, 'report.json'), JSON.stringify({ machine, outcomes }, null, 2) + '\n');
-  writeFileSync(join(dir, 'report.md'), markdown(machine, outcomes));
+  writeFileSync(join(dir, 'report.md'), markdown(dir, machine, outcomes));
   console.log(`\nwrote bench/report.md and bench/report.json`);
   const summary: Record<string, unknown> = {};
   for (const o of outcomes) summary[o.name] = o.ok ? o.figures : { error: o.error };

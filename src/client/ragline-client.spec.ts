@@ -113,6 +113,32 @@ describe('RaglineClient requests', () => {
       searches: [{ query: 'a' }, { query: 'b', limit: 3, mode: 'bm25' }],
     });
   });
+
+  it('reads readiness and the performance report, and a not-ready 503 throws', async () => {
+    let ready = false;
+    const server = await serve((req) => {
+      if (req.url === '/v1/health/ready')
+        return ready
+          ? { status: 200, body: { status: 'ok' } }
+          : { status: 503, body: { status: 'error' } };
+      return { status: 200, body: { status: 'healthy', cache: { hitRate: 0.9 }, actions: [] } };
+    });
+    const client = new RaglineClient({ baseUrl: server.url });
+
+    const notReady = await client.ready().catch((e: unknown) => e);
+    ready = true;
+    const readiness = await client.ready();
+    const performance = await client.performance();
+
+    expect(notReady).toMatchObject({ status: 503 });
+    expect(readiness.status).toBe('ok');
+    expect(performance.cache.hitRate).toBe(0.9);
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/v1/health/ready',
+      '/v1/health/ready',
+      '/v1/health/performance',
+    ]);
+  });
 });
 
 describe('RaglineClient errors', () => {

@@ -19,6 +19,7 @@ import type {
   JobList,
   JobListQuery,
   JobView,
+  PerformanceReport,
   ReembedResponse,
   SearchBatchResponse,
   SearchRequest,
@@ -314,6 +315,16 @@ export class RaglineClient {
 
   health(): Promise<HealthResponse> {
     return this.json<HealthResponse>({ method: 'GET', path: '/v1/health' });
+  }
+
+  /** Readiness (Redis, store, embedder); a 503 (not ready) throws RaglineApiError. */
+  ready(): Promise<HealthResponse> {
+    return this.json<HealthResponse>({ method: 'GET', path: '/v1/health/ready' });
+  }
+
+  /** What the monitor measures and the optimizer's recent actions (`/v1/health/performance`). */
+  performance(): Promise<PerformanceReport> {
+    return this.json<PerformanceReport>({ method: 'GET', path: '/v1/health/performance' });
   }
 
   // ------------------------------------------------------------ transport

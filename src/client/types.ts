@@ -11,6 +11,7 @@ export type {
   MatchValue,
   RangeCondition,
 } from '../store/filter.types';
+export type { ActionRecord, PerformanceReport } from '../monitor/performance-report';
 
 export type SearchMode = 'dense' | 'bm25' | 'hybrid';
 

@@ -1,0 +1,86 @@
+/**
+ * The uncached search path under open-loop load, through real HTTP from a separate load
+ * generator: the load runner's step mode (npm run load -- search-unique --step) on a small seed.
+ * It measures the bare model's query throughput first, then raises the offered rate of unique
+ * searches until p95 (100 ms) or errors break (and two steps further, for the plot), and plots
+ * latency against offered load.
+ *
+ *   npm run bench:load    (BENCH_LOAD_DOCS=300, BENCH_LOAD_STEP_SECONDS=15,
+ *                          BENCH_LOAD_BARE_SECONDS=3, BENCH_LOAD_RATES=a,b,c to resize)
+ *
+ * Needs load's own dependencies (cd load && npm run setup); without them it says so and
+ * reports nothing.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runExitTasks } from '../load/src/cleanup';
+import { parseOptions } from '../load/src/cli';
+import { measureSteps } from '../load/src/modes/steps';
+import { printBenchLine } from './support/report';
+import type { PlotSpec } from './support/svg-plot';
+
+async function main(): Promise<void> {
+  if (!existsSync(resolve('load', 'node_modules', '.bin', 'artillery'))) {
+    console.log('load/ is not set up (cd load && npm run setup): nothing to measure');
+    return;
+  }
+  const env = process.env;
+  const options = parseOptions([
+    'search-unique',
+    '--step',
+    '--quiet',
+    '--docs',
+    env.BENCH_LOAD_DOCS ?? '300',
+    '--duration',
+    env.BENCH_LOAD_STEP_SECONDS ?? '15',
+    '--bare-seconds',
+    env.BENCH_LOAD_BARE_SECONDS ?? '3',
+    // two steps past the break, so the plot shows the knee
+    '--past-break',
+    '2',
+    ...(env.BENCH_LOAD_RATES ? ['--rates', env.BENCH_LOAD_RATES] : []),
+  ]);
+  try {
+    const result = await measureSteps(options);
+    const offered = result.steps.map((s) => s.offered);
+    const latencyByOfferedLoad: PlotSpec = {
+      title: 'Unique searches (every one a cache miss): latency against offered load',
+      xLabel: 'offered searches/s (open loop)',
+      yLabel: 'client-side latency, ms',
+      lines: [
+        { name: 'p50', points: result.steps.map((s) => [s.offered, s.p50]) },
+        { name: 'p95', points: result.steps.map((s) => [s.offered, s.p95]) },
+        { name: 'p99', points: result.steps.map((s) => [s.offered, s.p99]) },
+        {
+          name: `p95 limit (${result.p95LimitMs} ms)`,
+          dashed: true,
+          points: [
+            [Math.min(...offered), result.p95LimitMs],
+            [Math.max(...offered), result.p95LimitMs],
+          ],
+        },
+      ],
+    };
+    printBenchLine({
+      highestRateHeld: result.highestHeld,
+      bareQueriesPerSec: result.bare.best,
+      heldToBare: result.heldToBare,
+      p95LimitMs: result.p95LimitMs,
+      steps: result.steps.map((s) => ({
+        offered: s.offered,
+        p50: s.p50,
+        p95: s.p95,
+        held: s.held,
+      })),
+      plots: { latencyByOfferedLoad },
+    });
+  } finally {
+    await runExitTasks();
+  }
+}
+
+main().catch(async (err: unknown) => {
+  console.error(err);
+  await runExitTasks();
+  process.exit(1);
+});

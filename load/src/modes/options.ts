@@ -1,0 +1,27 @@
+/** What `npm run load --` was asked (see main.ts for the meaning of each). */
+export interface RunnerOptions {
+  scenario: string;
+  rate?: number;
+  duration?: number;
+  dataset?: string;
+  docs?: number;
+  ingestDataset?: string;
+  ingestDocs?: number;
+  pool: number;
+  zipf: number;
+  p95?: number;
+  p99?: number;
+  maxErrorRate?: number;
+  minHitRate?: number;
+  step?: boolean;
+  rates?: number[];
+  pastBreak: number;
+  bareSeconds: number;
+  ingestCompare?: boolean;
+  ingestInto: 'other' | 'same';
+  seed: number;
+  env: Record<string, string>;
+  out: string;
+  keepData?: boolean;
+  quiet?: boolean;
+}

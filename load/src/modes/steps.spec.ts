@@ -1,0 +1,89 @@
+import { loadFigures, RunSummary } from '../summary';
+import { defaultRates, highestHeldRate, judgeStep, renderSteps, StepRow } from './steps';
+
+function stepSummary(p95: number, failed: number, arrivals: number): RunSummary {
+  const load = loadFigures(
+    {
+      counters: {
+        'vusers.created': arrivals,
+        'vusers.failed': failed,
+        'http.responses': arrivals - failed,
+        'plugins.metrics-by-endpoint.search-unique.codes.200': arrivals - failed,
+      },
+      summaries: {
+        'plugins.metrics-by-endpoint.response_time.search-unique': {
+          p50: 20,
+          p95,
+          p99: p95 * 2,
+          max: 400,
+        },
+      },
+    },
+    { meanRate: 10, seconds: 30 },
+  );
+  return { load } as RunSummary;
+}
+
+describe('step mode', () => {
+  it('steps from 10% to 150% of the bare model, at least 1/s, without repeats', () => {
+    expect(defaultRates(100)).toEqual([
+      10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150,
+    ]);
+    expect(defaultRates(4)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('holds a step with p95 within the limit, no errors and every arrival sent', () => {
+    expect(judgeStep(stepSummary(80, 0, 300), 'search-unique', 100, 0)).toMatchObject({
+      offered: 10,
+      p95: 80,
+      held: true,
+    });
+  });
+
+  it('breaks on p95, on errors, or when the generator fell behind, saying which', () => {
+    expect(judgeStep(stepSummary(150, 0, 300), 'search-unique', 100, 0)).toMatchObject({
+      held: false,
+      broke: 'p95 150 ms > 100 ms',
+    });
+    expect(judgeStep(stepSummary(50, 3, 300), 'search-unique', 100, 0).broke).toBe('failed 0.01');
+    expect(judgeStep(stepSummary(50, 0, 200), 'search-unique', 100, 0).broke).toBe(
+      'the load generator sent 200 of 300',
+    );
+  });
+
+  it('counts only the rates held before the first break', () => {
+    const step = (offered: number, held: boolean) => ({ offered, held }) as StepRow;
+    expect(highestHeldRate([step(10, true), step(20, true), step(30, false), step(40, true)])).toBe(
+      20,
+    );
+    expect(highestHeldRate([step(10, true), step(20, true)])).toBe(20);
+    expect(highestHeldRate([step(10, false), step(20, true)])).toBe(0);
+    expect(highestHeldRate([])).toBe(0);
+  });
+
+  it('reports the highest rate held and its ratio to the bare model', () => {
+    const text = renderSteps({
+      bare: { best: 50, bestBatch: 16, byBatch: { 8: 40, 16: 50 }, poolSize: 'default' },
+      p95LimitMs: 100,
+      maxErrorRate: 0,
+      steps: [
+        { offered: 10, achieved: 10, p50: 9, p95: 30, p99: 40, failedRate: 0, held: true },
+        {
+          offered: 20,
+          achieved: 20,
+          p50: 90,
+          p95: 300,
+          p99: 400,
+          failedRate: 0,
+          held: false,
+          broke: 'p95 300 ms > 100 ms',
+        },
+      ],
+      highestHeld: 10,
+      heldToBare: 0.2,
+    });
+    expect(text).toContain('50 queries/s at batch 16');
+    expect(text).toContain('| 20 | 20 | 90 | 300 | 400 | 0 | no: p95 300 ms > 100 ms |');
+    expect(text).toContain('Highest rate held: 10 searches/s, 0.2 of the bare model');
+  });
+});

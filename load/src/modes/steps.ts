@@ -1,0 +1,171 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bareQueryThroughput, BareThroughput } from '../bare-model';
+import { PROCESSOR_ENV } from '../processor';
+import { mainEndpoint, ScenarioScript } from '../scenario-script';
+import type { RunSummary } from '../summary';
+import type { RunnerOptions } from './options';
+import { artilleryPass, scriptFor } from './pass';
+import { prepareRun, searchQueueQuiet, startSession, subfolder } from './session';
+
+export interface StepRow {
+  offered: number;
+  achieved: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  failedRate: number;
+  held: boolean;
+  /** Why the step did not hold. */
+  broke?: string;
+}
+
+export interface StepResult {
+  bare: BareThroughput;
+  p95LimitMs: number;
+  maxErrorRate: number;
+  steps: StepRow[];
+  /** The highest offered rate held (0 when none was). */
+  highestHeld: number;
+  /** highestHeld / the bare model's best query throughput. */
+  heldToBare: number;
+}
+
+const DEFAULT_STEP_SECONDS = 30;
+
+/** 10%, 20%, ... 150% of the bare model's query throughput, rounded, at least 1/s. */
+export function defaultRates(bareQueriesPerSec: number): number[] {
+  const rates = Array.from({ length: 15 }, (_, i) =>
+    Math.max(1, Math.round(((i + 1) / 10) * bareQueriesPerSec)),
+  );
+  return [...new Set(rates)];
+}
+
+/** The last rate held before the first step that broke (a later lucky step does not count). */
+export function highestHeldRate(steps: readonly StepRow[]): number {
+  const firstBreak = steps.findIndex((s) => !s.held);
+  const held = firstBreak < 0 ? steps : steps.slice(0, firstBreak);
+  return held.length ? held[held.length - 1].offered : 0;
+}
+
+/** A step holds when p95 and the error rate are within limits and the generator kept up. */
+export function judgeStep(
+  summary: RunSummary,
+  endpoint: string,
+  p95Limit: number,
+  maxErrorRate: number,
+): StepRow {
+  const e = summary.load.endpoints.find((x) => x.name === endpoint);
+  const expected = summary.load.offeredRate * summary.load.seconds;
+  const row: StepRow = {
+    offered: summary.load.offeredRate,
+    achieved: summary.load.achievedRate,
+    p50: e?.p50 ?? 0,
+    p95: e?.p95 ?? 0,
+    p99: e?.p99 ?? 0,
+    failedRate: summary.load.failedRate,
+    held: true,
+  };
+  const broke: string[] = [];
+  if (!e) broke.push('no answers');
+  else if (e.p95 > p95Limit) broke.push(`p95 ${e.p95} ms > ${p95Limit} ms`);
+  if (summary.load.failedRate > maxErrorRate) broke.push(`failed ${summary.load.failedRate}`);
+  if (summary.load.arrivals < 0.95 * expected) {
+    broke.push(`the load generator sent ${summary.load.arrivals} of ${Math.round(expected)}`);
+  }
+  if (broke.length) Object.assign(row, { held: false, broke: broke.join('; ') });
+  return row;
+}
+
+function thresholdOf(script: ScenarioScript, metric: string): number | undefined {
+  for (const t of script.config.ensure?.thresholds ?? []) if (metric in t) return t[metric];
+  return undefined;
+}
+
+/**
+ * search-unique, step by step: measures the bare model's query throughput first (service not
+ * yet running), then raises the offered rate until p95 or errors break, and reports the highest
+ * rate held and its ratio to the bare model.
+ */
+export async function measureSteps(options: RunnerOptions): Promise<StepResult> {
+  if (options.scenario !== 'search-unique') throw new Error('--step runs search-unique only');
+  const run = prepareRun(options, `${options.scenario}-steps`);
+  console.log(
+    `measuring the bare model's query throughput (${options.bareSeconds} s per batch size)...`,
+  );
+  const bare = await bareQueryThroughput(run.prepared.material, options.env, options.bareSeconds);
+  console.log(
+    `bare model: ${bare.best} queries/s (batch ${bare.bestBatch}; by batch ${JSON.stringify(bare.byBatch)})`,
+  );
+  const session = await startSession(run);
+  const rates = options.rates ?? defaultRates(bare.best);
+  const steps: StepRow[] = [];
+  let p95Limit = 100;
+  const maxErrorRate = options.maxErrorRate ?? 0;
+  for (const [i, rate] of rates.entries()) {
+    const script = scriptFor(session, options, {
+      rate,
+      duration: options.duration ?? DEFAULT_STEP_SECONDS,
+      maxErrorRate,
+    });
+    const endpoint = mainEndpoint(script) as string;
+    p95Limit = thresholdOf(script, `${endpoint}.p95`) ?? p95Limit;
+    console.log(`\nstep ${i + 1}/${rates.length}: ${rate} searches/s`);
+    const dir = subfolder(session, `step-${String(i + 1).padStart(2, '0')}-${rate}`);
+    const summary = await artilleryPass(session, script, dir, {
+      env: { [PROCESSOR_ENV.stream]: String(i + 1) },
+    });
+    const row = judgeStep(summary, endpoint.split('.').pop() as string, p95Limit, maxErrorRate);
+    steps.push(row);
+    console.log(
+      `step ${rate}/s: p50 ${row.p50} p95 ${row.p95} p99 ${row.p99} ms, failed ${row.failedRate}: ${row.held ? 'held' : `broke (${row.broke})`}`,
+    );
+    const broken = steps.filter((s) => !s.held).length;
+    if (broken > options.pastBreak) break;
+    await searchQueueQuiet(session);
+  }
+  const highestHeld = highestHeldRate(steps);
+  const result: StepResult = {
+    bare,
+    p95LimitMs: p95Limit,
+    maxErrorRate,
+    steps,
+    highestHeld,
+    heldToBare: bare.best > 0 ? Math.round((highestHeld / bare.best) * 1000) / 1000 : 0,
+  };
+  writeFileSync(join(session.dir, 'steps.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(session.dir, 'steps.md'), renderSteps(result));
+  console.log(`\n${renderSteps(result)}\nreport: ${session.dir}/steps.md`);
+  return result;
+}
+
+export async function runSteps(options: RunnerOptions): Promise<number> {
+  const result = await measureSteps(options);
+  return result.highestHeld > 0 ? 0 : 1;
+}
+
+export function renderSteps(r: StepResult): string {
+  const lines = [
+    '# search-unique, step by step',
+    '',
+    `Bare model (the embedding pool, pool size ${r.bare.poolSize}, no cache, unique queries): ` +
+      `${r.bare.best} queries/s at batch ${r.bare.bestBatch} (${Object.entries(r.bare.byBatch)
+        .map(([b, v]) => `${b}: ${v}`)
+        .join(', ')}).`,
+    '',
+    `A step holds when search p95 <= ${r.p95LimitMs} ms, failed requests <= ${r.maxErrorRate} and the load generator kept up.`,
+    '',
+    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...r.steps.map(
+      (s) =>
+        `| ${s.offered} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} |`,
+    ),
+    '',
+    `Highest rate held: ${r.highestHeld} searches/s, ${r.heldToBare} of the bare model's query throughput.`,
+    ...(r.steps.every((s) => s.held)
+      ? ['', 'No step broke: the limit is above the highest rate tried (add --rates).']
+      : []),
+  ];
+  return lines.join('\n') + '\n';
+}
