@@ -36,16 +36,19 @@ interface Readiness {
   details: { store: { status: string; circuits?: Record<string, string>; message?: string } };
 }
 
-/** Readiness answers Terminus' report when ready, and carries it as the error's details when not. */
+/** Readiness answers Terminus' report when ready, and every check as the error's details when not. */
 async function readinessOf(url: string): Promise<{ status: number; report: Readiness }> {
-  const res = await http<Readiness & { error?: { details: Readiness } }>(
+  const res = await http<Readiness & { error?: { details: Readiness['details'] } }>(
     url,
     'GET',
     '/v1/health/ready',
   );
   return {
     status: res.status,
-    report: res.status === 200 ? res.body : (res.body.error?.details as Readiness),
+    report:
+      res.status === 200
+        ? res.body
+        : { status: 'error', details: res.body.error?.details as Readiness['details'] },
   };
 }
 
