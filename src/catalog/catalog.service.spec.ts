@@ -54,6 +54,22 @@ describe('CatalogService: writes and re-embeddings', () => {
     await redis.quit();
   });
 
+  it("keeps the newest submission as a document's desired state, whatever the order of the records", async () => {
+    const [first, second, third] = await catalog.nextSubmissions(name, 3);
+    expect([second - first, third - second]).toEqual([1, 1]);
+    await catalog.recordDesired(name, new Map([['d', { seq: second, target: 'upsert:b' }]]));
+    await catalog.recordDesired(name, new Map([['d', { seq: first, target: 'upsert:a' }]]));
+    expect(await catalog.getDesired(name, 'd')).toEqual({ seq: second, target: 'upsert:b' });
+    await catalog.recordDesired(name, new Map([['d', { seq: third, target: 'delete:x' }]]));
+    expect(await catalog.getDesired(name, 'd')).toEqual({ seq: third, target: 'delete:x' });
+    expect(await catalog.getDesired(name, 'absent')).toBeNull();
+    // An entry written before submissions were numbered is older than any numbered one.
+    await redis.hset(`${prefix}:catalog:col:{${name}}:desired`, 'legacy', 'upsert:old');
+    expect(await catalog.getDesired(name, 'legacy')).toEqual({ seq: 0, target: 'upsert:old' });
+    await catalog.recordDesired(name, new Map([['legacy', { seq: first, target: 'upsert:new' }]]));
+    expect(await catalog.getDesired(name, 'legacy')).toEqual({ seq: first, target: 'upsert:new' });
+  });
+
   it('admits one writer per document; the same owner is admitted again; release frees it', async () => {
     expect(await catalog.admitWrite(name, 'a.md', 'job-1', 60_000)).toBe('admitted');
     expect(await catalog.admitWrite(name, 'a.md', 'job-2', 60_000)).toBe('locked');

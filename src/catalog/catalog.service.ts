@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
 import type { SearchTuning } from '../client/types';
-import { CollectionRecord, DocumentRecord, MigrationRecord } from './catalog.types';
+import { CollectionRecord, DesiredState, DocumentRecord, MigrationRecord } from './catalog.types';
 
 export interface VersionEvent {
   type: 'version';
@@ -14,7 +14,7 @@ export interface VersionEvent {
 /** What an ingest or delete job finds when it asks to write a document. */
 export type WriteAdmission = 'admitted' | 'locked' | 'migrating';
 
-type KeyPart = 'docs' | 'desired' | 'version' | 'lock' | 'migration' | 'writers';
+type KeyPart = 'docs' | 'desired' | 'version' | 'lock' | 'migration' | 'writers' | 'seq';
 
 /**
  * Takes a document's write lock unless a re-embedding of the collection is running, and
@@ -233,14 +233,48 @@ export class CatalogService {
     return ids.sort();
   }
 
-  /** Records the latest requested state for documents (submission order decides the winner). */
-  async setDesired(collection: string, targets: Map<string, string>): Promise<void> {
-    if (targets.size === 0) return;
-    await this.redis.hset(this.key(collection, 'desired'), targets);
+  /**
+   * Numbers for `count` new submissions to the collection, in submission order: a later
+   * submission of a document always holds a larger number than an earlier one.
+   */
+  async nextSubmissions(collection: string, count: number): Promise<number[]> {
+    const last = await this.redis.incrby(this.key(collection, 'seq'), count);
+    return Array.from({ length: count }, (_, i) => last - count + 1 + i);
   }
 
-  async getDesired(collection: string, documentId: string): Promise<string | null> {
-    return this.redis.hget(this.key(collection, 'desired'), documentId);
+  /**
+   * Records the latest requested state of documents: each entry is kept only where it is newer
+   * (a larger submission number) than the one recorded, so the order in which producers and
+   * workers get here does not matter. Called by the producer once its jobs are in the queue,
+   * and by a worker whose job finds no newer entry (its producer may have failed just after
+   * the add).
+   */
+  async recordDesired(collection: string, states: Map<string, DesiredState>): Promise<void> {
+    if (states.size === 0) return;
+    const args: string[] = [];
+    for (const [documentId, { seq, target }] of states) args.push(documentId, String(seq), target);
+    await this.redis.eval(
+      `for i = 1, #ARGV, 3 do
+         local current = redis.call('HGET', KEYS[1], ARGV[i])
+         local seq = current and tonumber(string.match(current, '^(%d+)|')) or 0
+         if (not current) or seq < tonumber(ARGV[i + 1]) then
+           redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. '|' .. ARGV[i + 2])
+         end
+       end
+       return 1`,
+      1,
+      this.key(collection, 'desired'),
+      ...args,
+    );
+  }
+
+  async getDesired(collection: string, documentId: string): Promise<DesiredState | null> {
+    const raw = await this.redis.hget(this.key(collection, 'desired'), documentId);
+    if (raw === null) return null;
+    const bar = raw.indexOf('|');
+    const seq = bar > 0 ? Number(raw.slice(0, bar)) : NaN;
+    // An entry written before submissions were numbered: older than any numbered one.
+    return Number.isInteger(seq) ? { seq, target: raw.slice(bar + 1) } : { seq: 0, target: raw };
   }
 
   async version(collection: string): Promise<number> {

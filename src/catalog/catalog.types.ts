@@ -49,6 +49,15 @@ export interface MigrationRecord {
   storeName: string;
   requestedAt: string;
 }
+/**
+ * The latest requested state of a document: which submission (by its number) and what it asks
+ * for (`upsert:<contentHash>` or `delete:<id>`). A job runs only while it is that state.
+ */
+export interface DesiredState {
+  seq: number;
+  target: string;
+}
+
 export interface DocumentRecord {
   id: string;
   format: DocumentFormat;

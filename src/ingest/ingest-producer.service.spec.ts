@@ -119,4 +119,25 @@ describe('IngestProducerService when Redis goes away (private redis-server)', ()
     expect(again.id).toBe(first.id);
     expect(await queue.getWaitingCount()).toBe(2);
   });
+
+  it('a submission that fails before its jobs are queued never supersedes one already accepted', async () => {
+    const [accepted] = await producer.ingest('d', [{ id: 'same', text: 'the accepted version' }]);
+    const desiredBefore = await new CatalogService(commands, config).getDesired('d', 'same');
+    // Redis goes away between the steps of a later submission: its add never happens.
+    const addBulk = jest
+      .spyOn(queue, 'addBulk')
+      .mockRejectedValueOnce(new Error('Connection is closed.'));
+    try {
+      const { error } = await timed(
+        producer.ingest('d', [{ id: 'same', text: 'a version that was never accepted' }]),
+      );
+      expect503(error);
+    } finally {
+      addBulk.mockRestore();
+    }
+    // The document's latest state is still the accepted job: it will run, not be skipped.
+    const desired = await new CatalogService(commands, config).getDesired('d', 'same');
+    expect(desired).toEqual(desiredBefore);
+    expect(desired?.target).toBe((await queue.getJob(accepted.id))?.data.target);
+  });
 });

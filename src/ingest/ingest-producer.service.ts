@@ -98,9 +98,13 @@ export class IngestProducerService {
 
   async ingest(collection: string, documents: IngestDocument[]): Promise<AcceptedJob[]> {
     this.checkLimits(documents);
+    await this.assertConnected();
+    const seqs = await orUnavailable('ingest queue', () =>
+      this.catalog.nextSubmissions(collection, documents.length),
+    );
     const now = Date.now();
     const large: Array<{ ref: BodyRef; content: string }> = [];
-    const jobs = documents.map((doc) => {
+    const jobs = documents.map((doc, i) => {
       const { format, content } = contentOf(doc);
       const metadata = doc.metadata ?? {};
       const contentHash = sha256Hex(format, content, stableStringify(metadata));
@@ -116,22 +120,27 @@ export class IngestProducerService {
         metadata,
         contentHash,
         target: `upsert:${contentHash}`,
+        seq: seqs[i],
         enqueuedAt: now,
       };
       return { name: 'upsert', data, opts: { ...this.jobOptions(), jobId } };
     });
     // Accepted only once Redis has answered the add: the connection fails fast, so a reply
     // that never comes (Redis gone mid-request) is a 503, never a 202 for work not stored.
-    await this.assertConnected();
+    // The documents' latest state is recorded after the add: a submission that fails before
+    // its jobs exist must not supersede jobs already accepted (and if the record is what
+    // fails, the worker records it; see IngestWorker).
     await orUnavailable('ingest queue', async () => {
-      await this.catalog.setDesired(
-        collection,
-        new Map(jobs.map((j) => [j.data.documentId, j.data.target])),
-      );
       await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
       // After the clear: a body stored before it could be removed by a finishing job of that id.
       await this.bodies.store(large);
       await this.queue.addBulk(jobs);
+      await this.catalog.recordDesired(
+        collection,
+        new Map(
+          jobs.map(({ data }, i) => [data.documentId, { seq: seqs[i], target: data.target }]),
+        ),
+      );
     });
     return jobs.map((j) => ({ id: j.opts.jobId, documentId: j.data.documentId }));
   }
@@ -141,12 +150,13 @@ export class IngestProducerService {
     const id = target.slice('delete:'.length);
     await this.assertConnected();
     await orUnavailable('ingest queue', async () => {
-      await this.catalog.setDesired(collection, new Map([[documentId, target]]));
+      const [seq] = await this.catalog.nextSubmissions(collection, 1);
       await this.queue.add(
         'delete',
-        { op: 'delete', collection, documentId, target, enqueuedAt: Date.now() },
+        { op: 'delete', collection, documentId, target, seq, enqueuedAt: Date.now() },
         { ...this.jobOptions(), jobId: id },
       );
+      await this.catalog.recordDesired(collection, new Map([[documentId, { seq, target }]]));
     });
     return { id, documentId };
   }

@@ -21,6 +21,8 @@ export interface UpsertJobData {
   contentHash: string;
   /** What the catalog's "desired" entry must say for this job to still be the latest. */
   target: string;
+  /** The submission's number (see CatalogService.nextSubmissions); absent on older jobs. */
+  seq?: number;
   enqueuedAt: number;
 }
 
@@ -32,6 +34,7 @@ export interface DeleteJobData {
   collection: string;
   documentId: string;
   target: string;
+  seq?: number;
   enqueuedAt: number;
 }
 

@@ -64,8 +64,9 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
     );
   }
 
-  async function submit(documentId: string): Promise<Job<IngestJobData>> {
+  async function submit(documentId: string, version = ''): Promise<Job<IngestJobData>> {
     expect(await whenReady(commands, 15_000)).toBe(true);
+    const [seq] = await catalog.nextSubmissions('docs', 1);
     const data: UpsertJobData = {
       op: 'upsert',
       collection: 'docs',
@@ -74,11 +75,13 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
       content: 'some text',
       metadata: {},
       contentHash: 'h',
-      target: `upsert:${documentId}`,
+      target: `upsert:${documentId}${version}`,
+      seq,
       enqueuedAt: Date.now(),
     };
-    await catalog.setDesired('docs', new Map([[documentId, data.target]]));
-    return queue.add('upsert', data, { jobId: `job-${documentId}` });
+    const job = await queue.add('upsert', data, { jobId: `job-${documentId}${version}` });
+    await catalog.recordDesired('docs', new Map([[documentId, { seq, target: data.target }]]));
+    return job;
   }
 
   beforeAll(async () => {
@@ -137,5 +140,33 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
     });
     await expect(worker.process(job)).rejects.toThrow('the model ran out of memory');
     expect(runs).toBe(1);
+  });
+
+  it('later submission wins: an older job is superseded, an unrecorded accepted one runs', async () => {
+    let runs = 0;
+    const worker = workerWith(async () => {
+      runs++;
+      return RESULT;
+    });
+    // Two submissions of one document; the newer one is recorded.
+    const older = await submit('c.txt', '-v1');
+    const newer = await submit('c.txt', '-v2');
+    await expect(worker.process(older)).resolves.toMatchObject({ superseded: true });
+    expect(runs).toBe(0);
+    await expect(worker.process(newer)).resolves.toEqual(RESULT);
+    expect(runs).toBe(1);
+
+    // Its producer failed between the add and the record (Redis went away): the job was
+    // accepted all the same, so it records itself as the latest and runs.
+    const [seq] = await catalog.nextSubmissions('docs', 1);
+    const data: UpsertJobData = {
+      ...(newer.data as UpsertJobData),
+      target: 'upsert:unrecorded',
+      seq,
+    };
+    const unrecorded = await queue.add('upsert', data, { jobId: 'job-unrecorded' });
+    await expect(worker.process(unrecorded)).resolves.toEqual(RESULT);
+    expect(runs).toBe(2);
+    expect(await catalog.getDesired('docs', 'c.txt')).toEqual({ seq, target: 'upsert:unrecorded' });
   });
 });

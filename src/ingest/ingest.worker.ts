@@ -120,6 +120,25 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
+  /**
+   * Whether the job is still its document's latest requested state (later submission wins).
+   * A newer entry means a later submission exists; no entry, or an older one, means this
+   * job's producer did not get to record it (Redis failed between the add and the record):
+   * the job was accepted, so it records itself and runs.
+   */
+  private async isLatest(data: IngestJobData): Promise<boolean> {
+    const desired = await this.catalog.getDesired(data.collection, data.documentId);
+    if (desired?.target === data.target) return true;
+    const seq = data.seq ?? 0;
+    if (desired && desired.seq >= seq) return false;
+    await this.catalog.recordDesired(
+      data.collection,
+      new Map([[data.documentId, { seq, target: data.target }]]),
+    );
+    const recorded = await this.catalog.getDesired(data.collection, data.documentId);
+    return recorded?.target === data.target;
+  }
+
   private async processOnce(
     job: Job<IngestJobData, IngestJobResult>,
     token?: string,
@@ -144,8 +163,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
         .catch(() => undefined);
     }, LOCK_RENEW_MS);
     try {
-      const desired = await this.catalog.getDesired(collection, documentId);
-      if (desired !== job.data.target) {
+      if (!(await this.isLatest(job.data))) {
         await this.forgetBody(job.data);
         return superseded(documentId);
       }

@@ -69,7 +69,12 @@ export class JobsController {
   private async resubmit(job: Job): Promise<void> {
     const data = job.data as Partial<IngestJobData> | undefined;
     if (job.queueName === INGEST_QUEUE && data?.collection && data.documentId && data.target) {
-      await this.catalog.setDesired(data.collection, new Map([[data.documentId, data.target]]));
+      const [seq] = await this.catalog.nextSubmissions(data.collection, 1);
+      await job.updateData({ ...data, seq } as IngestJobData);
+      await this.catalog.recordDesired(
+        data.collection,
+        new Map([[data.documentId, { seq, target: data.target }]]),
+      );
     }
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   }

@@ -145,11 +145,18 @@ describe('searchFailure (a failed search job, as the API answers it)', () => {
       searchFailure("Qdrant search failed (HTTP 404): Not found: Collection `gone` doesn't exist!")
         .status,
     ).toBe(404);
+    expect(searchFailure("collection 'gone' does not exist").message).toBe(
+      "collection 'gone' not found",
+    );
     for (const io of [
       'lance error: LanceError(IO): Object at location /d/c.lance/data/1.lance not found: No such file or directory (os error 2)',
       'Failed to get next batch from stream: lance error: Not found: d/c.lance/data/1.lance, local.rs:133:40 not found',
+      'Qdrant search failed (HTTP 500): Service internal error: http://qdrant.internal:6333/ timed out',
     ]) {
-      expect(searchFailure(io).status).toBe(503);
+      const answer = searchFailure(io);
+      expect(answer.status).toBe(503);
+      // The store's own words (files, hosts, source lines) stay in the service's log.
+      expect(answer.message).not.toMatch(/lance|\/d\/|\.rs|qdrant\.internal|os error/i);
     }
   });
 });

@@ -142,11 +142,22 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
 
 /** A collection deleted meanwhile (LanceDB and Qdrant wordings); a missing data file is no 404. */
 const COLLECTION_GONE = /collection\b.*(does not exist|doesn't exist|not found)/i;
+const COLLECTION_NAMED = /collection\W+([A-Za-z0-9_.-]+)\W/i;
 
+/**
+ * A failed search job as the API answers it. The job's own reason is the store's or the
+ * model's error text, which can name files, hosts and internals: it stays in the worker's log
+ * and the job (Bull Board), and the client gets what it can act on.
+ */
 export function searchFailure(reason: string | undefined): ApiError {
   const message = reason ?? 'search failed';
   const open = parseCircuitOpenReason(message);
   if (open) return circuitOpenAnswer(open.dependency, open.retryAfterSeconds);
-  if (COLLECTION_GONE.test(message)) return ApiError.notFound(message);
-  return ApiError.unavailable(`search failed: ${message}`);
+  const gone = COLLECTION_NAMED.exec(message);
+  if (gone && COLLECTION_GONE.test(message)) {
+    return ApiError.notFound(`collection '${gone[1]}'`);
+  }
+  return ApiError.unavailable(
+    'search failed in the vector store or the embedding model; retry shortly (the reason is in the service log)',
+  );
 }
