@@ -59,7 +59,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   // Nest installs Fastify's error handler itself and routes every error to this filter.
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.enableShutdownHooks();
+  // Only the signals that mean "stop": others (SIGUSR2, SIGHUP...) stay free for diagnostics.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   if (config.docs && config.role !== 'worker') {
     SwaggerModule.setup('docs', app, openApiDocument(app));
   }

@@ -328,4 +328,51 @@ describe('search timeouts', () => {
       await api.close();
     }
   });
+
+  it('a worker drops a search job whose caller already timed out, without running it', async () => {
+    const prefix = uniquePrefix('expired');
+    const dataDir = tempDataDir('expired');
+    const shared = { RAGLINE_QUEUE_PREFIX: prefix, RAGLINE_DATA_DIR: dataDir };
+    const api = await startApp({
+      ...shared,
+      RAGLINE_ROLE: 'api',
+      RAGLINE_SEARCH_TIMEOUT_MS: '400',
+    });
+    let worker: RunningApp | undefined;
+    try {
+      expect((await http(api.url, 'PUT', '/v1/collections/late', {})).status).toBe(201);
+      const queue = api.app.get<Queue<SearchJobData>>(getQueueToken(SEARCH_QUEUE));
+      // The answer is a 504, and the job is left waiting for a worker (a backlog, in effect).
+      const job = await queue.add(
+        'search',
+        {
+          spec: {
+            collection: 'late',
+            store: 'late',
+            embedder: 'use-lite',
+            query: 'nobody waits for this',
+            mode: 'dense',
+            limit: 3,
+          },
+          enqueuedAt: Date.now() - 1000,
+        },
+        { jobId: `search-expired-${Date.now()}` },
+      );
+      worker = await startApp({
+        ...shared,
+        RAGLINE_ROLE: 'worker',
+        RAGLINE_SEARCH_TIMEOUT_MS: '400',
+      });
+      await waitFor(
+        async () => (await job.getState()) === 'failed',
+        'the expired job to be dropped',
+      );
+      const reread = await queue.getJob(String(job.id));
+      expect(reread?.failedReason).toMatch(/^expired: waited \d+ ms in the queue/);
+      expect(reread?.returnvalue ?? null).toBeNull();
+    } finally {
+      await worker?.close({ keepData: true });
+      await api.close();
+    }
+  });
 });

@@ -51,7 +51,11 @@ export function program(): Command {
     .option('--docs <n>', 'seed only the first n documents', integer)
     .option('--ingest-dataset <name>', 'corpus ingested under load (default: another one)')
     .option('--ingest-docs <n>', 'ingest only the first n of those', integer)
-    .option('--pool <n>', 'size of the query pool the Zipf mix draws from', integer, 4000)
+    .option(
+      '--pool <n>',
+      "size of the query pool the Zipf mix draws from (default: the corpus's own queries; sentences of its documents fill a larger pool)",
+      integer,
+    )
     .option('--zipf <s>', 'Zipf exponent of the query mix', Number, 1)
     .option('--p95 <ms>', 'limit on the main endpoint p95', positive)
     .option('--p99 <ms>', 'limit on the main endpoint p99', positive)

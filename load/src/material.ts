@@ -14,11 +14,20 @@ export interface LoadMaterial {
 
 const MAX_QUERY_CHARS = 300;
 
+/** A corpus with fewer queries of its own (or none, like the node-docs) gets this many. */
+export const MIN_DEFAULT_POOL = 100;
+
 /**
  * The pool: the corpus's own queries first, in a seeded random order (they form the hot head),
- * then sentences of its documents (the tail), deduplicated, up to `size`.
+ * then sentences of its documents (the tail), deduplicated, up to `size`. Without a size, the
+ * corpus's own queries (the issue's "pool of real queries"), topped up to MIN_DEFAULT_POOL.
  */
-export function buildQueryPool(corpus: Corpus, size: number, random: () => number): string[] {
+export function buildQueryPool(
+  corpus: Corpus,
+  size: number | undefined,
+  random: () => number,
+): string[] {
+  size ??= Math.max(corpus.queries.length, MIN_DEFAULT_POOL);
   const seen = new Set<string>();
   const pool: string[] = [];
   const add = (query: string) => {

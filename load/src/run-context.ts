@@ -34,7 +34,7 @@ export interface MaterialOptions {
   ingestDataset?: string;
   docs?: number;
   ingestDocs?: number;
-  pool: number;
+  pool?: number;
   seed: number;
 }
 

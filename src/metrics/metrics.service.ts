@@ -123,6 +123,11 @@ export class MetricsService {
     labelNames: ['rule'] as const,
     registers: [this.registry],
   });
+  private readonly expiredSearches = new Counter({
+    name: `${METRIC_PREFIX}search_jobs_expired_total`,
+    help: 'Search jobs dropped unrun because their caller had already timed out (overload)',
+    registers: [this.registry],
+  });
   private readonly jobFailures = new Counter({
     name: `${METRIC_PREFIX}job_failures_total`,
     help: 'Failed job attempts by queue; final="true" when retries ran out (dead-lettered)',
@@ -233,6 +238,10 @@ export class MetricsService {
 
   observeStore(operation: StoreOperation, durationMs: number): void {
     this.storeDuration.observe({ operation }, seconds(durationMs));
+  }
+
+  countExpiredSearch(): void {
+    this.expiredSearches.inc();
   }
 
   countJobFailure(queue: string, final: boolean): void {

@@ -106,6 +106,39 @@ describe('SearchWaiters when Redis goes away (private redis-server)', () => {
     }
   });
 
+  it('answers 504 at the timeout, and hands the result of a job still running to onLate', async () => {
+    const jobId = nextJobId();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = new Worker(
+      SEARCH_QUEUE,
+      async () => {
+        await held;
+        return RESULT;
+      },
+      { connection: bullConnectionOptions(redis.url), prefix: config.prefix },
+    );
+    try {
+      const lateResults: unknown[] = [];
+      const waiting = settled(waiters.wait(jobId, 800, (r) => lateResults.push(r)));
+      await add(jobId);
+      const { error } = await waiting;
+      expect(error).toMatchObject({ status: 504, code: 'timeout' });
+      expect(waiters.pending).toBe(0);
+      expect(waiters.lateCount).toBe(1);
+      release();
+      const deadline = Date.now() + 10_000;
+      while (lateResults.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(lateResults).toEqual([RESULT]);
+      expect(waiters.lateCount).toBe(0);
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
   it('keeps waiting when only its listener connection drops, and delivers the completion that came meanwhile', async () => {
     const jobId = nextJobId();
     const waiting = settled(waiters.wait(jobId));

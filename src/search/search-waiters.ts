@@ -10,10 +10,13 @@ import { redisUnavailable } from '../redis/redis-errors';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobResult } from './search.types';
 
+export type LateResultHandler = (result: SearchJobResult) => void;
+
 interface Waiter {
   resolve: (result: SearchJobResult) => void;
   reject: (error: unknown) => void;
   timers: NodeJS.Timeout[];
+  onLate?: LateResultHandler;
 }
 
 /**
@@ -39,6 +42,8 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SearchWaiters');
   private readonly warn = throttledWarning((m) => this.logger.warn(m));
   private readonly waiters = new Map<string, Waiter>();
+  /** Jobs still running when their wait timed out: their results are still worth keeping. */
+  private readonly late = new Map<string, { onLate: LateResultHandler; until: number }>();
   private events?: QueueEvents;
 
   constructor(
@@ -57,13 +62,18 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     this.events = events;
     events.on('error', (err) => this.warn(`queue events: ${err.message}`));
     events.on('completed', ({ jobId, returnvalue }) => {
+      // Every process hears every job: parse only the results someone here waits for.
+      const late = this.takeLate(jobId);
+      if (!late && !this.waiters.has(jobId)) return;
       const result =
         typeof returnvalue === 'string'
           ? (JSON.parse(returnvalue) as SearchJobResult)
           : (returnvalue as unknown as SearchJobResult);
-      this.settle(jobId, (w) => w.resolve(result));
+      if (late) late(result);
+      else this.settle(jobId, (w) => w.resolve(result));
     });
     events.on('failed', ({ jobId, failedReason }) => {
+      this.late.delete(jobId);
       this.settle(jobId, (w) => w.reject(searchFailure(failedReason)));
     });
     await events.waitUntilReady();
@@ -84,10 +94,19 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     action(waiter);
   }
 
-  /** Register before adding the job, so no event can come first. */
-  wait(jobId: string, timeoutMs = this.config.search.timeoutMs): Promise<SearchJobResult> {
+  /**
+   * Register before adding the job, so no event can come first. `onLate` receives the result
+   * of a job that was still running when the wait timed out (and answered 504), if it arrives
+   * within another timeout: under overload the work is then not lost, and the next identical
+   * search finds it in the cache instead of queueing the same work again.
+   */
+  wait(
+    jobId: string,
+    timeoutMs = this.config.search.timeoutMs,
+    onLate?: LateResultHandler,
+  ): Promise<SearchJobResult> {
     return new Promise<SearchJobResult>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timers: [] };
+      const waiter: Waiter = { resolve, reject, timers: [], onLate };
       this.waiters.set(jobId, waiter);
       if (timeoutMs > FALLBACK_CHECK_MS * 2) {
         waiter.timers.push(setTimeout(() => void this.readJob(jobId, 'midway'), FALLBACK_CHECK_MS));
@@ -116,6 +135,10 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
         return this.settle(jobId, (w) => w.reject(searchFailure(job.failedReason)));
       if (check === 'final') {
         if (job && state !== 'active') await job.remove().catch(() => undefined);
+        const onLate = this.waiters.get(jobId)?.onLate;
+        if (job && state === 'active' && onLate) {
+          this.late.set(jobId, { onLate, until: Date.now() + this.config.search.timeoutMs });
+        }
         this.settle(jobId, (w) =>
           w.reject(
             new ApiError(
@@ -132,7 +155,25 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** The late handler of a job, once; expired entries are dropped on the way. */
+  private takeLate(jobId: string): LateResultHandler | undefined {
+    const now = Date.now();
+    for (const [id, entry] of this.late) {
+      if (entry.until < now) this.late.delete(id);
+      else break;
+    }
+    const entry = this.late.get(jobId);
+    this.late.delete(jobId);
+    return entry && entry.until >= now ? entry.onLate : undefined;
+  }
+
+  /** Timed-out searches whose jobs may still deliver (for tests and diagnostics). */
+  get lateCount(): number {
+    return this.late.size;
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.late.clear();
     for (const id of [...this.waiters.keys()]) {
       this.settle(id, (w) => w.reject(ApiError.unavailable('the server is shutting down')));
     }

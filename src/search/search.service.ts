@@ -13,7 +13,7 @@ import { redisUnavailable } from '../redis/redis-errors';
 import { CollectionStates } from './collection-states';
 import { HotQueries } from './hot-queries';
 import { searchCacheKey, SearchCache } from './search-cache';
-import { SearchWaiters } from './search-waiters';
+import { LateResultHandler, SearchWaiters } from './search-waiters';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchBody } from './search.schemas';
 import {
@@ -143,14 +143,19 @@ export class SearchService implements OnModuleInit {
       this.metrics.countAvoidedModelCalls('search_cache');
       return { hits: l2, tier: 'l2' };
     }
-    const result = await this.enqueueAndWait(spec);
+    const result = await this.enqueueAndWait(spec, (late) => {
+      void this.cache.set(key, late.hits).catch(() => undefined);
+    });
     await this.cache.set(key, result.hits);
     return { hits: result.hits, tier: 'miss', timings: result.timings };
   }
 
-  private async enqueueAndWait(spec: SearchSpec): Promise<SearchJobResult> {
+  private async enqueueAndWait(
+    spec: SearchSpec,
+    onLate: LateResultHandler,
+  ): Promise<SearchJobResult> {
     const jobId = `search-${randomUUID()}`;
-    const waiting = this.waiters.wait(jobId);
+    const waiting = this.waiters.wait(jobId, undefined, onLate);
     try {
       await this.queue.add(
         'search',

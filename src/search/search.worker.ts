@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { AdaptiveBatcher } from '../batching/adaptive-batcher';
 import { CatalogService } from '../catalog/catalog.service';
 import { storeNameOf } from '../catalog/catalog.types';
@@ -66,6 +66,14 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
       SEARCH_QUEUE,
       async (job) => {
         const queueMs = Date.now() - job.data.enqueuedAt;
+        if (queueMs > this.config.search.timeoutMs) {
+          // Its caller has had its 504: under a backlog, work nobody waits for only delays
+          // the searches that can still be answered in time.
+          this.metrics.countExpiredSearch();
+          throw new UnrecoverableError(
+            `expired: waited ${queueMs} ms in the queue (timeout ${this.config.search.timeoutMs} ms)`,
+          );
+        }
         const result = await this.batcher.submit(job.data.spec);
         return { hits: result.hits, timings: { ...result.timings, queueMs } };
       },

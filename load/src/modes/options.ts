@@ -7,7 +7,8 @@ export interface RunnerOptions {
   docs?: number;
   ingestDataset?: string;
   ingestDocs?: number;
-  pool: number;
+  /** Queries in the Zipf pool; absent: the corpus's own queries (see buildQueryPool). */
+  pool?: number;
   zipf: number;
   p95?: number;
   p99?: number;
