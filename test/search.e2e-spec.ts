@@ -1,12 +1,14 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { SEARCH_QUEUE } from '../src/search/search.constants';
 import { SearchJobData } from '../src/search/search.types';
 import { SearchWaiters } from '../src/search/search-waiters';
+import { bullConnectionOptions } from '../src/redis/redis-connection';
 import { fastifyDocs } from './support/corpus';
 import { waitFor } from './support/processes';
 import {
   http,
+  REDIS_URL,
   RunningApp,
   startApp,
   tempDataDir,
@@ -325,6 +327,37 @@ describe('search timeouts', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);
       expect(api.app.get(SearchWaiters).pending).toBe(0);
     } finally {
+      await api.close();
+    }
+  });
+
+  it('a request that joins a search in flight keeps its own deadline, and gets the result', async () => {
+    const prefix = uniquePrefix('joined');
+    const api = await startApp({
+      RAGLINE_ROLE: 'api',
+      RAGLINE_QUEUE_PREFIX: prefix,
+      RAGLINE_SEARCH_TIMEOUT_MS: '1500',
+    });
+    let worker: Worker | undefined;
+    try {
+      expect((await http(api.url, 'PUT', '/v1/collections/joined', {})).status).toBe(201);
+      const body = { query: 'a search two clients ask for', limit: 3 };
+      const first = http<ErrorBody>(api.url, 'POST', '/v1/collections/joined/search', body);
+      await new Promise((r) => setTimeout(r, 1000));
+      const second = http<SearchBody>(api.url, 'POST', '/v1/collections/joined/search', body);
+      expect((await first).status).toBe(504);
+      // Only now does a worker (a stand-in that answers at once) take the job.
+      worker = new Worker(
+        SEARCH_QUEUE,
+        async () => ({ hits: [], timings: { queueMs: 0, embedMs: 0, storeMs: 0, batchSize: 1 } }),
+        { connection: bullConnectionOptions(REDIS_URL), prefix },
+      );
+      const res = await second;
+      expect(res.status).toBe(200);
+      expect(res.body.cache).toBe('miss');
+      expect(api.app.get(SearchWaiters).pending).toBe(0);
+    } finally {
+      await worker?.close();
       await api.close();
     }
   });

@@ -15,7 +15,10 @@ export type LateResultHandler = (result: SearchJobResult) => void;
 interface Waiter {
   resolve: (result: SearchJobResult) => void;
   reject: (error: unknown) => void;
-  timers: NodeJS.Timeout[];
+  midway?: NodeJS.Timeout;
+  final: NodeJS.Timeout;
+  /** Epoch ms of the final check. */
+  deadline: number;
   onLate?: LateResultHandler;
 }
 
@@ -90,7 +93,8 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     const waiter = this.waiters.get(jobId);
     if (!waiter) return;
     this.waiters.delete(jobId);
-    waiter.timers.forEach(clearTimeout);
+    clearTimeout(waiter.midway);
+    clearTimeout(waiter.final);
     action(waiter);
   }
 
@@ -106,13 +110,28 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     onLate?: LateResultHandler,
   ): Promise<SearchJobResult> {
     return new Promise<SearchJobResult>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timers: [], onLate };
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        midway:
+          timeoutMs > FALLBACK_CHECK_MS * 2
+            ? setTimeout(() => void this.readJob(jobId, 'midway'), FALLBACK_CHECK_MS)
+            : undefined,
+        final: setTimeout(() => void this.readJob(jobId, 'final'), timeoutMs),
+        deadline: Date.now() + timeoutMs,
+        onLate,
+      };
       this.waiters.set(jobId, waiter);
-      if (timeoutMs > FALLBACK_CHECK_MS * 2) {
-        waiter.timers.push(setTimeout(() => void this.readJob(jobId, 'midway'), FALLBACK_CHECK_MS));
-      }
-      waiter.timers.push(setTimeout(() => void this.readJob(jobId, 'final'), timeoutMs));
     });
+  }
+
+  /** Waits for the job until `deadline` (epoch ms) at least: a later request joined it. */
+  extend(jobId: string, deadline: number): void {
+    const waiter = this.waiters.get(jobId);
+    if (!waiter || deadline <= waiter.deadline) return;
+    clearTimeout(waiter.final);
+    waiter.deadline = deadline;
+    waiter.final = setTimeout(() => void this.readJob(jobId, 'final'), deadline - Date.now());
   }
 
   /** Forget a waiter whose job could not be added. */
@@ -139,15 +158,7 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
         if (job && state === 'active' && onLate) {
           this.late.set(jobId, { onLate, until: Date.now() + this.config.search.timeoutMs });
         }
-        this.settle(jobId, (w) =>
-          w.reject(
-            new ApiError(
-              504,
-              'timeout',
-              `the search did not finish within ${this.config.search.timeoutMs} ms`,
-            ),
-          ),
-        );
+        this.settle(jobId, (w) => w.reject(searchTimeout(this.config.search.timeoutMs)));
       }
     } catch (err) {
       if (check !== 'midway')
@@ -179,6 +190,10 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     }
     await this.events?.close();
   }
+}
+
+export function searchTimeout(timeoutMs: number): ApiError {
+  return new ApiError(504, 'timeout', `the search did not finish within ${timeoutMs} ms`);
 }
 
 /** A collection deleted meanwhile (LanceDB and Qdrant wordings); a missing data file is no 404. */

@@ -13,7 +13,7 @@ import { redisUnavailable } from '../redis/redis-errors';
 import { CollectionStates } from './collection-states';
 import { HotQueries } from './hot-queries';
 import { searchCacheKey, SearchCache } from './search-cache';
-import { LateResultHandler, SearchWaiters } from './search-waiters';
+import { LateResultHandler, SearchWaiters, searchTimeout } from './search-waiters';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchBody } from './search.schemas';
 import {
@@ -33,6 +33,19 @@ interface Flight {
   timings?: SearchJobResult['timings'];
 }
 
+/**
+ * One search in flight, shared by every identical request that arrives meanwhile. It lives
+ * until the latest of their deadlines (each request still answers 504 at its own), so a
+ * request that joins late is not failed by an earlier one's timeout.
+ */
+interface InFlight {
+  result: Promise<Flight>;
+  /** Epoch ms until which someone waits for it. */
+  deadline: number;
+  /** Its search job, once enqueued (the wait for it is extended as requests join). */
+  jobId?: string;
+}
+
 /** Normalises the query text the way the cache key sees it (case is kept: the model reads it). */
 export function normaliseQuery(query: string): string {
   return query.normalize('NFKC').replace(/\s+/g, ' ').trim();
@@ -45,7 +58,7 @@ export function normaliseQuery(query: string): string {
 @Injectable()
 export class SearchService implements OnModuleInit {
   private readonly logger = new Logger('SearchService');
-  private readonly flights = new Map<string, Promise<Flight>>();
+  private readonly flights = new Map<string, InFlight>();
   private readonly hot = new HotQueries();
   private readonly warming = new Set<string>();
 
@@ -113,14 +126,9 @@ export class SearchService implements OnModuleInit {
       });
     }
 
-    let flight = this.flights.get(key);
-    if (flight) this.metrics.countAvoidedModelCalls('single_flight');
-    if (!flight) {
-      flight = this.fly(key, spec);
-      this.flights.set(key, flight);
-      void flight.catch(() => undefined).finally(() => this.flights.delete(key));
-    }
-    const { hits, tier, timings } = await flight;
+    const deadline = Date.now() + this.config.search.timeoutMs;
+    const flight = this.join(key, deadline) ?? this.launch(key, spec, deadline);
+    const { hits, tier, timings } = await this.beforeDeadline(flight, deadline);
     const took: SearchResponse['took'] = { totalMs: round(performance.now() - t0) };
     if (timings)
       Object.assign(took, {
@@ -131,19 +139,57 @@ export class SearchService implements OnModuleInit {
     return this.answered({ hits, cache: tier, version, took });
   }
 
+  /** Joins an identical search in flight, extending its wait to this request's deadline. */
+  private join(key: string, deadline: number): InFlight | undefined {
+    const flight = this.flights.get(key);
+    if (!flight) return undefined;
+    this.metrics.countAvoidedModelCalls('single_flight');
+    if (deadline > flight.deadline) {
+      flight.deadline = deadline;
+      if (flight.jobId) this.waiters.extend(flight.jobId, deadline);
+    }
+    return flight;
+  }
+
+  private launch(key: string, spec: SearchSpec, deadline: number): InFlight {
+    const flight: InFlight = { result: Promise.resolve({ hits: [], tier: 'miss' }), deadline };
+    flight.result = this.fly(key, spec, flight);
+    this.flights.set(key, flight);
+    void flight.result.catch(() => undefined).finally(() => this.flights.delete(key));
+    return flight;
+  }
+
+  /**
+   * The flight's result, or 504 at this request's own deadline when a later request keeps the
+   * flight going. The request holding the flight's deadline gets the flight's own answer: its
+   * final check reads the job first, so a result that just arrived is not answered 504.
+   */
+  private beforeDeadline(flight: InFlight, deadline: number): Promise<Flight> {
+    let timer: NodeJS.Timeout | undefined;
+    const cutOff = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => {
+          if (flight.deadline > deadline) reject(searchTimeout(this.config.search.timeoutMs));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    return Promise.race([flight.result, cutOff]).finally(() => clearTimeout(timer));
+  }
+
   private answered(response: SearchResponse): SearchResponse {
     this.monitor.recordSearch(response.took.totalMs, response.cache);
     return response;
   }
 
-  private async fly(key: string, spec: SearchSpec): Promise<Flight> {
+  private async fly(key: string, spec: SearchSpec, flight: InFlight): Promise<Flight> {
     const l2 = await this.cache.getL2(key);
     this.metrics.cacheLookup('l2', l2 !== undefined);
     if (l2) {
       this.metrics.countAvoidedModelCalls('search_cache');
       return { hits: l2, tier: 'l2' };
     }
-    const result = await this.enqueueAndWait(spec, (late) => {
+    const result = await this.enqueueAndWait(spec, flight, (late) => {
       void this.cache.set(key, late.hits).catch(() => undefined);
     });
     await this.cache.set(key, result.hits);
@@ -152,10 +198,12 @@ export class SearchService implements OnModuleInit {
 
   private async enqueueAndWait(
     spec: SearchSpec,
+    flight: InFlight,
     onLate: LateResultHandler,
   ): Promise<SearchJobResult> {
     const jobId = `search-${randomUUID()}`;
-    const waiting = this.waiters.wait(jobId, undefined, onLate);
+    const waiting = this.waiters.wait(jobId, Math.max(0, flight.deadline - Date.now()), onLate);
+    flight.jobId = jobId;
     try {
       await this.queue.add(
         'search',
@@ -196,9 +244,8 @@ export class SearchService implements OnModuleInit {
           };
           const key = searchCacheKey(current, state.version);
           if (this.cache.getL1(key) || this.flights.has(key)) return;
-          const flight = this.fly(key, current);
-          this.flights.set(key, flight);
-          await flight.catch(() => undefined).finally(() => this.flights.delete(key));
+          const flight = this.launch(key, current, Date.now() + this.config.search.timeoutMs);
+          await flight.result.catch(() => undefined);
         }),
       )
         .catch((err: unknown) =>
