@@ -79,6 +79,10 @@ export function program(): Command {
     .option('--seed <n>', 'seed of the query pool shuffle', integer, 1)
     .option('--env <KEY=VALUE>', 'extra environment for the service (repeatable)', envPair, {})
     .option('--out <dir>', 'where run folders go', resolve(process.cwd(), 'load', 'out'))
+    .option(
+      '--warm',
+      'search every query of the pool once before the measured run (a warm cache: the steady state)',
+    )
     .option('--keep-data', "keep the service's data folder after the run")
     .option('--quiet', "do not echo artillery's console output");
 }

@@ -23,6 +23,8 @@ export interface RunnerOptions {
   seed: number;
   env: Record<string, string>;
   out: string;
+  /** Search every pool query once before the measured run. */
+  warm?: boolean;
   keepData?: boolean;
   quiet?: boolean;
 }
