@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   );
 
   const bareRates: Record<number, number> = {};
-  for (const size of [8, 16, 32]) bareRates[size] = await bare(texts, size);
+  for (const size of [1, 8, 16, 32]) bareRates[size] = await bare(texts, size);
   const bestBare = Math.max(...Object.values(bareRates));
   console.log(
     `bare embedder chunks/s by batch: ${JSON.stringify(Object.fromEntries(Object.entries(bareRates).map(([k, v]) => [k, round(v)])))}`,
@@ -160,6 +160,8 @@ async function main(): Promise<void> {
     adaptiveToBestFixed: round(adaptive.perSec / bestFixed, 3),
     adaptiveToBatch1: round(adaptive.perSec / fixed[1], 3),
     pipelineToEmbedder: round(adaptive.perSec / bestBare, 3),
+    // What any batching can gain over one chunk a call, on the bare model: adaptiveToBatch1's ceiling.
+    bareBestToBatch1: round(bestBare / bareRates[1], 3),
     plots: { batchSizeOverTime },
   });
 }

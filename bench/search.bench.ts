@@ -6,9 +6,11 @@
  *
  *   npm run bench:search          (BENCH_SEARCH_DOCS, BENCH_SEARCH_QUERIES to resize)
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { documentText, hasBeirDataset, loadBeirDataset, sharedDatasetsDir } from './support/beir';
+import { UseLiteEmbedder } from '../src/embedding';
 import { printBenchLine, round } from './support/report';
 import { summary } from './support/stats';
 import { awaitJobs, BenchService, postJson, startBenchService } from './support/service';
@@ -51,6 +53,31 @@ async function seed(service: BenchService, docs: { id: string; text: string }[])
   await awaitJobs(service.url, ids);
 }
 
+/**
+ * The most micro-batching can give: the bare model's query throughput in batches of `batch`
+ * against one query per call, two calls in flight as in the service, on the same queries.
+ */
+async function modelBatchCeiling(queries: string[], batch: number): Promise<number> {
+  const embedder = await UseLiteEmbedder.create({ poolSize: availableParallelism() });
+  try {
+    const rate = async (size: number, tag: string) => {
+      const texts = queries.map((q) => `${q} ${tag}`);
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: 2 }, async () => {
+          while (next < texts.length) await embedder.embed(texts.slice(next, (next += size)));
+        }),
+      );
+      return texts.length / ((performance.now() - started) / 1000);
+    };
+    await rate(batch, 'warm');
+    return (await rate(batch, 'batched')) / (await rate(1, 'single'));
+  } finally {
+    await embedder.close();
+  }
+}
+
 const search = (url: string, query: string, extra: Record<string, unknown> = {}) =>
   postJson<SearchAnswer>(`${url}/v1/collections/bench/search`, { query, limit: 10, ...extra }).then(
     (r) => {
@@ -78,6 +105,11 @@ async function missThroughput(
 
 async function main(): Promise<void> {
   const { docs, queries } = material();
+  // First, on a quiet machine: what the model alone gains from batches.
+  const ceiling = await modelBatchCeiling(queries, 8);
+  console.log(
+    `the bare model, batches of 8 against 1 query a call: ${round(ceiling)}x (the most micro-batching can gain here)`,
+  );
   const main = await startBenchService('search');
   const shared = {
     RAGLINE_QUEUE_PREFIX: main.config.prefix,
@@ -144,6 +176,7 @@ async function main(): Promise<void> {
       microBatchedPerSec: round(batched),
       singlePerSec: round(unbatched),
       microBatchSpeedup: round(batched / unbatched),
+      modelBatchCeiling: round(ceiling),
     });
   } finally {
     await peer?.stop();

@@ -28,6 +28,8 @@ export interface AppConfig {
   embedder: {
     defaultId: string;
     poolSize?: number;
+    /** Nice increment of the model's worker threads (Linux): how readily they yield the CPU. */
+    workerNice: number;
     /** A fixed document-embedding batch size instead of the adaptive one (for comparisons). */
     fixedBatch?: number;
     cacheTtlSeconds: number;
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
     embedder: {
       defaultId: c.RAGLINE_EMBEDDER,
       poolSize: c.RAGLINE_EMBED_POOL_SIZE,
+      workerNice: c.RAGLINE_EMBED_NICE,
       fixedBatch: c.RAGLINE_EMBED_BATCH_FIXED,
       cacheTtlSeconds: c.RAGLINE_EMBED_CACHE_TTL_SECONDS,
       openai: {

@@ -37,7 +37,13 @@ export class EmbedderRegistry implements OnApplicationShutdown {
   }
 
   private configFor(id: string): EmbedderConfig | null {
-    if (id === 'use-lite') return { provider: 'use-lite', poolSize: this.config.embedder.poolSize };
+    if (id === 'use-lite') {
+      return {
+        provider: 'use-lite',
+        poolSize: this.config.embedder.poolSize,
+        workerNiceIncrement: this.config.embedder.workerNice,
+      };
+    }
     const { openai } = this.config.embedder;
     if (
       id.startsWith('openai:') &&

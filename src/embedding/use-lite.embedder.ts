@@ -23,7 +23,7 @@ export function useLiteInput(text: string): string {
 export interface UseLiteEmbedderOptions {
   /** Worker threads, one model each. Default: number of cores. */
   poolSize?: number;
-  /** Nice increment of the worker threads (see UseLiteWorkerPoolOptions). Default 10. */
+  /** Nice increment of the worker threads (see UseLiteWorkerPoolOptions). Default 0. */
   workerNiceIncrement?: number;
   /** Upper bound on texts per worker task, so large calls spread over threads. Default 32. */
   maxTextsPerTask?: number;

@@ -207,6 +207,14 @@ const COLLECTION_NAMED = /collection\W+([A-Za-z0-9_.-]+)\W/i;
  */
 export function searchFailure(reason: string | undefined): ApiError {
   const message = reason ?? 'search failed';
+  // The worker dropped it unrun: it had waited in the queue past the timeout (overload).
+  if (message.startsWith('expired:')) {
+    return new ApiError(
+      504,
+      'timeout',
+      'the search waited past its deadline in the queue (overload)',
+    );
+  }
   const open = parseCircuitOpenReason(message);
   if (open) return circuitOpenAnswer(open.dependency, open.retryAfterSeconds);
   const gone = COLLECTION_NAMED.exec(message);

@@ -45,7 +45,9 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.batcher = new AdaptiveBatcher<SearchSpec, SearchJobResult>({
       name: 'search',
       run: (specs) => this.executor.run(specs),
-      minSize: 1,
+      // A lone search never waits for company; under a backlog, batches of fewer than 4 only
+      // cost throughput (measured: the model takes ~40 ms for 1 query, ~25 ms a query for 4-8).
+      minSize: Math.min(4, config.search.batchMax),
       maxSize: config.search.batchMax,
       initialSize: Math.min(8, config.search.batchMax),
       maxWaitMs: 2,
