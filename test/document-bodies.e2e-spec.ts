@@ -1,6 +1,4 @@
 import Redis from 'ioredis';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { useLiteTokenBudget } from '../src/embedding/use-lite.embedder';
 import { chunksFor } from '../src/ingest/chunking';
 import type { UpsertJobData } from '../src/ingest/ingest.types';
@@ -14,9 +12,9 @@ import {
   uniquePrefix,
   waitForJobs,
 } from './support/app-harness';
+import { fastifyPage } from './support/corpus';
 
-const REFERENCE = join(__dirname, '..', 'node_modules', 'fastify', 'docs', 'Reference');
-const page = (name: string) => readFileSync(join(REFERENCE, name), 'utf8');
+const page = fastifyPage;
 
 interface JobView {
   id: string;

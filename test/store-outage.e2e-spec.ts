@@ -1,7 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Job, Queue } from 'bullmq';
 import { rename, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useLiteTokenBudget } from '../src/embedding/use-lite.embedder';
 import { chunksFor } from '../src/ingest/chunking';
@@ -16,11 +15,11 @@ import {
   uniquePrefix,
   waitForJobs,
 } from './support/app-harness';
+import { fastifyPage } from './support/corpus';
 import { freePort, ServiceProcess, spawnService, waitFor } from './support/processes';
 import { makeReadOnly, makeWritable, readOnlyFoldersWork } from './support/read-only';
 
-const REFERENCE = join(__dirname, '..', 'node_modules', 'fastify', 'docs', 'Reference');
-const page = (name: string) => readFileSync(join(REFERENCE, name), 'utf8');
+const page = fastifyPage;
 
 interface JobView {
   id: string;

@@ -12,7 +12,7 @@ import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
-import { createWorker, onJobTimes } from '../queues/worker-factory';
+import { createWorker, drainWorker, onJobTimes } from '../queues/worker-factory';
 import { CircuitOpenError, isCircuitOpenError } from '../resilience/circuit-breaker';
 import { CircuitBreakers, embedderDependency, STORE_WRITES } from '../resilience/circuit-breakers';
 import { circuitWaitMs, waitsSoFar } from './circuit-wait';
@@ -251,16 +251,10 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
    */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
-    const worker = this.worker;
-    const timeout = new Promise<'timeout'>((r) =>
-      setTimeout(() => r('timeout'), this.config.shutdownTimeoutMs).unref(),
-    );
-    const closed = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
-    if (closed === 'timeout') {
+    if (!(await drainWorker(this.worker, this.config.shutdownTimeoutMs))) {
       this.logger.warn(
         'active ingest jobs did not finish in time; they will be retried by another worker',
       );
-      await worker.close(true);
     }
   }
 }

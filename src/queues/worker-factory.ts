@@ -28,3 +28,16 @@ export function createWorker<D, R>(
     ...options,
   });
 }
+
+/**
+ * Stops the worker taking jobs and waits for its active ones, up to `timeoutMs`; then closes
+ * it by force, and the jobs cut off are retried by another worker (their locks expire).
+ * Resolves to whether the active jobs finished in time.
+ */
+export async function drainWorker(worker: Worker, timeoutMs: number): Promise<boolean> {
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
+  const closed = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
+  if (closed === 'closed') return true;
+  await worker.close(true);
+  return false;
+}

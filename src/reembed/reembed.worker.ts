@@ -8,7 +8,7 @@ import {
 import { Job, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
-import { createWorker } from '../queues/worker-factory';
+import { createWorker, drainWorker } from '../queues/worker-factory';
 import { CollectionMigration } from './collection-migration.service';
 import { REEMBED_QUEUE, ReembedJobData, ReembedJobResult } from './reembed.types';
 
@@ -98,14 +98,8 @@ export class ReembedWorker implements OnApplicationBootstrap, BeforeApplicationS
 
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
-    const worker = this.worker;
-    const timeout = new Promise<'timeout'>((r) =>
-      setTimeout(() => r('timeout'), this.config.shutdownTimeoutMs).unref(),
-    );
-    const closed = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
-    if (closed === 'timeout') {
+    if (!(await drainWorker(this.worker, this.config.shutdownTimeoutMs))) {
       this.logger.warn('a re-embedding did not finish in time; it will start over elsewhere');
-      await worker.close(true);
     }
   }
 }

@@ -9,7 +9,7 @@ import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
 import type { TuneReport } from '../client/types';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { createWorker } from '../queues/worker-factory';
+import { createWorker, drainWorker } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { tuneCollection } from './ef-tuner';
 import { searchTuningFrom, storeSearchTuning } from './search-tuning';
@@ -82,11 +82,6 @@ export class TuneWorker implements OnApplicationBootstrap, BeforeApplicationShut
   /** A tune is long: wait up to the shutdown timeout, then leave it to be retried elsewhere. */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
-    const worker = this.worker;
-    const timeout = new Promise<'timeout'>((r) =>
-      setTimeout(() => r('timeout'), this.config.shutdownTimeoutMs).unref(),
-    );
-    const closed = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
-    if (closed === 'timeout') await worker.close(true);
+    await drainWorker(this.worker, this.config.shutdownTimeoutMs);
   }
 }

@@ -7,6 +7,7 @@ import { submit } from '../seed';
 import type { RunSummary } from '../summary';
 import type { RunnerOptions } from './options';
 import { artilleryPass, scriptFor } from './pass';
+import { warmCache } from './warm';
 import { freshPerformance } from './drain';
 import { openSession, SEARCH_COLLECTION, searchQueueQuiet, subfolder } from './session';
 
@@ -43,7 +44,8 @@ function searchFigures(summary: RunSummary): IngestCompareResult['idle'] {
 /**
  * search-steady twice at the same rate and duration: idle, then while a whole corpus (one
  * never seeded) is being ingested; prints the p95 ratio. Each pass appends its own word to
- * every query, so both start with cold search and embedding caches on the same Zipf mix.
+ * every query, so both start with cold search and embedding caches on the same Zipf mix
+ * (with --warm, each pass first searches its own queries once: both measure the steady state).
  */
 export async function runIngestCompare(options: RunnerOptions): Promise<number> {
   if (options.scenario !== 'search-steady') {
@@ -55,8 +57,15 @@ export async function runIngestCompare(options: RunnerOptions): Promise<number> 
   if (ingestCollection !== SEARCH_COLLECTION) await client.createCollection(ingestCollection, {});
   const script = scriptFor(session, options);
   const [idleTag, busyTag] = session.prepared.material.vocabulary;
+  const warm = async (tag: string) => {
+    if (!options.warm) return;
+    const queries = session.prepared.material.queries.map((q) => `${q} ${tag}`);
+    const seconds = await warmCache(client, queries);
+    console.log(`warmed the cache with the pool's ${queries.length} queries in ${seconds} s`);
+  };
 
   console.log('\nsearch-steady, idle');
+  await warm(idleTag);
   const idle = await artilleryPass(session, script, subfolder(session, 'idle'), {
     env: { [PROCESSOR_ENV.queryTag]: idleTag },
   });
@@ -66,6 +75,7 @@ export async function runIngestCompare(options: RunnerOptions): Promise<number> 
   console.log(
     `\nsearch-steady while ${docs.length} documents are ingested into '${ingestCollection}'`,
   );
+  await warm(busyTag);
   const ingestStarted = performance.now();
   const jobIds = await submit(client, ingestCollection, docs);
   const busy = await artilleryPass(session, script, subfolder(session, 'during-ingest'), {
