@@ -21,7 +21,7 @@ import { connect } from '@lancedb/lancedb';
 import { LanceDbStore } from '../src/store/lancedb.store';
 import type { CollectionSpec, StoredPoint } from '../src/store/vector-store.port';
 import { percentile } from './support/stats';
-import { clusterCentres, clusteredVectors } from './support/synthetic-vectors';
+import { clusterCentres, clusteredVectors, syntheticPoint } from './support/synthetic-vectors';
 
 const DIMS = 512;
 const K = 10;
@@ -183,18 +183,7 @@ function collectionSpec(name: string, quantization: 'none' | 'int8'): Collection
 function pointsFor(data: Float32Array, from: number, to: number): StoredPoint[] {
   const points: StoredPoint[] = [];
   for (let p = from; p < to; p++) {
-    points.push({
-      id: `p${p}`,
-      vector: data.slice(p * DIMS, (p + 1) * DIMS),
-      documentId: `d${Math.floor(p / 10)}`,
-      chunkIndex: p % 10,
-      text: `synthetic point ${p}`,
-      contentHash: String(p),
-      headingPath: [],
-      start: 0,
-      end: 0,
-      metadata: {},
-    });
+    points.push(syntheticPoint(data, DIMS, p));
   }
   return points;
 }

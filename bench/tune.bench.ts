@@ -20,7 +20,7 @@ import {
   DEFAULT_TUNE_FLOOR,
   DEFAULT_TUNE_TARGET,
 } from '../src/tuning/tune.schemas';
-import { clusterCentres, clusteredVectors } from './support/synthetic-vectors';
+import { clusterCentres, clusteredVectors, syntheticPoint } from './support/synthetic-vectors';
 
 const BATCH = 5000;
 
@@ -48,18 +48,7 @@ async function main(): Promise<void> {
     for (let from = 0; from < points; from += BATCH) {
       const batch: StoredPoint[] = [];
       for (let p = from; p < Math.min(points, from + BATCH); p++) {
-        batch.push({
-          id: `p${p}`,
-          vector: data.slice(p * dims, (p + 1) * dims),
-          documentId: `d${Math.floor(p / 10)}`,
-          chunkIndex: p % 10,
-          text: `synthetic point ${p}`,
-          contentHash: String(p),
-          headingPath: [],
-          start: 0,
-          end: 0,
-          metadata: {},
-        });
+        batch.push(syntheticPoint(data, dims, p));
       }
       await store.upsert(collection, batch);
     }

@@ -1,3 +1,5 @@
+import type { StoredPoint } from '../../src/store/vector-store.port';
+
 /**
  * Synthetic vectors clustered like text embeddings, for store benchmarks and tests. Cluster
  * centres are Gaussian vectors normalised onto the unit sphere; each point is its centre plus
@@ -71,4 +73,20 @@ export function clusteredVectors(
     normalise(out, o, dims);
   }
   return out;
+}
+
+/** Point `p` of flat `data` as a stored point: ten points to a document, no metadata. */
+export function syntheticPoint(data: Float32Array, dims: number, p: number): StoredPoint {
+  return {
+    id: `p${p}`,
+    vector: data.slice(p * dims, (p + 1) * dims),
+    documentId: `d${Math.floor(p / 10)}`,
+    chunkIndex: p % 10,
+    text: `synthetic point ${p}`,
+    contentHash: String(p),
+    headingPath: [],
+    start: 0,
+    end: 0,
+    metadata: {},
+  };
 }

@@ -43,6 +43,7 @@ export const configSchema = z.object({
     .default('use-lite'),
   RAGLINE_EMBED_POOL_SIZE: int(1, 64).optional(),
   RAGLINE_EMBED_NICE: int(0, 19).default(0),
+  RAGLINE_EMBED_BULK_NICE: int(0, 19).default(10),
   RAGLINE_EMBED_BATCH_FIXED: int(1, 1024).optional(),
   RAGLINE_EMBED_CACHE_TTL_SECONDS: int(0, 365 * 24 * 3600).default(7 * 24 * 3600),
   RAGLINE_OPENAI_BASE_URL: z.string().url('expected an http(s) URL').optional(),

@@ -30,6 +30,7 @@ export interface AppConfig {
     poolSize?: number;
     /** Nice increment of the model's worker threads (Linux): how readily they yield the CPU. */
     workerNice: number;
+    workerBulkNice: number;
     /** A fixed document-embedding batch size instead of the adaptive one (for comparisons). */
     fixedBatch?: number;
     cacheTtlSeconds: number;
@@ -188,6 +189,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       defaultId: c.RAGLINE_EMBEDDER,
       poolSize: c.RAGLINE_EMBED_POOL_SIZE,
       workerNice: c.RAGLINE_EMBED_NICE,
+      workerBulkNice: c.RAGLINE_EMBED_BULK_NICE,
       fixedBatch: c.RAGLINE_EMBED_BATCH_FIXED,
       cacheTtlSeconds: c.RAGLINE_EMBED_CACHE_TTL_SECONDS,
       openai: {

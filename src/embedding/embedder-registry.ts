@@ -42,6 +42,7 @@ export class EmbedderRegistry implements OnApplicationShutdown {
         provider: 'use-lite',
         poolSize: this.config.embedder.poolSize,
         workerNiceIncrement: this.config.embedder.workerNice,
+        workerBulkNiceIncrement: this.config.embedder.workerBulkNice,
       };
     }
     const { openai } = this.config.embedder;

@@ -46,6 +46,28 @@ describe('PriorityTaskQueue', () => {
     expect(drain(queue)).toEqual(['b1', 'q2', 'q3']);
   });
 
+  it('lets only one overdue bulk task go first per period, however deep the bulk backlog', () => {
+    let now = 0;
+    const queue = new PriorityTaskQueue(500, () => now);
+    for (let i = 1; i <= 4; i++) queue.push(task(`b${i}`, 'bulk'));
+    now = 1000; // every bulk task is overdue now
+    for (let i = 1; i <= 3; i++) queue.push(task(`q${i}`, 'interactive'));
+    const next = () => (queue.shift() as unknown as { name: string }).name;
+    expect(next()).toBe('b1');
+    expect(next()).toBe('q1');
+    now = 1400;
+    expect(next()).toBe('q2');
+    now = 1500; // a period after b1 went first
+    const b2 = queue.shift();
+    expect((b2 as unknown as { name: string }).name).toBe('b2');
+    // piscina finds no free thread and hands it back: the turn was not used, so it stays due.
+    queue.push(b2!);
+    expect(next()).toBe('b2');
+    expect(next()).toBe('q3');
+    // no interactive task waiting: bulk goes on at once
+    expect(drain(queue)).toEqual(['b3', 'b4']);
+  });
+
   it('removes a task from whichever lane holds it, and puts a handed-back task in its old place', () => {
     const queue = new PriorityTaskQueue(1000, () => 0);
     const q1 = task('q1', 'interactive');

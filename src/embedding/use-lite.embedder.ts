@@ -23,8 +23,10 @@ export function useLiteInput(text: string): string {
 export interface UseLiteEmbedderOptions {
   /** Worker threads, one model each. Default: number of cores. */
   poolSize?: number;
-  /** Nice increment of the worker threads (see UseLiteWorkerPoolOptions). Default 0. */
+  /** Nice increment of the worker threads for queries (see UseLiteWorkerPoolOptions). Default 0. */
   workerNiceIncrement?: number;
+  /** Nice increment of the worker threads for documents (see UseLiteWorkerPoolOptions). Default 10. */
+  workerBulkNiceIncrement?: number;
   /** Upper bound on texts per worker task, so large calls spread over threads. Default 32. */
   maxTextsPerTask?: number;
   /**
@@ -57,6 +59,7 @@ export class UseLiteEmbedder implements Embedder {
     const pool = await UseLiteWorkerPool.start({
       size: options.poolSize,
       niceIncrement: options.workerNiceIncrement,
+      bulkNiceIncrement: options.workerBulkNiceIncrement,
     });
     return new UseLiteEmbedder(pool, sharedUseTokenizer(), options);
   }

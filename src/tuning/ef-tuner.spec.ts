@@ -1,7 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterCentres, clusteredVectors } from '../../bench/support/synthetic-vectors';
+import {
+  clusterCentres,
+  clusteredVectors,
+  syntheticPoint,
+} from '../../bench/support/synthetic-vectors';
 import { LanceDbStore } from '../store/lancedb.store';
 import type { Quantization, StoredPoint } from '../store/vector-store.port';
 import { tuneCollection, type TuneParams } from './ef-tuner';
@@ -16,18 +20,7 @@ const PARAMS: TuneParams = { samples: 60, efs: [4, 16, 64, 256], target: 0.99, f
 
 function points(count: number, seed: number): StoredPoint[] {
   const data = clusteredVectors(clusterCentres(40, DIMS, seed), DIMS, count, seed + 1);
-  return Array.from({ length: count }, (_, p) => ({
-    id: `p${p}`,
-    vector: data.slice(p * DIMS, (p + 1) * DIMS),
-    documentId: `d${Math.floor(p / 10)}`,
-    chunkIndex: p % 10,
-    text: `synthetic point ${p}`,
-    contentHash: String(p),
-    headingPath: [],
-    start: 0,
-    end: 0,
-    metadata: {},
-  }));
+  return Array.from({ length: count }, (_, p) => syntheticPoint(data, DIMS, p));
 }
 
 describe('tuneCollection on LanceDB', () => {

@@ -205,6 +205,15 @@ describe('docker-compose.yml: api and worker', () => {
     expect(existsSync(join(repo, 'deploy/healthcheck.js'))).toBe(true);
   });
 
+  it.each(['api', 'worker'])(
+    '%s (the unprivileged node user) may lower its model threads back to nice 0 (RLIMIT_NICE 20)',
+    (name) => {
+      const nice = dict(dict(service(name).ulimits, `${name}.ulimits`).nice, `${name} nice`);
+      expect(Number(nice.soft)).toBeGreaterThanOrEqual(20);
+      expect(Number(nice.hard)).toBeGreaterThanOrEqual(Number(nice.soft));
+    },
+  );
+
   it('publishes the api on port 3000', () => {
     const ports = (service('api').ports as string[]).map(String);
     expect(ports.map((p) => p.split(':').pop())).toContain('3000');
