@@ -180,9 +180,10 @@ async function main(): Promise<void> {
     });
   } finally {
     await peer?.stop();
-    // the single-call service shares main's prefix and folder, so one stop cleans up both
-    if (single) await single.stop();
-    else if (mainOpen) await main.stop();
+    await single?.stop();
+    // peer and single ran on main's prefix and folder: main's own clean-up removes them
+    if (mainOpen) await main.stop();
+    else await main.discard();
   }
 }
 

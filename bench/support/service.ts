@@ -14,7 +14,10 @@ export interface BenchService {
   app: NestFastifyApplication;
   url: string;
   config: AppConfig;
+  /** Closes the app, then discard(). */
   stop(): Promise<void>;
+  /** Drops the Redis keys and data folder this service made (after its app is closed). */
+  discard(): Promise<void>;
 }
 
 /** Starts the real service in this process on a random port, a fresh data folder and prefix. */
@@ -39,15 +42,21 @@ export async function startBenchService(
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  // Only what this service owns: one started on another's prefix or folder (through env)
+  // leaves them to their owner.
+  const discard = async () => {
+    if (config.prefix === prefix) await dropPrefix(prefix, config.redisUrl);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   return {
     app,
     url,
     config,
     async stop() {
       await app.close();
-      await dropPrefix(prefix, config.redisUrl);
-      rmSync(dataDir, { recursive: true, force: true });
+      await discard();
     },
+    discard,
   };
 }
 

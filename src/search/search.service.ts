@@ -192,7 +192,9 @@ export class SearchService implements OnModuleInit {
     const result = await this.enqueueAndWait(spec, flight, (late) => {
       void this.cache.set(key, late.hits).catch(() => undefined);
     });
-    await this.cache.set(key, result.hits);
+    // Not awaited: L1 is filled at once, and the L2 write is on the wire before the answer, so
+    // the caller need not wait a Redis round trip (or a stalled Redis) for other processes' sake.
+    void this.cache.set(key, result.hits).catch(() => undefined);
     return { hits: result.hits, tier: 'miss', timings: result.timings };
   }
 
