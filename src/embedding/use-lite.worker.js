@@ -5,8 +5,8 @@
  * runs unchanged from src/ (under ts-jest) and from dist/ (tsc copies it with allowJs).
  *
  * Task: `{ texts, maxInputTokens, niceIncrement, baseNiceIncrement }`, texts already
- * normalised and non-empty; the increments are added to the thread's starting nice value. Result: a Float32Array of texts.length x 512 unit-length rows,
- * transferred (not copied).
+ * normalised and non-empty; the increments are added to the thread's starting nice value.
+ * Result: a Float32Array of texts.length x 512 unit-length rows, transferred (not copied).
  */
 
 const os = require('node:os');
