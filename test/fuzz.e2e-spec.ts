@@ -1,16 +1,6 @@
 import { VECTOR_STORE, VectorStore } from '../src/store/vector-store.port';
 import { http, RunningApp, startApp, waitForJobs } from './support/app-harness';
-
-/** A small seeded PRNG (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../src/common/seeded-random';
 
 const HOSTILE_STRINGS = [
   "x' OR 1=1 --",
@@ -182,7 +172,7 @@ describe('a fuzz run against every endpoint (real HTTP)', () => {
   });
 
   it('answers 1,200 random and hostile requests without a 5xx, and loses nothing', async () => {
-    const rand = prng(20261125);
+    const rand = seededRandom(20261125);
     const before = {
       chunks: await store.count('kept'),
       anchor: await store.listDocumentChunks('kept', 'anchor.txt'),

@@ -105,6 +105,16 @@ describe('Redis outages (private redis-server with AOF, real api and worker proc
     return call<JobsBody>('POST', '/v1/collections/outage/documents', { documents: [doc] });
   }
 
+  /** What a producer does with a refused document: submits it again until it is accepted. */
+  async function resubmitUntilAccepted(doc: { id: string; markdown: string }) {
+    return untilAnswered<JobsBody>(
+      'POST',
+      '/v1/collections/outage/documents',
+      { documents: [doc] },
+      202,
+    );
+  }
+
   function accept(res: HttpResult<JobsBody>) {
     expect(res.status).toBe(202);
     for (const job of res.body.jobs) figures.accepted.set(job.documentId, job.id);
@@ -194,30 +204,14 @@ describe('Redis outages (private redis-server with AOF, real api and worker proc
     expectRefused(ready, 'not_ready');
     expect(ready.body.error.details?.redis.status).toBe('down');
     await recover();
-    for (const doc of second)
-      accept(
-        await untilAnswered<JobsBody>(
-          'POST',
-          '/v1/collections/outage/documents',
-          { documents: [doc] },
-          202,
-        ),
-      );
+    for (const doc of second) accept(await resubmitUntilAccepted(doc));
 
     // a clean shutdown, while the rest is still being worked on
     await someJobActive(second.map((d) => figures.accepted.get(d.id) as string));
     await fault('SIGTERM', 'ingest');
     for (const doc of third) expectRefused(await ingestOne(doc));
     await recover();
-    for (const doc of third)
-      accept(
-        await untilAnswered<JobsBody>(
-          'POST',
-          '/v1/collections/outage/documents',
-          { documents: [doc] },
-          202,
-        ),
-      );
+    for (const doc of third) accept(await resubmitUntilAccepted(doc));
 
     const finished = await waitForJobs(base, [...figures.accepted.values()], 120_000);
     expect(finished.map((j) => j.state)).toEqual(finished.map(() => 'completed'));

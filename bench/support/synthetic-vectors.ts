@@ -1,4 +1,5 @@
 import type { StoredPoint } from '../../src/store/vector-store.port';
+import { seededRandom } from '../../src/common/seeded-random';
 
 /**
  * Synthetic vectors clustered like text embeddings, for store benchmarks and tests. Cluster
@@ -7,18 +8,6 @@ import type { StoredPoint } from '../../src/store/vector-store.port';
  * so a point's cosine to its centre is ≈ 0.71 and to a cluster sibling ≈ 0.5. Deterministic
  * for a seed. Vectors are returned flat (count × dims).
  */
-
-/** A small fast seeded PRNG (mulberry32): uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal deviates from a uniform source (Box-Muller, both values used). */
 export function gaussian(random: () => number): () => number {
@@ -45,7 +34,7 @@ function normalise(v: Float32Array, offset: number, dims: number): void {
 }
 
 export function clusterCentres(clusters: number, dims: number, seed: number): Float32Array {
-  const normal = gaussian(prng(seed));
+  const normal = gaussian(seededRandom(seed));
   const centres = new Float32Array(clusters * dims);
   for (let c = 0; c < clusters; c++) {
     for (let i = 0; i < dims; i++) centres[c * dims + i] = normal();
@@ -61,7 +50,7 @@ export function clusteredVectors(
   count: number,
   seed: number,
 ): Float32Array {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const normal = gaussian(random);
   const clusters = centres.length / dims;
   const sigma = 1 / Math.sqrt(dims);

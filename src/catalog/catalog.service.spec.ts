@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { dropPrefix } from '../../bench/support/service';
 import { loadConfig } from '../config/config';
 import { CatalogService, VersionEvent } from './catalog.service';
-import { CollectionRecord, MigrationRecord } from './catalog.types';
+import { MigrationRecord } from './catalog.types';
+import { testCollectionRecord } from './testing/collection-record';
 
 /**
  * The catalog's write admission and re-embedding steps against the real Redis: these are the
@@ -12,17 +13,7 @@ import { CollectionRecord, MigrationRecord } from './catalog.types';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `t-catalog-${randomBytes(4).toString('hex')}`;
 
-const record = (name: string): CollectionRecord => ({
-  name,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  embedder: 'use-lite',
-  dimensions: 512,
-  hnsw: { m: 16, efConstruct: 128 },
-  quantization: 'int8',
-  hybrid: true,
-  defaultMode: 'hybrid',
-  hybridWeights: { dense: 0.1, bm25: 1 },
-});
+const record = testCollectionRecord;
 
 const migration = (jobId: string, phase: MigrationRecord['phase']): MigrationRecord => ({
   jobId,

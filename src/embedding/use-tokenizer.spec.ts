@@ -2,23 +2,12 @@ import { initModel, type EmbeddingsModelData } from '@energetic-ai/embeddings';
 import { loadSampleTexts, wordChunks } from './sample-texts';
 import { normaliseEmbeddingText } from './text-normalisation';
 import { loadUseVocabulary, UseTokenizer } from './use-tokenizer';
+import { seededRandom } from '../common/seeded-random';
 
 const vocabulary = loadUseVocabulary();
 const fast = new UseTokenizer(vocabulary);
 let reference: { encode(text: string): number[] };
 const samples = loadSampleTexts();
-
-/** Deterministic generator so a failing fuzz case can be reproduced. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectSameIds(text: string): void {
   const expected = reference.encode(text);
@@ -68,7 +57,7 @@ describe('UseTokenizer (fast equivalent of the USE lite tokenizer)', () => {
       ...'中文日本語한국어',
       ...'😀🚀\t\n',
     ];
-    const random = mulberry32(42);
+    const random = seededRandom(42);
     for (let i = 0; i < 400; i++) {
       const length = 1 + Math.floor(random() * 300);
       let text = '';

@@ -8,6 +8,7 @@ import { PrivateRedis } from '../redis/testing/private-redis';
 import { DocumentBodies } from './document-bodies';
 import { IngestProducerService } from './ingest-producer.service';
 import { INGEST_QUEUE, IngestJobData } from './ingest.types';
+import { waitFor } from '../../test/support/processes';
 
 const COMMAND_TIMEOUT_MS = 500;
 
@@ -20,13 +21,9 @@ async function timed<T>(work: Promise<T>): Promise<{ value?: T; error?: unknown;
   }
 }
 
-async function until(probe: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits (up to 15 s) until `probe` holds, checking every 50 ms. */
+const until = (probe: () => boolean, what: string) =>
+  waitFor(async () => probe(), what, 15_000, 50);
 
 /** Producers fail fast: an ingest is accepted only once Redis has stored its job. */
 describe('IngestProducerService when Redis goes away (private redis-server)', () => {

@@ -1,7 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
-import { CollectionRecord } from '../catalog/catalog.types';
 import { AppConfig, loadConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
@@ -16,18 +15,9 @@ import { INGEST_QUEUE, IngestJobData, IngestJobResult, UpsertJobData } from './i
 import { CircuitBreakers } from '../resilience/circuit-breakers';
 import { DocumentBodies } from './document-bodies';
 import { IngestWorker } from './ingest.worker';
+import { testCollectionRecord } from '../catalog/testing/collection-record';
 
-const RECORD: CollectionRecord = {
-  name: 'docs',
-  embedder: 'use-lite',
-  dimensions: 512,
-  hnsw: { m: 16, efConstruct: 128 },
-  quantization: 'int8',
-  hybrid: true,
-  defaultMode: 'hybrid',
-  hybridWeights: { dense: 0.1, bm25: 1 },
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const RECORD = testCollectionRecord();
 
 const RESULT: IngestJobResult = {
   documentId: 'a.txt',

@@ -1,31 +1,18 @@
 import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
-import { CollectionRecord } from '../catalog/catalog.types';
 import { ApiError } from '../common/api-error';
 import { AppConfig, loadConfig } from '../config/config';
 import { createCommandConnection } from '../redis/redis-connection';
 import { PrivateRedis } from '../redis/testing/private-redis';
 import { CollectionStates } from './collection-states';
+import { waitFor } from '../../test/support/processes';
+import { testCollectionRecord } from '../catalog/testing/collection-record';
 
-const RECORD: CollectionRecord = {
-  name: 'docs',
-  embedder: 'use-lite',
-  dimensions: 512,
-  hnsw: { m: 16, efConstruct: 128 },
-  quantization: 'int8',
-  hybrid: true,
-  defaultMode: 'hybrid',
-  hybridWeights: { dense: 0.1, bm25: 1 },
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const RECORD = testCollectionRecord();
 
-async function until(probe: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits (up to 15 s) until `probe` holds, checking every 20 ms. */
+const until = (probe: () => boolean, what: string) =>
+  waitFor(async () => probe(), what, 15_000, 20);
 
 /** Collection versions as one api process sees them, across Redis outages. */
 describe('CollectionStates when Redis goes away (private redis-server)', () => {

@@ -12,19 +12,9 @@ import {
 } from './lancedb.store';
 import { PointValidationError } from './lancedb/point-batch';
 import type { CollectionSpec, StoredPoint } from './vector-store.port';
+import { seededRandom } from '../common/seeded-random';
 
 /** Adapter-specific behaviour; the shared behaviour is in lancedb.contract.spec.ts. */
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function spec(
   name: string,
@@ -43,7 +33,7 @@ function spec(
 }
 
 function points(count: number, dimensions: number, seed: number, offset = 0): StoredPoint[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, (_, k) => {
     const i = k + offset;
     return {

@@ -51,14 +51,4 @@ export function isSubsequence(needles: readonly string[], haystack: readonly str
   return at === needles.length;
 }
 
-/** Deterministic PRNG (mulberry32) for property-style tests. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../common/seeded-random';

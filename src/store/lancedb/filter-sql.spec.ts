@@ -7,18 +7,7 @@ import { LanceDbStore } from '../lancedb.store';
 import type { StoredPoint } from '../vector-store.port';
 import { filterToSql } from './filter-sql';
 import { jsonPath, sqlNumber, sqlString } from './sql-literals';
-
-/** Small deterministic PRNG (mulberry32) so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../common/seeded-random';
 
 const HOSTILE = "x' OR 1=1 --";
 const STRINGS = ['a', 'b', HOSTILE, '3', 'true', 'é😀', 'quote"back\\slash', '', 'line\nbreak'];
@@ -27,7 +16,7 @@ const SCALARS: (string | number | boolean)[] = [...STRINGS, ...NUMBERS, true, fa
 const DIMS = 8;
 
 describe('filterToSql against matchesFilter on a real LanceDB table', () => {
-  const random = prng(20240611);
+  const random = seededRandom(20240611);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   let dir: string;
   let store: LanceDbStore;

@@ -1,0 +1,15 @@
+/**
+ * A small, fast seeded PRNG (mulberry32), uniform in [0, 1): the same seed gives the same
+ * sequence on every run, so a failing random test case can be replayed and a load run's
+ * query pool is the same each time.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
