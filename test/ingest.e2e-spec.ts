@@ -22,7 +22,8 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
 
   async function expectedChunks(markdown: string): Promise<number> {
     const embedder = await running.app.get(EmbedderRegistry).get('use-lite');
-    return running.app.get(IngestPipelineService).chunk('markdown', markdown, embedder).length;
+    return (await running.app.get(IngestPipelineService).chunk('markdown', markdown, embedder))
+      .length;
   }
 
   async function ingest(documents: unknown[]): Promise<Result[]> {

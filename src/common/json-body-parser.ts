@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import sjson from 'secure-json-parse';
 import { ApiError } from './api-error';
+import { jsonShapeProblem, MAX_BODY_DEPTH } from './json-shape';
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
@@ -17,18 +18,20 @@ export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: numbe
     (_request, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') return done(null, undefined);
+      let parsed: unknown;
       try {
-        done(
-          null,
-          sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
-        );
+        parsed = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
       } catch (err) {
         const message = (err as Error).message;
         const reason = /prototype/i.test(message)
           ? "body: keys named '__proto__' or 'constructor.prototype' are not allowed"
           : `body is not valid JSON: ${message.slice(0, 200)}`;
-        done(new ApiError(400, 'invalid_json', reason), undefined);
+        return done(new ApiError(400, 'invalid_json', reason), undefined);
       }
+      // Before any recursive code (validation, JSON.stringify, the stores) sees the value.
+      const shape = jsonShapeProblem(parsed, { maxDepth: MAX_BODY_DEPTH });
+      if (shape) return done(ApiError.badRequest(shape), undefined);
+      done(null, parsed);
     },
   );
 }

@@ -30,3 +30,27 @@ describe('stableStringify', () => {
     );
   });
 });
+
+describe('metadataProblem on hostile nesting', () => {
+  const nestedArrays = (depth: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it('counts arrays inside arrays as levels (3,000 deep crashed the store writer)', () => {
+    expect(metadataProblem({ a: nestedArrays(3000) })).toMatch(
+      /metadata\.a(\[0\])+: nested deeper than 5 levels/,
+    );
+    expect(metadataProblem({ a: nestedArrays(4) })).toBeNull();
+    expect(metadataProblem({ a: nestedArrays(5) })).toMatch(/deeper than 5 levels/);
+  });
+
+  it('never overflows the stack, however deep', () => {
+    expect(() => metadataProblem({ a: nestedArrays(200_000) })).not.toThrow();
+  });
+
+  it('checks keys of objects inside nested arrays', () => {
+    expect(metadataProblem({ a: [[{ 'b c': 1 }]] })).toMatch(/metadata\.a\[0\]\[0\]: key 'b c'/);
+  });
+});

@@ -1,31 +1,36 @@
+import { jsonShapeProblem } from './json-shape';
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Levels of objects and arrays, the metadata object itself counting as the first. */
 const MAX_DEPTH = 5;
 
 /**
- * Checks user metadata: plain JSON objects, keys that filters can address (letters, digits,
- * _ and -), never prototype-polluting names, bounded depth. Returns a reason, or null if fine.
+ * Checks user metadata: a plain JSON object, keys that filters can address (letters, digits,
+ * _ and -), never prototype-polluting names, at most MAX_DEPTH levels of objects and arrays
+ * (arrays inside arrays count too). Iterative: no input can overflow the stack. Returns a
+ * reason, or null if fine.
  */
-export function metadataProblem(value: unknown, path = 'metadata', depth = 0): string | null {
+export function metadataProblem(value: unknown, path = 'metadata'): string | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return depth === 0 ? `${path}: must be an object` : null;
+    return `${path}: must be an object`;
   }
-  if (depth >= MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return `${path}: key '${key}' is not allowed`;
-    if (!KEY_PATTERN.test(key)) return `${path}: key '${key}' must match ${KEY_PATTERN.source}`;
-    const child = (value as Record<string, unknown>)[key];
-    if (Array.isArray(child)) {
-      for (let i = 0; i < child.length; i++) {
-        const problem =
-          child[i] !== null && typeof child[i] === 'object'
-            ? metadataProblem(child[i], `${path}.${key}[${i}]`, depth + 1)
-            : null;
-        if (problem) return problem;
+  const shape = jsonShapeProblem(value, { maxDepth: MAX_DEPTH }, path);
+  if (shape) return shape;
+  const stack: Array<{ value: unknown; path: string }> = [{ value, path }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const current = item.value;
+    if (current === null || typeof current !== 'object') continue;
+    if (Array.isArray(current)) {
+      current.forEach((child, i) => stack.push({ value: child, path: `${item.path}[${i}]` }));
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      if (FORBIDDEN_KEYS.has(key)) return `${item.path}: key '${key}' is not allowed`;
+      if (!KEY_PATTERN.test(key)) {
+        return `${item.path}: key '${key.slice(0, 80)}' must match ${KEY_PATTERN.source}`;
       }
-    } else if (child !== null && typeof child === 'object') {
-      const problem = metadataProblem(child, `${path}.${key}`, depth + 1);
-      if (problem) return problem;
+      stack.push({ value: (current as Record<string, unknown>)[key], path: `${item.path}.${key}` });
     }
   }
   return null;

@@ -67,6 +67,7 @@ export const configSchema = z.object({
   RAGLINE_MAX_METADATA_BYTES: int(2, 1024 * 1024).default(16 * 1024),
   RAGLINE_CHUNK_MAX_TOKENS: int(16, 8192).optional(),
   RAGLINE_CHUNK_OVERLAP_TOKENS: int(0, 4096).default(16),
+  RAGLINE_PARSE_TIMEOUT_MS: int(100, 600_000).default(10_000),
   RAGLINE_INGEST_CONCURRENCY: int(1, 256).default(32),
   RAGLINE_INGEST_HIGH_WATER: int(1, 100_000_000).default(50_000),
   RAGLINE_BODY_BY_REFERENCE_BYTES: int(0, 256 * 1024 * 1024).default(16 * 1024),

@@ -43,7 +43,8 @@ export interface AppConfig {
     maxDocumentBytes: number;
     maxMetadataBytes: number;
   };
-  chunking: { maxTokens?: number; overlapTokens: number };
+  /** parseTimeoutMs: longest one HTML or Markdown document may take to parse (its job then fails). */
+  chunking: { maxTokens?: number; overlapTokens: number; parseTimeoutMs: number };
   ingest: {
     concurrency: number;
     attempts: number;
@@ -208,6 +209,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
     chunking: {
       maxTokens: c.RAGLINE_CHUNK_MAX_TOKENS,
       overlapTokens: c.RAGLINE_CHUNK_OVERLAP_TOKENS,
+      parseTimeoutMs: c.RAGLINE_PARSE_TIMEOUT_MS,
     },
     ingest: {
       concurrency: c.RAGLINE_INGEST_CONCURRENCY,

@@ -2,6 +2,7 @@ import { DocumentFormat } from '../catalog/catalog.types';
 import { AppConfig } from '../config/config';
 import type { Embedder } from '../embedding/embedder.port';
 import { Chunk, chunkDocument, parseDocument } from '../parsing';
+import type { ParsedDocument } from '../parsing/types';
 
 export type TokenBudget = Pick<Embedder, 'countTokens' | 'maxInputTokens'>;
 
@@ -17,8 +18,17 @@ export function chunksFor(
   embedder: TokenBudget,
   config: AppConfig['chunking'],
 ): Chunk[] {
+  return chunksOfParsed(parseDocument(format, content), embedder, config);
+}
+
+/** The chunks of an already parsed document (the worker parses off the event loop). */
+export function chunksOfParsed(
+  parsed: ParsedDocument,
+  embedder: TokenBudget,
+  config: AppConfig['chunking'],
+): Chunk[] {
   const maxTokens = maxChunkTokens(config, embedder);
-  return chunkDocument(parseDocument(format, content), {
+  return chunkDocument(parsed, {
     maxTokens,
     overlapTokens: Math.min(config.overlapTokens, Math.floor(maxTokens / 2)),
     countTokens: (text: string) => embedder.countTokens(text),

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { performance } from 'node:perf_hooks';
 import { BatchersService } from '../batching/batchers.service';
@@ -9,7 +9,8 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { Embedder } from '../embedding/embedder.port';
 import { Chunk } from '../parsing';
-import { chunksFor } from './chunking';
+import { ParsePool, ParseTimeoutError } from '../parsing/parse-pool';
+import { chunksOfParsed } from './chunking';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { DeleteJobData, IngestJobResult, UpsertWork } from './ingest.types';
 
@@ -31,8 +32,9 @@ const emptyResult = (documentId: string): IngestJobResult => ({
  * (after a crash) ends in the same state.
  */
 @Injectable()
-export class IngestPipelineService {
+export class IngestPipelineService implements OnModuleDestroy {
   private readonly logger = new Logger('IngestPipeline');
+  private parsePool?: ParsePool;
 
   constructor(
     private readonly catalog: CatalogService,
@@ -63,9 +65,23 @@ export class IngestPipelineService {
     return embedder;
   }
 
-  /** The chunks a document gives with this embedder (the same for the worker and for checks). */
-  chunk(format: DocumentFormat, content: string, embedder: Embedder): Chunk[] {
-    return chunksFor(format, content, embedder, this.config.chunking);
+  /**
+   * The chunks a document gives with this embedder (the same as chunksFor), parsed off the
+   * event loop; markup that takes longer than the parse time limit fails the job for good.
+   */
+  async chunk(format: DocumentFormat, content: string, embedder: Embedder): Promise<Chunk[]> {
+    this.parsePool ??= new ParsePool({ timeoutMs: this.config.chunking.parseTimeoutMs });
+    try {
+      const parsed = await this.parsePool.parse(format, content);
+      return chunksOfParsed(parsed, embedder, this.config.chunking);
+    } catch (error) {
+      if (error instanceof ParseTimeoutError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.parsePool?.close();
   }
 
   async upsert(data: UpsertWork, report: ProgressReporter): Promise<IngestJobResult> {
@@ -85,7 +101,7 @@ export class IngestPipelineService {
     }
 
     let t = performance.now();
-    const chunks = this.chunk(data.format, data.content, embedder);
+    const chunks = await this.chunk(data.format, data.content, embedder);
     lap('chunkMs', t);
     await report(10);
 

@@ -8,7 +8,9 @@ import {
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
+import { metadataProblem } from '../common/metadata';
 import { throttledWarning } from '../common/throttled-warning';
+import { CrashIsolation } from '../queues/crash-isolation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
@@ -62,6 +64,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger('IngestWorker');
   private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
   private worker?: Worker<IngestJobData, IngestJobResult>;
+  private readonly isolation = new CrashIsolation();
 
   constructor(
     private readonly pipeline: IngestPipelineService,
@@ -101,6 +104,24 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
    * skipped). A longer outage fails the attempt as usual, to be retried with backoff.
    */
   async process(
+    job: Job<IngestJobData, IngestJobResult>,
+    token?: string,
+  ): Promise<IngestJobResult> {
+    const suspect = job.stalledCounter > 0;
+    if (!(suspect ? this.isolation.enterSuspect() : this.isolation.enterRegular())) {
+      await job.moveToDelayed(Date.now() + 250 + Math.floor(Math.random() * 500), token);
+      throw new DelayedError();
+    }
+    if (suspect) this.logger.warn(`job ${job.id} stalled before (its worker died?): it runs alone`);
+    try {
+      return await this.processWithOutageRetry(job, token);
+    } finally {
+      if (suspect) this.isolation.leaveSuspect();
+      else this.isolation.leaveRegular();
+    }
+  }
+
+  private async processWithOutageRetry(
     job: Job<IngestJobData, IngestJobResult>,
     token?: string,
   ): Promise<IngestJobResult> {
@@ -144,6 +165,11 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     token?: string,
   ): Promise<IngestJobResult> {
     const { collection, documentId } = job.data;
+    if (job.data.op === 'upsert' && job.data.metadata !== undefined) {
+      // Checked at the door too; jobs queued before a rule tightened must not reach the store.
+      const problem = metadataProblem(job.data.metadata);
+      if (problem) throw new UnrecoverableError(`invalid document: ${problem}`);
+    }
     const owner = String(job.id);
     const record = await this.catalog.getCollection(collection);
     if (!record) {

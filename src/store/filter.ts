@@ -34,12 +34,18 @@ export interface FilterLimits {
   maxConditions?: number;
   /** Values in one `match.any` list. */
   maxAnyValues?: number;
+  /**
+   * Values in the whole filter (every `match` value and `any` element, one per `range`): what a
+   * store must evaluate per row, so the bound on a filter's cost.
+   */
+  maxTotalValues?: number;
 }
 
 export const DEFAULT_FILTER_LIMITS: Required<FilterLimits> = {
   maxDepth: 4,
   maxConditions: 64,
   maxAnyValues: 1024,
+  maxTotalValues: 1024,
 };
 
 export const MAX_FILTER_STRING_LENGTH = 1024;
@@ -89,7 +95,7 @@ export function parseFilterKey(key: string): FilterKey | string {
  */
 export function parseFilter(input: unknown, limits: FilterLimits = {}): Filter {
   const resolved: Required<FilterLimits> = { ...DEFAULT_FILTER_LIMITS, ...definedOnly(limits) };
-  const budget = { conditions: 0 };
+  const budget = { conditions: 0, values: 0 };
   return parseFilterNode(input, 'filter', 1, resolved, budget);
 }
 
@@ -98,6 +104,7 @@ function definedOnly(limits: FilterLimits): FilterLimits {
   if (limits.maxDepth !== undefined) out.maxDepth = limits.maxDepth;
   if (limits.maxConditions !== undefined) out.maxConditions = limits.maxConditions;
   if (limits.maxAnyValues !== undefined) out.maxAnyValues = limits.maxAnyValues;
+  if (limits.maxTotalValues !== undefined) out.maxTotalValues = limits.maxTotalValues;
   return out;
 }
 
@@ -107,12 +114,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+interface FilterBudget {
+  conditions: number;
+  values: number;
+}
+
+function spendValues(budget: FilterBudget, count: number, path: string, limit: number): void {
+  budget.values += count;
+  if (budget.values > limit) {
+    throw new FilterValidationError(path, `the filter holds more than ${limit} values in all`);
+  }
+}
+
 function parseFilterNode(
   input: unknown,
   path: string,
   depth: number,
   limits: Required<FilterLimits>,
-  budget: { conditions: number },
+  budget: FilterBudget,
 ): Filter {
   if (!isPlainObject(input)) throw new FilterValidationError(path, 'must be an object');
   if (depth > limits.maxDepth) {
@@ -144,7 +163,7 @@ function parseCondition(
   path: string,
   depth: number,
   limits: Required<FilterLimits>,
-  budget: { conditions: number },
+  budget: FilterBudget,
 ): Condition {
   budget.conditions += 1;
   if (budget.conditions > limits.maxConditions) {
@@ -172,8 +191,12 @@ function parseCondition(
     }
   }
   if (hasMatch) {
-    return { key, match: parseMatch(input.match, `${path}.match`, parsedKey, limits) };
+    const match = parseMatch(input.match, `${path}.match`, parsedKey, limits);
+    const count = typeof match === 'object' ? match.any.length : 1;
+    spendValues(budget, count, `${path}.match`, limits.maxTotalValues);
+    return { key, match };
   }
+  spendValues(budget, 1, `${path}.range`, limits.maxTotalValues);
   return { key, range: parseRange(input.range, `${path}.range`, parsedKey) };
 }
 

@@ -84,6 +84,11 @@ export interface LanceDbStoreOptions {
   hybridCandidateFactor?: number;
   /** optimize() deletes table versions older than this. Default 5 minutes. */
   versionRetentionMs?: number;
+  /**
+   * Longest a search query may run in LanceDB before it is cancelled (its caller gets an
+   * error, the process keeps its CPU). Default 10 s.
+   */
+  queryTimeoutMs?: number;
   /** Where failures of background index builds are reported. Default console.warn. */
   onBackgroundError?: (collection: string, error: unknown) => void;
 }
@@ -180,10 +185,16 @@ export class LanceDbStore implements VectorStore {
       hybridWeights: options.hybridWeights ?? { dense: 1, bm25: 1 },
       hybridCandidateFactor: options.hybridCandidateFactor ?? 3,
       versionRetentionMs: options.versionRetentionMs ?? 5 * 60_000,
+      queryTimeoutMs: options.queryTimeoutMs ?? 10_000,
       onBackgroundError: options.onBackgroundError,
     };
     validateWeights(resolved.hybridWeights, 'hybridWeights');
-    for (const key of ['readConsistencyIntervalMs', 'indexThreshold', 'refineFactor'] as const) {
+    for (const key of [
+      'readConsistencyIntervalMs',
+      'indexThreshold',
+      'refineFactor',
+      'queryTimeoutMs',
+    ] as const) {
       if (!(resolved[key] >= 0)) throw new RangeError(`${key} must be >= 0`);
     }
     if (!(resolved.defaultEf >= 1)) throw new RangeError('defaultEf must be >= 1');
@@ -540,7 +551,7 @@ export class LanceDbStore implements VectorStore {
       if (params.refineFactor !== undefined) query = query.refineFactor(params.refineFactor);
       if (params.nprobes !== undefined) query = query.nprobes(params.nprobes);
     }
-    const rows: unknown[] = await query.toArray();
+    const rows: unknown[] = await query.toArray({ timeoutMs: this.options.queryTimeoutMs });
     return rows.map((row) => rowToHit(row, cosineScore(row)));
   }
 
@@ -556,7 +567,7 @@ export class LanceDbStore implements VectorStore {
       .limit(limit)
       .select([...HIT_COLUMNS, '_score']);
     if (where) query = query.where(where);
-    const rows: unknown[] = await query.toArray();
+    const rows: unknown[] = await query.toArray({ timeoutMs: this.options.queryTimeoutMs });
     // Ties are broken by id: top-k with different limits may return equal scores in any order.
     return rows
       .map((row) => rowToHit(row, bm25Score(row)))

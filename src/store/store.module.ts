@@ -18,6 +18,7 @@ export async function openVectorStore(config: AppConfig): Promise<VectorStore> {
   return LanceDbStore.open({
     dataDir: join(config.dataDir, 'lancedb'),
     indexThreshold: config.store.lancedbIndexThreshold,
+    queryTimeoutMs: config.search.timeoutMs,
   });
 }
 

@@ -175,6 +175,31 @@ describe('filterToSql against matchesFilter on a real LanceDB table', () => {
     }
   });
 
+  it('evaluates the largest filter validation accepts (1,024 values) exactly, as a shallow tree', async () => {
+    // Before: 2,048 ORed terms in one chain crashed the process inside LanceDB (exit 139).
+    const any = Array.from({ length: 1024 }, (_, i) =>
+      i % 3 === 0 ? i : i % 3 === 1 ? `v${i}` : pick(SCALARS),
+    );
+    const filter = parseFilter({ must: [{ key: 'metadata.mixed', match: { any } }] });
+    const sql = filterToSql(filter);
+    let depth = 0;
+    let deepest = 0;
+    for (const ch of sql) {
+      if (ch === '(') deepest = Math.max(deepest, ++depth);
+      else if (ch === ')') depth--;
+    }
+    expect(deepest).toBeLessThan(24);
+    expect(await idsMatching(filter)).toEqual(expectedIds(filter));
+    expect(() =>
+      parseFilter({
+        must: [
+          { key: 'metadata.s', match: { any } },
+          { key: 'metadata.n', match: 1 },
+        ],
+      }),
+    ).toThrow(/more than 1024 values in all/);
+  });
+
   it('never lets a hostile value widen the match', async () => {
     const filter = parseFilter({ must: [{ key: 'documentId', match: HOSTILE }] });
     expect(await idsMatching(filter)).toEqual([]);

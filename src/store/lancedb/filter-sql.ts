@@ -32,8 +32,14 @@ export function filterToSql(filter: Filter): string {
   return parts.length === 0 ? 'TRUE' : joinAll(parts, 'AND');
 }
 
-function joinAll(parts: string[], operator: 'AND' | 'OR'): string {
-  return parts.length === 1 ? `(${parts[0]})` : `(${parts.join(` ${operator} `)})`;
+/**
+ * Joins parts as a balanced tree, never a chain: LanceDB's planner recurses once per operand of
+ * a chain and crashed the process (exit 139) on a 2,048-operand OR; a tree is log2(n) deep.
+ */
+export function joinAll(parts: readonly string[], operator: 'AND' | 'OR'): string {
+  if (parts.length === 1) return `(${parts[0]})`;
+  const middle = parts.length >> 1;
+  return `(${joinAll(parts.slice(0, middle), operator)} ${operator} ${joinAll(parts.slice(middle), operator)})`;
 }
 
 function conditionToSql(condition: Condition): string {
@@ -70,30 +76,45 @@ function matchToSql(key: FilterKey, values: readonly MatchValue[]): string {
       ? `${COLUMNS.chunkIndex} IN (${integers.map(sqlNumber).join(', ')})`
       : 'FALSE';
   }
-  const path = jsonPath(key.path);
-  return `(${values.map((value) => metadataMatchToSql(path, value)).join(' OR ')})`;
+  return metadataMatchToSql(jsonPath(key.path), values);
 }
 
-function metadataMatchToSql(path: string, value: MatchValue): string {
+/**
+ * A stored value equals one of `values`, or a stored array holds one of them. Scalars of each
+ * type are compared with one `IN` list (cost independent of how many values); array
+ * membership needs a term per value, joined as a balanced tree (see joinAll).
+ */
+function metadataMatchToSql(path: string, values: readonly MatchValue[]): string {
   const column = COLUMNS.metadata;
   const pathLiteral = sqlString(path);
+  const extracted = `json_extract(${column}, ${pathLiteral})`;
+  const asNumber = `TRY_CAST(${extracted} AS DOUBLE)`;
   const elementText = (text: string) =>
     `json_array_contains(${column}, ${pathLiteral}, ${sqlString(text)})`;
-  if (typeof value === 'string') {
-    const text = JSON.stringify(value);
-    return `(json_extract(${column}, ${pathLiteral}) = ${sqlString(text)} OR ${elementText(text)})`;
+  const scalarTexts: string[] = [];
+  const scalarNumbers: string[] = [];
+  const arrayTerms: string[] = [];
+  for (const value of new Set(values)) {
+    if (typeof value === 'string') {
+      const text = JSON.stringify(value);
+      scalarTexts.push(sqlString(text));
+      arrayTerms.push(elementText(text));
+    } else if (typeof value === 'boolean' || Number.isSafeInteger(value)) {
+      const literal = typeof value === 'boolean' ? String(value) : sqlNumber(value);
+      if (typeof value === 'boolean') scalarTexts.push(sqlString(literal));
+      else scalarNumbers.push(literal);
+      const typedAnywhere = `json_exists(${column}, ${sqlString(`${path}[*] ? (@ == ${literal})`)})`;
+      arrayTerms.push(`(${typedAnywhere} AND ${elementText(literal)})`);
+    } else {
+      scalarNumbers.push(sqlNumber(value));
+      arrayTerms.push(elementText(JSON.stringify(value)));
+    }
   }
-  if (typeof value === 'boolean' || Number.isSafeInteger(value)) {
-    const literal = typeof value === 'boolean' ? String(value) : sqlNumber(value);
-    const typedAnywhere = `json_exists(${column}, ${sqlString(`${path}[*] ? (@ == ${literal})`)})`;
-    const scalar =
-      typeof value === 'boolean'
-        ? `json_extract(${column}, ${pathLiteral}) = ${sqlString(literal)}`
-        : `TRY_CAST(json_extract(${column}, ${pathLiteral}) AS DOUBLE) = ${literal}`;
-    return `(${scalar} OR (${typedAnywhere} AND ${elementText(literal)}))`;
-  }
-  const scalar = `TRY_CAST(json_extract(${column}, ${pathLiteral}) AS DOUBLE) = ${sqlNumber(value)}`;
-  return `(${scalar} OR ${elementText(JSON.stringify(value))})`;
+  const terms: string[] = [];
+  if (scalarTexts.length) terms.push(`${extracted} IN (${scalarTexts.join(', ')})`);
+  if (scalarNumbers.length) terms.push(`${asNumber} IN (${scalarNumbers.join(', ')})`);
+  terms.push(...arrayTerms);
+  return joinAll(terms, 'OR');
 }
 
 function rangeToSql(key: FilterKey, range: RangeCondition['range']): string {
