@@ -25,6 +25,7 @@ import { RedisModule } from './redis/redis.module';
 import { CollectionStates } from './search/collection-states';
 import { SearchCache } from './search/search-cache';
 import { SearchExecutor } from './search/search-executor';
+import { ServingIndexes } from './serving/serving-indexes.service';
 import { SearchWaiters } from './search/search-waiters';
 import { SEARCH_QUEUE } from './search/search.constants';
 import { SearchController } from './search/search.controller';
@@ -88,6 +89,7 @@ export class AppModule {
         BatchersService,
         IngestPipelineService,
         IngestWorker,
+        ServingIndexes,
         SearchExecutor,
         SearchWorker,
         CollectionMigration,

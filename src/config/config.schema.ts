@@ -104,8 +104,13 @@ export const configSchema = z.object({
     .number({ invalid_type_error: 'expected a number from 0 to 100' })
     .min(0, 'expected a number from 0 to 100')
     .max(100, 'expected a number from 0 to 100')
-    .default(0.1),
+    .default(0.25),
   RAGLINE_SEARCH_DEFAULT_EF: int(1, 4096).default(64),
+  RAGLINE_SERVING: bool.default(true),
+  RAGLINE_SERVING_MAX_CHUNKS: int(0, 100_000_000).default(500_000),
+  RAGLINE_HYBRID_CANDIDATES: int(10, 1000).default(200),
+  RAGLINE_BM25_K1: z.coerce.number().min(0).max(10).default(0.9),
+  RAGLINE_BM25_B: z.coerce.number().min(0).max(1).default(0.4),
   RAGLINE_MONITOR_INTERVAL_MS: int(200, 600_000).default(5000),
   RAGLINE_MONITOR_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   RAGLINE_OPTIMIZER: bool.default(true),

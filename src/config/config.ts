@@ -66,9 +66,17 @@ export interface AppConfig {
     l1MaxBytes: number;
     warmQueries: number;
     defaultEf: number;
-    /** Default RRF weights of new collections' hybrid search (dense:bm25). */
+    /** Default fusion weights of new collections' hybrid search (dense:bm25). */
     hybridWeights: { dense: number; bm25: number };
+    /** Candidates per side of a hybrid ranking (BM25 documents, dense chunks). */
+    hybridCandidates: number;
+    bm25: { k1: number; b: number };
   };
+  /**
+   * In-memory serving indexes (embedded store): each worker process answers searches from
+   * memory, loaded from the store and kept current through the change feed.
+   */
+  serving: { enabled: boolean; maxChunks: number };
   monitor: {
     intervalMs: number;
     windowMs: number;
@@ -235,7 +243,10 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       warmQueries: c.RAGLINE_SEARCH_WARM_QUERIES,
       defaultEf: c.RAGLINE_SEARCH_DEFAULT_EF,
       hybridWeights: { dense: c.RAGLINE_HYBRID_DENSE_WEIGHT, bm25: 1 },
+      hybridCandidates: c.RAGLINE_HYBRID_CANDIDATES,
+      bm25: { k1: c.RAGLINE_BM25_K1, b: c.RAGLINE_BM25_B },
     },
+    serving: { enabled: c.RAGLINE_SERVING, maxChunks: c.RAGLINE_SERVING_MAX_CHUNKS },
     monitor: {
       intervalMs: c.RAGLINE_MONITOR_INTERVAL_MS,
       windowMs: c.RAGLINE_MONITOR_WINDOW_MS,

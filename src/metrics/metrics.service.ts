@@ -83,6 +83,24 @@ export class MetricsService {
     labelNames: ['queue', 'state'] as const,
     registers: [this.registry],
   });
+  private readonly servingChunks = new Gauge({
+    name: `${METRIC_PREFIX}serving_chunks`,
+    help: "Chunks held in this process's in-memory serving indexes, by store collection",
+    labelNames: ['collection'] as const,
+    registers: [this.registry],
+  });
+  private readonly servingBytes = new Gauge({
+    name: `${METRIC_PREFIX}serving_bytes`,
+    help: "Approximate memory of this process's in-memory serving indexes, by store collection",
+    labelNames: ['collection'] as const,
+    registers: [this.registry],
+  });
+  private readonly servingLoad = new Gauge({
+    name: `${METRIC_PREFIX}serving_load_seconds`,
+    help: 'How long the latest load of a serving index from the store took',
+    labelNames: ['collection'] as const,
+    registers: [this.registry],
+  });
   private readonly cacheRequests = new Counter({
     name: `${METRIC_PREFIX}cache_requests_total`,
     help: 'Search cache lookups by tier (l1 in-process, l2 Redis) and result (hit or miss)',
@@ -267,6 +285,15 @@ export class MetricsService {
 
   countCircuitRejected(dependency: string): void {
     this.circuitRejected.inc({ dependency });
+  }
+
+  setServingIndex(collection: string, chunks: number, bytes: number): void {
+    this.servingChunks.set({ collection }, chunks);
+    this.servingBytes.set({ collection }, bytes);
+  }
+
+  observeServingLoad(collection: string, durationMs: number): void {
+    this.servingLoad.set({ collection }, seconds(durationMs));
   }
 
   countAvoidedModelCalls(reason: AvoidedModelCallReason, count = 1): void {

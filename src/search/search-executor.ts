@@ -5,7 +5,20 @@ import { MetricsService } from '../metrics/metrics.service';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { SearchHit, SearchRequest, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { tunedEf } from '../tuning/effective-ef';
+import { highlightRanges } from '../serving/highlights';
+import { queryTerms, QueryTerms } from '../serving/lexical-index';
+import { RankedDocument, ServingCollection } from '../serving/serving-collection';
+import { ServingIndexes } from '../serving/serving-indexes.service';
 import { HitView, SearchJobResult, SearchSpec } from './search.types';
+
+/** A search as the worker runs it: its spec and the collection version it was asked at. */
+export type ExecutableSearch = SearchSpec & { version?: number };
+
+/** Best chunks shown inside a grouped result. */
+const CHUNKS_PER_GROUP = 3;
+/** A store (not served from memory) is asked this many chunks per wanted document when grouping. */
+const CHUNKS_PER_DOCUMENT_FROM_STORE = 5;
+const MAX_STORE_LIMIT = 1000;
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
@@ -36,8 +49,9 @@ export class SearchExecutor {
   constructor(
     private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly serving: ServingIndexes,
   ) {
     this.defaultEf = config.search.defaultEf;
     this.baselineEf = config.search.defaultEf;
@@ -50,7 +64,7 @@ export class SearchExecutor {
     return this.defaultEf;
   }
 
-  async run(specs: SearchSpec[]): Promise<SearchJobResult[]> {
+  async run(specs: ExecutableSearch[]): Promise<SearchJobResult[]> {
     const t0 = performance.now();
     const vectors = new Map<string, Float32Array>();
     const byEmbedder = new Map<string, Set<string>>();
@@ -71,6 +85,8 @@ export class SearchExecutor {
       }),
     );
     const embedMs = performance.now() - t0;
+    const vectorOf = (s: SearchSpec) =>
+      s.mode === 'bm25' ? undefined : vectors.get(`${s.embedder}\u0000${s.query}`);
 
     const t1 = performance.now();
     const byStore = new Map<string, number[]>();
@@ -78,22 +94,33 @@ export class SearchExecutor {
     const hits: HitView[][] = new Array(specs.length);
     await Promise.all(
       [...byStore].map(async ([storeName, indexes]) => {
-        const requests: SearchRequest[] = indexes.map((i) => {
+        const first = specs[indexes[0]];
+        const newest = Math.max(...indexes.map((i) => specs[i].version ?? 0));
+        const served = await this.serving.current(first.collection, storeName, newest);
+        const toStore: number[] = [];
+        for (const i of indexes) {
+          const answer = served && this.fromMemory(served, specs[i], vectorOf(specs[i]));
+          if (answer) hits[i] = answer;
+          else toStore.push(i);
+        }
+        if (toStore.length === 0) return;
+        const requests: SearchRequest[] = toStore.map((i) => {
           const s = specs[i];
           return {
             mode: s.mode,
-            vector: s.mode === 'bm25' ? undefined : vectors.get(`${s.embedder}\u0000${s.query}`),
+            vector: vectorOf(s),
             text: s.mode === 'dense' ? undefined : s.query,
-            limit: s.limit,
+            limit: storeDepth(s),
             filter: s.filter,
             ef: this.efFor(s),
             exact: s.exact,
-            scoreThreshold: s.scoreThreshold,
             weights: s.weights,
           };
         });
         const results = await this.store.search(storeName, requests);
-        indexes.forEach((specIndex, j) => (hits[specIndex] = results[j].map(toHitView)));
+        toStore.forEach((specIndex, j) => {
+          hits[specIndex] = shapeStoreHits(specs[specIndex], results[j].map(toHitView));
+        });
       }),
     );
     const storeMs = performance.now() - t1;
@@ -108,4 +135,95 @@ export class SearchExecutor {
       },
     }));
   }
+
+  /** The answer from the in-memory index, or null when it needs the store (an exact scan). */
+  private fromMemory(
+    served: ServingCollection,
+    spec: SearchSpec,
+    vector: Float32Array | undefined,
+  ): HitView[] | null {
+    if (spec.exact) return null;
+    const terms = spec.mode === 'dense' ? new Map() : queryTerms(spec.query);
+    const depth = (spec.offset ?? 0) + spec.limit;
+    const ranked = served.rank({
+      mode: spec.mode,
+      vector,
+      terms,
+      filter: spec.filter,
+      weights: spec.weights ?? this.defaultWeights,
+      documents: depth,
+    });
+    if (!ranked) return null;
+    return spec.groupBy === 'document'
+      ? groupedView(ranked, spec, terms)
+      : withThreshold(
+          ranked
+            .flatMap((d) => d.chunks)
+            .sort((a, b) => b.score - a.score || compareHits(a, b))
+            .slice(spec.offset ?? 0, depth)
+            .map(toHitView),
+          spec.scoreThreshold,
+        );
+  }
+
+  private get defaultWeights(): { dense: number; bm25: number } {
+    return this.config.search.hybridWeights;
+  }
+}
+
+function compareHits(a: SearchHit, b: SearchHit): number {
+  return a.documentId < b.documentId
+    ? -1
+    : a.documentId > b.documentId
+      ? 1
+      : a.chunkIndex - b.chunkIndex;
+}
+
+function withThreshold(hits: HitView[], threshold: number | undefined): HitView[] {
+  return threshold === undefined ? hits : hits.filter((h) => h.score >= threshold);
+}
+
+/** How many chunks to ask a store for: enough for the page, or for the page's documents. */
+function storeDepth(spec: SearchSpec): number {
+  const depth = (spec.offset ?? 0) + spec.limit;
+  if (spec.groupBy !== 'document') return depth;
+  return Math.min(MAX_STORE_LIMIT, depth * CHUNKS_PER_DOCUMENT_FROM_STORE);
+}
+
+/** A store's chunk list as the page the spec asks for (grouped by document if asked). */
+function shapeStoreHits(spec: SearchSpec, hits: HitView[]): HitView[] {
+  if (spec.groupBy !== 'document') {
+    return withThreshold(hits.slice(spec.offset ?? 0), spec.scoreThreshold);
+  }
+  const documents = new Map<string, RankedDocument>();
+  for (const hit of hits) {
+    const known = documents.get(hit.documentId);
+    if (known) known.chunks.push(hit);
+    else
+      documents.set(hit.documentId, {
+        documentId: hit.documentId,
+        score: hit.score,
+        chunks: [hit],
+      });
+  }
+  return groupedView(
+    [...documents.values()],
+    spec,
+    queryTerms(spec.mode === 'dense' ? '' : spec.query),
+  );
+}
+
+/** One entry per document (the page of them), its best chunks inside with highlights. */
+function groupedView(ranked: RankedDocument[], spec: SearchSpec, terms: QueryTerms): HitView[] {
+  const offset = spec.offset ?? 0;
+  return ranked
+    .filter((d) => spec.scoreThreshold === undefined || d.score >= spec.scoreThreshold)
+    .slice(offset, offset + spec.limit)
+    .map((document) => {
+      const chunks = document.chunks.slice(0, CHUNKS_PER_GROUP).map((chunk) => ({
+        ...toHitView(chunk),
+        highlights: highlightRanges(chunk.text, terms),
+      }));
+      return { ...chunks[0], score: document.score, chunks };
+    });
 }

@@ -5,6 +5,8 @@ import type { Filter } from '../store/filter.types';
 export const MAX_QUERY_CHARS = 2000;
 export const MAX_LIMIT = 100;
 export const MAX_BATCH_SEARCHES = 64;
+/** How deep pagination goes (offset + limit), in hits or, grouped, in documents. */
+export const MAX_DEPTH = 1000;
 
 const filterSchema = z.unknown().transform((value, ctx): Filter | undefined => {
   if (value === undefined || value === null) return undefined;
@@ -41,8 +43,21 @@ export const searchBodySchema = z
       .strict()
       .optional(),
     scoreThreshold: z.number().finite().optional(),
+    groupBy: z
+      .enum(['document'], { errorMap: () => ({ message: "must be 'document'" }) })
+      .optional(),
+    offset: z
+      .number({ invalid_type_error: 'must be an integer' })
+      .int('must be an integer')
+      .min(0, 'must not be negative')
+      .max(MAX_DEPTH - 1)
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => (b.offset ?? 0) + b.limit <= MAX_DEPTH, {
+    message: `offset + limit must be at most ${MAX_DEPTH}`,
+    path: ['offset'],
+  });
 
 export const batchSearchBodySchema = z
   .object({

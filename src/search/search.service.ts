@@ -103,6 +103,9 @@ export class SearchService implements OnModuleInit {
       weights: mode === 'hybrid' ? (body.params?.weights ?? record.hybridWeights) : undefined,
       scoreThreshold: body.scoreThreshold,
     };
+    // Only set when asked for, so other searches' cache keys stay as they were.
+    if (body.groupBy) spec.groupBy = body.groupBy;
+    if (body.offset) spec.offset = body.offset;
     // Only tuned collections carry the key, so other collections' cache keys stay as they were.
     const tuning = record.searchTuning;
     if (tuning && mode !== 'bm25') spec.tunedEf = { ef: tuning.ef, floorEf: tuning.floorEf };
@@ -127,7 +130,7 @@ export class SearchService implements OnModuleInit {
     }
 
     const deadline = Date.now() + this.config.search.timeoutMs;
-    const flight = this.join(key, deadline) ?? this.launch(key, spec, deadline);
+    const flight = this.join(key, deadline) ?? this.launch(key, spec, version, deadline);
     const { hits, tier, timings } = await this.beforeDeadline(flight, deadline);
     const took: SearchResponse['took'] = { totalMs: round(performance.now() - t0) };
     if (timings)
@@ -151,9 +154,9 @@ export class SearchService implements OnModuleInit {
     return flight;
   }
 
-  private launch(key: string, spec: SearchSpec, deadline: number): InFlight {
+  private launch(key: string, spec: SearchSpec, version: number, deadline: number): InFlight {
     const flight: InFlight = { result: Promise.resolve({ hits: [], tier: 'miss' }), deadline };
-    flight.result = this.fly(key, spec, flight);
+    flight.result = this.fly(key, spec, version, flight);
     this.flights.set(key, flight);
     void flight.result.catch(() => undefined).finally(() => this.flights.delete(key));
     return flight;
@@ -182,14 +185,19 @@ export class SearchService implements OnModuleInit {
     return response;
   }
 
-  private async fly(key: string, spec: SearchSpec, flight: InFlight): Promise<Flight> {
+  private async fly(
+    key: string,
+    spec: SearchSpec,
+    version: number,
+    flight: InFlight,
+  ): Promise<Flight> {
     const l2 = await this.cache.getL2(key);
     this.metrics.cacheLookup('l2', l2 !== undefined);
     if (l2) {
       this.metrics.countAvoidedModelCalls('search_cache');
       return { hits: l2, tier: 'l2' };
     }
-    const result = await this.enqueueAndWait(spec, flight, (late) => {
+    const result = await this.enqueueAndWait(spec, version, flight, (late) => {
       void this.cache.set(key, late.hits).catch(() => undefined);
     });
     // Not awaited: L1 is filled at once, and the L2 write is on the wire before the answer, so
@@ -200,6 +208,7 @@ export class SearchService implements OnModuleInit {
 
   private async enqueueAndWait(
     spec: SearchSpec,
+    version: number,
     flight: InFlight,
     onLate: LateResultHandler,
   ): Promise<SearchJobResult> {
@@ -209,7 +218,7 @@ export class SearchService implements OnModuleInit {
     try {
       await this.queue.add(
         'search',
-        { spec, enqueuedAt: Date.now() },
+        { spec, version, enqueuedAt: Date.now() },
         {
           jobId,
           attempts: 1,
@@ -246,7 +255,12 @@ export class SearchService implements OnModuleInit {
           };
           const key = searchCacheKey(current, state.version);
           if (this.cache.getL1(key) || this.flights.has(key)) return;
-          const flight = this.launch(key, current, Date.now() + this.config.search.timeoutMs);
+          const flight = this.launch(
+            key,
+            current,
+            state.version,
+            Date.now() + this.config.search.timeoutMs,
+          );
           await flight.result.catch(() => undefined);
         }),
       )

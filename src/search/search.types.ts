@@ -15,12 +15,18 @@ export interface SearchSpec {
   exact?: boolean;
   weights?: { dense: number; bm25: number };
   scoreThreshold?: number;
+  /** One entry per document, its best chunks inside. */
+  groupBy?: 'document';
+  /** Hits (or, grouped, documents) skipped before the first one answered. */
+  offset?: number;
   /** The collection's tuned ef (set only for tuned collections; a request's ef wins). */
   tunedEf?: { ef: number; floorEf: number };
 }
 
 export interface SearchJobData {
   spec: SearchSpec;
+  /** The collection version the search was asked at: the answer reflects every write up to it. */
+  version?: number;
   enqueuedAt: number;
 }
 
@@ -32,6 +38,10 @@ export interface HitView {
   text: string;
   headingPath: string[];
   metadata: Record<string, unknown>;
+  /** Character ranges of the query's terms in `text` (grouped results). */
+  highlights?: Array<[number, number]>;
+  /** Grouped results: the document's best matching chunks, best first (the entry is the first). */
+  chunks?: HitView[];
 }
 
 export interface SearchJobResult {

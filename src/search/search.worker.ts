@@ -16,9 +16,9 @@ import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
 import { createWorker, onJobTimes } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
-import { SearchExecutor } from './search-executor';
+import { ExecutableSearch, SearchExecutor } from './search-executor';
 import { SEARCH_QUEUE } from './search.constants';
-import { SearchJobData, SearchJobResult, SearchSpec } from './search.types';
+import { SearchJobData, SearchJobResult } from './search.types';
 
 /**
  * Consumes the search queue. Many jobs are taken at once (concurrency) and fed into one
@@ -31,7 +31,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
   private readonly warnFailure = throttledWarning((m) => this.logger.warn(m));
   private worker?: Worker<SearchJobData, SearchJobResult>;
-  readonly batcher: AdaptiveBatcher<SearchSpec, SearchJobResult>;
+  readonly batcher: AdaptiveBatcher<ExecutableSearch, SearchJobResult>;
 
   constructor(
     private readonly executor: SearchExecutor,
@@ -42,7 +42,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly monitor: MonitorService,
     private readonly metrics: MetricsService,
   ) {
-    this.batcher = new AdaptiveBatcher<SearchSpec, SearchJobResult>({
+    this.batcher = new AdaptiveBatcher<ExecutableSearch, SearchJobResult>({
       name: 'search',
       run: (specs) => this.executor.run(specs),
       // A lone search never waits for company; under a backlog, batches of fewer than 4 only
@@ -76,7 +76,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
             `expired: waited ${queueMs} ms in the queue (timeout ${this.config.search.timeoutMs} ms)`,
           );
         }
-        const result = await this.batcher.submit(job.data.spec);
+        const result = await this.batcher.submit({ ...job.data.spec, version: job.data.version });
         return { hits: result.hits, timings: { ...result.timings, queueMs } };
       },
       { concurrency: this.config.search.concurrency, lockDuration: 30_000, maxStalledCount: 0 },

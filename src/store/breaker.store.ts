@@ -20,11 +20,21 @@ import type {
  * straight through: readiness probes must not open or close a circuit.
  */
 export class BreakerStore implements VectorStore {
+  readonly scanPoints?: VectorStore['scanPoints'];
+  readonly getPoints?: VectorStore['getPoints'];
+
   constructor(
     private readonly inner: VectorStore,
     private readonly reads: CircuitBreaker,
     private readonly writes: CircuitBreaker,
-  ) {}
+  ) {
+    const { scanPoints, getPoints } = inner;
+    // A scan is one long read that streams: it fails on its own without tripping the circuit.
+    if (scanPoints) this.scanPoints = (c, size) => scanPoints.call(inner, c, size);
+    if (getPoints) {
+      this.getPoints = (c, ids) => this.reads.execute(() => getPoints.call(inner, c, ids));
+    }
+  }
 
   get kind(): VectorStore['kind'] {
     return this.inner.kind;

@@ -24,6 +24,7 @@ import {
   rowToHit,
   rowToSample,
   rowToStoredChunk,
+  rowToStoredPoint,
 } from './lancedb/rows';
 import { randomOffsets } from './lancedb/random-offsets';
 import { sqlString } from './lancedb/sql-literals';
@@ -354,6 +355,37 @@ export class LanceDbStore implements VectorStore {
     return where === undefined || where === 'TRUE'
       ? state.table.countRows()
       : state.table.countRows(where);
+  }
+
+  async *scanPoints(collection: string, batchSize: number): AsyncIterable<StoredPoint[]> {
+    const state = await this.freshState(collection);
+    const columns = [...CHUNK_COLUMNS, COLUMNS.vector];
+    let batch: StoredPoint[] = [];
+    for await (const records of state.table.query().select(columns)) {
+      for (const row of records.toArray() as unknown[]) {
+        batch.push(rowToStoredPoint(row));
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+    }
+    if (batch.length) yield batch;
+  }
+
+  async getPoints(collection: string, ids: readonly string[]): Promise<StoredPoint[]> {
+    const state = await this.freshState(collection);
+    const unique = [...new Set(ids)];
+    const points: StoredPoint[] = [];
+    for (let i = 0; i < unique.length; i += DELETE_CHUNK) {
+      const rows: unknown[] = await state.table
+        .query()
+        .where(idsToSql(unique.slice(i, i + DELETE_CHUNK)))
+        .select([...CHUNK_COLUMNS, COLUMNS.vector])
+        .toArray();
+      points.push(...rows.map(rowToStoredPoint));
+    }
+    return points;
   }
 
   /** Random row offsets (distinct), read with one `take`. */

@@ -6,6 +6,10 @@ import { BreakerStore } from './breaker.store';
 import { LanceDbStore } from './lancedb.store';
 import { QdrantStore } from './qdrant.store';
 import { isStoreOutage } from './store-failures';
+import { ChangeFeed } from '../serving/change-feed';
+import { ChangeFeedStore } from '../serving/change-feed.store';
+import { REDIS } from '../redis/redis.module';
+import type Redis from 'ioredis';
 import { VECTOR_STORE, VectorStore } from './vector-store.port';
 
 export async function openVectorStore(config: AppConfig): Promise<VectorStore> {
@@ -22,15 +26,23 @@ export async function openVectorStore(config: AppConfig): Promise<VectorStore> {
   });
 }
 
-/** The configured store behind its read and write circuit breakers (unless those are off). */
+/**
+ * The configured store behind its read and write circuit breakers (unless those are off), its
+ * writes recorded in the change feed when searches are served from memory (embedded store).
+ */
 export async function openGuardedStore(
   config: AppConfig,
   breakers: CircuitBreakers,
+  redis: Redis,
 ): Promise<VectorStore> {
   const store = await openVectorStore(config);
   const reads = breakers.for(STORE_READS, isStoreOutage);
   const writes = breakers.for(STORE_WRITES, isStoreOutage);
-  return reads && writes ? new BreakerStore(store, reads, writes) : store;
+  const guarded = reads && writes ? new BreakerStore(store, reads, writes) : store;
+  // Recorded even with serving off here: other processes may serve from memory.
+  return store.kind === 'lancedb'
+    ? new ChangeFeedStore(guarded, new ChangeFeed(redis, config.prefix))
+    : guarded;
 }
 
 class StoreCloser implements OnApplicationShutdown {
@@ -43,7 +55,11 @@ class StoreCloser implements OnApplicationShutdown {
 @Global()
 @Module({
   providers: [
-    { provide: VECTOR_STORE, inject: [APP_CONFIG, CircuitBreakers], useFactory: openGuardedStore },
+    {
+      provide: VECTOR_STORE,
+      inject: [APP_CONFIG, CircuitBreakers, REDIS],
+      useFactory: openGuardedStore,
+    },
     StoreCloser,
   ],
   exports: [VECTOR_STORE],

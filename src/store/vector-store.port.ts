@@ -124,6 +124,13 @@ export interface VectorStore {
    */
   sampleVectors(collection: string, count: number): Promise<SampledPoint[]>;
   info(collection: string): Promise<StoreCollectionInfo | null>;
+  /**
+   * Every stored point, vectors included, in batches (for in-memory serving indexes; only
+   * stores whose searches are served from memory have it).
+   */
+  scanPoints?(collection: string, batchSize: number): AsyncIterable<StoredPoint[]>;
+  /** The stored points among `ids` (absent ones are left out), at the latest version. */
+  getPoints?(collection: string, ids: readonly string[]): Promise<StoredPoint[]>;
   /** Maintenance: fold unindexed rows into the index, compact, drop old versions. */
   optimize(collection: string): Promise<void>;
   /** Bulk-load mode: defer indexing while a large backlog loads (no-op where not useful). */

@@ -1,4 +1,10 @@
-import type { SampledPoint, SearchHit, StoredChunk, StoredChunkRef } from '../vector-store.port';
+import type {
+  SampledPoint,
+  SearchHit,
+  StoredChunk,
+  StoredChunkRef,
+  StoredPoint,
+} from '../vector-store.port';
 import { COLUMNS } from './table-schema';
 
 /** Rows come back from LanceDB as untyped objects; these read them with checks. */
@@ -86,6 +92,11 @@ export function rowToStoredChunk(value: unknown): StoredChunk {
     end: num(row, COLUMNS.end),
     metadata: record(jsonColumn(row, COLUMNS.metadata)),
   };
+}
+
+/** A whole stored point, vector included. */
+export function rowToStoredPoint(value: unknown): StoredPoint {
+  return { ...rowToStoredChunk(value), vector: rowToSample(value).vector };
 }
 
 /** A row read with the id and vector columns (the vector arrives as an Arrow list: iterable). */

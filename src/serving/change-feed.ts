@@ -1,0 +1,93 @@
+import type Redis from 'ioredis';
+
+/**
+ * Which stored points each committed write touched, per store collection, in commit order: a
+ * Redis stream that the in-memory serving indexes of every worker process read to stay
+ * current. An entry names ids only; readers fetch those points' current state from the
+ * durable store, so applying entries is idempotent and the order of concurrent writers'
+ * entries does not matter (the last entry naming an id is read after that id's last commit).
+ * A reset entry (a collection dropped, or rows deleted by filter) makes readers reload.
+ */
+export interface ChangeEntry {
+  id: string;
+  upserted: string[];
+  removed: string[];
+  reset: boolean;
+}
+
+/** Entries kept per collection; a reader further behind than this reloads. */
+const MAX_ENTRIES = 20_000;
+
+export class ChangeFeed {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** The stream's key; the hash tag keeps it in one Redis Cluster slot per collection. */
+  key(storeCollection: string): string {
+    return `${this.prefix}:changes:{${storeCollection}}`;
+  }
+
+  async record(
+    storeCollection: string,
+    change: { upserted?: string[]; removed?: string[] },
+  ): Promise<void> {
+    const body = JSON.stringify({ u: change.upserted ?? [], r: change.removed ?? [] });
+    await this.redis.xadd(this.key(storeCollection), 'MAXLEN', '~', MAX_ENTRIES, '*', 'c', body);
+  }
+
+  async recordReset(storeCollection: string): Promise<void> {
+    await this.redis.xadd(this.key(storeCollection), 'MAXLEN', '~', MAX_ENTRIES, '*', 'reset', '1');
+  }
+
+  /** The newest entry's id ('0-0' when there is none): where a full load starts reading. */
+  async head(storeCollection: string): Promise<string> {
+    const last = await this.redis.xrevrange(this.key(storeCollection), '+', '-', 'COUNT', 1);
+    return last[0]?.[0] ?? '0-0';
+  }
+
+  /**
+   * Entries after `afterId`, or 'gap' when some of them were trimmed away (the reader must
+   * reload). At most `count` entries per call.
+   */
+  async readAfter(
+    storeCollection: string,
+    afterId: string,
+    count = 1000,
+  ): Promise<ChangeEntry[] | 'gap'> {
+    const key = this.key(storeCollection);
+    const entries = await this.redis.xrange(key, `(${afterId}`, '+', 'COUNT', count);
+    if (afterId !== '0-0' || entries.length > 0) {
+      const deleted = await this.maxDeletedId(key);
+      if (deleted && compareIds(deleted, afterId) > 0) return 'gap';
+    }
+    return entries.map(([id, fields]) => parseEntry(id, fields));
+  }
+
+  private async maxDeletedId(key: string): Promise<string | null> {
+    try {
+      const info = (await this.redis.xinfo('STREAM', key)) as unknown[];
+      const at = info.indexOf('max-deleted-entry-id');
+      const value = at >= 0 ? info[at + 1] : null;
+      return typeof value === 'string' && value !== '0-0' ? value : null;
+    } catch {
+      return null; // no stream yet
+    }
+  }
+}
+
+function parseEntry(id: string, fields: string[]): ChangeEntry {
+  const values = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i], fields[i + 1]);
+  if (values.has('reset')) return { id, upserted: [], removed: [], reset: true };
+  const body = JSON.parse(values.get('c') ?? '{}') as { u?: string[]; r?: string[] };
+  return { id, upserted: body.u ?? [], removed: body.r ?? [], reset: false };
+}
+
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  if (am !== bm) return am < bm ? -1 : 1;
+  return as === bs ? 0 : as < bs ? -1 : 1;
+}
