@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { parseRedisUrl, REDIS_URL_FORMAT } from '../redis/redis-url';
+
+function isRedisUrl(url: string): boolean {
+  try {
+    parseRedisUrl(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -22,10 +32,7 @@ const apiKeyEntry =
 export const configSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.string().refine(isRedisUrl, REDIS_URL_FORMAT).default('redis://127.0.0.1:6379'),
   RAGLINE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(3000),
   RAGLINE_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   RAGLINE_DATA_DIR: z.string().min(1).default('./data'),
