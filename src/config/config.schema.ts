@@ -43,6 +43,16 @@ export const configSchema = z.object({
   RAGLINE_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
   QDRANT_URL: z.string().url('expected an http(s) URL').optional(),
   QDRANT_API_KEY: z.string().optional(),
+  RAGLINE_QDRANT_SHARDS: int(1, 1024).optional(),
+  RAGLINE_QDRANT_REPLICATION_FACTOR: int(1, 64).optional(),
+  RAGLINE_QDRANT_WRITE_CONSISTENCY: int(1, 64).optional(),
+  RAGLINE_QDRANT_READ_CONSISTENCY: z
+    .string()
+    .regex(
+      /^(majority|quorum|all|[1-9]\d*)$/,
+      "expected a positive integer, 'majority', 'quorum' or 'all'",
+    )
+    .optional(),
   RAGLINE_LANCEDB_INDEX_THRESHOLD: int(1, 1_000_000_000).default(1000),
   RAGLINE_EMBEDDER: z
     .string()

@@ -44,7 +44,6 @@ const PAGES_PER_PHASE = [
   'Principles',
   'Warnings',
 ];
-const CHAOS_PAGES = ['Encapsulation', 'Logging', 'Plugins', 'Type-Providers'];
 
 const available = LocalRedisCluster.available();
 if (!available) console.warn('redis-server or redis-cli is not on PATH: skipping the fleet test');
@@ -168,8 +167,9 @@ if (!available) console.warn('redis-server or redis-cli is not on PATH: skipping
     };
     console.log(`fleet throughput, 1 vs 2 workers: ${JSON.stringify(figures)}`);
 
-    // The chaos phase: each document carries the marker in its first chunk.
-    const chaosDocs = CHAOS_PAGES.map((name, i) =>
+    // The chaos phase: each document carries the marker in its first chunk. Twice as many
+    // documents as a worker takes at once, so both workers hold jobs when one is killed.
+    const chaosDocs = [...PAGES_PER_PHASE, 'Encapsulation'].map((name, i) =>
       doc(`chaos-${i}.md`, `# Chaos ${i}\n\n${MARKER} entry${i}\n\n${fastifyPage(`${name}.md`)}`),
     );
     expect((await http(api1.url, 'PUT', '/v1/collections/chaos', {})).status).toBe(201);
@@ -190,6 +190,7 @@ if (!available) console.warn('redis-server or redis-cli is not on PATH: skipping
     let searching = true;
     const searchLoop = (async () => {
       while (searching) {
+        await new Promise((r) => setTimeout(r, 20));
         // Writes completed before the searches are sent must all be in their answers.
         const views = await jobs(apis[searches % 2], ids).catch(() => null);
         if (!views) continue;
@@ -208,9 +209,14 @@ if (!available) console.warn('redis-server or redis-cli is not on PATH: skipping
       }
     })();
 
-    await waitFor(
-      async () => (await jobs(api1.url, ids)).some((v) => v.state === 'active' && v.progress >= 15),
-      'a chaos job to be mid-way',
+    // More jobs active than one worker takes (RAGLINE_INGEST_CONCURRENCY), one of them mid-way:
+    // the worker killed now surely dies in the middle of a job.
+    const activeAtKill = await waitFor(
+      async () => {
+        const active = (await jobs(api1.url, ids)).filter((v) => v.state === 'active');
+        return active.length > 4 && active.some((v) => v.progress >= 15) && active.length;
+      },
+      'both workers to hold chaos jobs, one of them mid-way',
       60_000,
       50,
     );
@@ -254,7 +260,8 @@ if (!available) console.warn('redis-server or redis-cli is not on PATH: skipping
       );
     }
     console.log(
-      `fleet chaos: ${chaosDocs.length} documents, ${expectedChunks} chunks, worker killed mid-job, ` +
+      `fleet chaos: ${chaosDocs.length} documents, ${expectedChunks} chunks, a worker killed with ` +
+        `${activeAtKill} jobs active, ` +
         `master failed over to port ${failedOver}; ${searches} searches, ${searchErrors} errors, ` +
         `${stale.length} stale`,
     );
