@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QdrantStore } from '../qdrant.store';
-import type { SearchHit, StoredPoint } from '../vector-store.port';
+import type { CollectionSpec, SearchHit, StoredPoint } from '../vector-store.port';
 import { FakeQdrantServer, ok, type RecordedExchange } from './testing/fake-qdrant-server';
 import { QdrantOpenApi } from './testing/qdrant-openapi';
 
@@ -40,6 +40,18 @@ function point(n: number, documentId: string, text: string): StoredPoint {
     start: n * 10,
     end: n * 10 + text.length,
     metadata: { lang: 'en', year: 2000 + n, tags: ['a', 'b'] },
+  };
+}
+
+/** A dense-only collection without quantization. */
+function plainSpec(name: string): CollectionSpec {
+  return {
+    name,
+    dimensions: DIMS,
+    distance: 'cosine',
+    hnsw: { m: 16, efConstruct: 100 },
+    quantization: 'none',
+    hybrid: false,
   };
 }
 
@@ -166,14 +178,7 @@ describeWithDocument(title, () => {
   });
 
   it('creates a plain dense collection without quantization or sparse vectors', async () => {
-    await store.ensureCollection({
-      name: 'plain',
-      dimensions: DIMS,
-      distance: 'cosine',
-      hnsw: { m: 16, efConstruct: 100 },
-      quantization: 'none',
-      hybrid: false,
-    });
+    await store.ensureCollection(plainSpec('plain'));
     expect(lastBody('PUT', '/collections/plain')).toEqual({
       vectors: { dense: { size: DIMS, distance: 'Cosine', on_disk: false } },
       hnsw_config: { m: 16, ef_construct: 100 },
@@ -436,14 +441,7 @@ describeWithDocument(title, () => {
       },
     });
     try {
-      await distributed.ensureCollection({
-        name: 'spread',
-        dimensions: DIMS,
-        distance: 'cosine',
-        hnsw: { m: 16, efConstruct: 100 },
-        quantization: 'none',
-        hybrid: false,
-      });
+      await distributed.ensureCollection(plainSpec('spread'));
       expect(lastBody('PUT', '/collections/spread')).toMatchObject({
         shard_number: 6,
         replication_factor: 2,
