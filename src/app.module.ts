@@ -19,6 +19,7 @@ import { IngestProducerService } from './ingest/ingest-producer.service';
 import { INGEST_QUEUE } from './ingest/ingest.types';
 import { IngestWorker } from './ingest/ingest.worker';
 import { JobsController } from './jobs/jobs.controller';
+import { configuredQueuePrefix } from './redis/keys';
 import { producerConnectionOptions } from './redis/redis-connection';
 import { RateLimitGuard } from './ratelimit/rate-limit.guard';
 import { RedisModule } from './redis/redis.module';
@@ -127,10 +128,10 @@ export class AppModule {
           prefix: config.prefix,
         }),
         BullModule.registerQueue(
-          { name: INGEST_QUEUE },
-          { name: SEARCH_QUEUE },
-          { name: REEMBED_QUEUE },
-          { name: TUNE_QUEUE },
+          ...[INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE].map((name) => ({
+            name,
+            prefix: configuredQueuePrefix(config, name),
+          })),
         ),
         ...(serveApi ? [AdminModule] : []),
       ],

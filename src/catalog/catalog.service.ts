@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { collectionKey } from '../redis/keys';
+import { whenReady } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
 import type { SearchTuning } from '../client/types';
 import { CollectionRecord, DesiredState, DocumentRecord, MigrationRecord } from './catalog.types';
@@ -14,7 +16,12 @@ export interface VersionEvent {
 /** What an ingest or delete job finds when it asks to write a document. */
 export type WriteAdmission = 'admitted' | 'locked' | 'migrating';
 
-type KeyPart = 'docs' | 'desired' | 'version' | 'lock' | 'migration' | 'writers' | 'seq';
+type KeyPart = 'record' | 'docs' | 'desired' | 'version' | 'lock' | 'migration' | 'writers' | 'seq';
+
+/*
+ * Every script below touches the keys of one collection only, all under the collection's hash
+ * tag (keys.ts: collectionKey), so each runs on one slot of a Redis Cluster.
+ */
 
 /**
  * Takes a document's write lock unless a re-embedding of the collection is running, and
@@ -61,6 +68,20 @@ if (not cur) or cur == ARGV[1] or cur == ARGV[4] then
 end
 return redis.call('HMGET', KEYS[1], 'jobId', 'phase', 'data')`;
 
+/**
+ * Records the latest requested state of documents where newer than the one recorded.
+ * KEYS: desired. ARGV: (documentId, seq, target) triples.
+ */
+const RECORD_DESIRED = `
+for i = 1, #ARGV, 3 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  local seq = current and tonumber(string.match(current, '^(%d+)|')) or 0
+  if (not current) or seq < tonumber(ARGV[i + 1]) then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. '|' .. ARGV[i + 2])
+  end
+end
+return 1`;
+
 /** KEYS: migration. ARGV: jobId, expiresAt. Returns 0 when the migration is no longer this job's. */
 const RENEW_MIGRATION = `
 if redis.call('HGET', KEYS[1], 'jobId') ~= ARGV[1] then return 0 end
@@ -75,43 +96,84 @@ return 0`;
 /**
  * The switch at the end of a re-embedding, in one step: the record changes (embedder,
  * dimensions, store collection), the migration ends, the version goes up and is announced.
- * KEYS: collections, migration, version. ARGV: name, jobId, expected record, new record, channel.
+ * KEYS: record, migration, version. ARGV: name, jobId, expected record, new record, channel.
  * Returns the new version, -1 if the migration is not this job's, -2 if the record changed.
  */
 const SWITCH_COLLECTION = `
 if redis.call('HGET', KEYS[2], 'jobId') ~= ARGV[2] then return -1 end
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[3] then return -2 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+if redis.call('GET', KEYS[1]) ~= ARGV[3] then return -2 end
+redis.call('SET', KEYS[1], ARGV[4])
 redis.call('DEL', KEYS[2])
 local version = redis.call('INCR', KEYS[3])
 redis.call('PUBLISH', ARGV[5], cjson.encode({type = 'version', collection = ARGV[1], version = version}))
 return version`;
 
+/** KEYS: record. ARGV: expected record, new record. Compare-and-set of a collection's record. */
+const SWAP_RECORD = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`;
+
 /**
  * The shared catalog in Redis: collections, their documents and versions, and for each
  * document the latest requested state ("desired"), which decides which of several queued
  * jobs for one document wins: the one submitted last.
+ *
+ * Each collection's keys share its hash tag (one record key per collection, beside its
+ * version), so a Redis Cluster spreads collections over its shards; a set of names lists them.
  */
 @Injectable()
-export class CatalogService {
+export class CatalogService implements OnModuleInit {
+  private readonly logger = new Logger('CatalogService');
   private readonly base: string;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.base = `${config.prefix}:catalog`;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!(await whenReady(this.redis, this.config.redisCommandTimeoutMs * 3))) {
+      throw new Error('Redis did not become ready to read the collection catalog');
+    }
+    const moved = await this.moveLegacyRecords();
+    if (moved) this.logger.log(`moved ${moved} collection record(s) to per-collection keys`);
+  }
+
+  /**
+   * Releases before the Redis Cluster support kept every record in one hash, which a cluster
+   * cannot update in one step with a collection's version. Each record found there moves to
+   * its collection's key (unless one is there already) and leaves the hash; idempotent, and
+   * safe with several processes starting at once. Returns how many moved.
+   */
+  async moveLegacyRecords(): Promise<number> {
+    const legacy = `${this.base}:collections`;
+    const records = await this.redis.hgetall(legacy);
+    for (const [name, raw] of Object.entries(records)) {
+      await this.redis.sadd(this.namesKey(), name);
+      await this.redis.set(this.recordKey(name), raw, 'NX');
+      await this.redis.hdel(legacy, name);
+    }
+    return Object.keys(records).length;
   }
 
   get eventsChannel(): string {
     return `${this.base}:events`;
   }
 
-  private collectionsKey(): string {
-    return `${this.base}:collections`;
+  /** Names of the collections (a name whose record is gone is skipped when listing). */
+  private namesKey(): string {
+    return `${this.base}:names`;
+  }
+  private recordKey(collection: string): string {
+    return this.key(collection, 'record');
   }
   private key(collection: string, part: KeyPart): string {
-    return `${this.base}:col:{${collection}}:${part}`;
+    return collectionKey(this.config.prefix, collection, part);
   }
 
   private lockKey(collection: string, documentId: string): string {
@@ -119,7 +181,7 @@ export class CatalogService {
   }
 
   async getCollection(name: string): Promise<CollectionRecord | null> {
-    const raw = await this.redis.hget(this.collectionsKey(), name);
+    const raw = await this.redis.get(this.recordKey(name));
     return raw ? (JSON.parse(raw) as CollectionRecord) : null;
   }
 
@@ -129,7 +191,7 @@ export class CatalogService {
   ): Promise<{ record: CollectionRecord; version: number } | null> {
     const replies = await this.redis
       .multi()
-      .hget(this.collectionsKey(), name)
+      .get(this.recordKey(name))
       .get(this.key(name, 'version'))
       .exec();
     const [[recordError, raw], [versionError, version]] = replies ?? [[null], [null]];
@@ -139,9 +201,10 @@ export class CatalogService {
   }
 
   async listCollections(): Promise<CollectionRecord[]> {
-    const all = await this.redis.hgetall(this.collectionsKey());
-    return Object.values(all)
-      .map((raw) => JSON.parse(raw) as CollectionRecord)
+    const names = await this.redis.smembers(this.namesKey());
+    const records = await Promise.all(names.map((name) => this.getCollection(name)));
+    return records
+      .filter((record): record is CollectionRecord => record !== null)
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -149,18 +212,18 @@ export class CatalogService {
   async createCollection(
     record: CollectionRecord,
   ): Promise<{ created: boolean; record: CollectionRecord }> {
-    const created = await this.redis.hsetnx(
-      this.collectionsKey(),
-      record.name,
-      JSON.stringify(record),
-    );
-    if (created === 1) return { created: true, record };
+    // Named first: a process that dies in between leaves a name without a record (skipped),
+    // never a record no listing shows.
+    await this.redis.sadd(this.namesKey(), record.name);
+    const created = await this.redis.set(this.recordKey(record.name), JSON.stringify(record), 'NX');
+    if (created === 'OK') return { created: true, record };
     const existing = await this.getCollection(record.name);
     return { created: false, record: existing ?? record };
   }
 
   async updateCollection(record: CollectionRecord): Promise<void> {
-    await this.redis.hset(this.collectionsKey(), record.name, JSON.stringify(record));
+    await this.redis.sadd(this.namesKey(), record.name);
+    await this.redis.set(this.recordKey(record.name), JSON.stringify(record));
   }
 
   /**
@@ -173,19 +236,14 @@ export class CatalogService {
     tuning: SearchTuning | null,
   ): Promise<CollectionRecord | null> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const raw = await this.redis.hget(this.collectionsKey(), name);
+      const raw = await this.redis.get(this.recordKey(name));
       if (raw === null) return null;
       const { searchTuning: _old, ...rest } = JSON.parse(raw) as CollectionRecord;
       const record: CollectionRecord = tuning ? { ...rest, searchTuning: tuning } : rest;
       const swapped = await this.redis.eval(
-        `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-           redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-           return 1
-         end
-         return 0`,
+        SWAP_RECORD,
         1,
-        this.collectionsKey(),
-        name,
+        this.recordKey(name),
         raw,
         JSON.stringify(record),
       );
@@ -199,14 +257,15 @@ export class CatalogService {
   async deleteCollection(name: string): Promise<void> {
     await this.redis
       .multi()
-      .hdel(this.collectionsKey(), name)
       .del(
+        this.recordKey(name),
         this.key(name, 'docs'),
         this.key(name, 'desired'),
         this.key(name, 'migration'),
         this.key(name, 'writers'),
       )
       .exec();
+    await this.redis.srem(this.namesKey(), name);
     await this.bumpVersion(name);
   }
 
@@ -253,19 +312,7 @@ export class CatalogService {
     if (states.size === 0) return;
     const args: string[] = [];
     for (const [documentId, { seq, target }] of states) args.push(documentId, String(seq), target);
-    await this.redis.eval(
-      `for i = 1, #ARGV, 3 do
-         local current = redis.call('HGET', KEYS[1], ARGV[i])
-         local seq = current and tonumber(string.match(current, '^(%d+)|')) or 0
-         if (not current) or seq < tonumber(ARGV[i + 1]) then
-           redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. '|' .. ARGV[i + 2])
-         end
-       end
-       return 1`,
-      1,
-      this.key(collection, 'desired'),
-      ...args,
-    );
+    await this.redis.eval(RECORD_DESIRED, 1, this.key(collection, 'desired'), ...args);
   }
 
   async getDesired(collection: string, documentId: string): Promise<DesiredState | null> {
@@ -419,7 +466,7 @@ export class CatalogService {
     const result = await this.redis.eval(
       SWITCH_COLLECTION,
       3,
-      this.collectionsKey(),
+      this.recordKey(current.name),
       this.key(current.name, 'migration'),
       this.key(current.name, 'version'),
       current.name,

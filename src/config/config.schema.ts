@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { parseRedisUrl, REDIS_URL_FORMAT } from '../redis/redis-url';
+
+function isRedisUrl(url: string): boolean {
+  try {
+    parseRedisUrl(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -22,10 +32,7 @@ const apiKeyEntry =
 export const configSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.string().refine(isRedisUrl, REDIS_URL_FORMAT).default('redis://127.0.0.1:6379'),
   RAGLINE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(3000),
   RAGLINE_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   RAGLINE_DATA_DIR: z.string().min(1).default('./data'),
@@ -36,6 +43,16 @@ export const configSchema = z.object({
   RAGLINE_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
   QDRANT_URL: z.string().url('expected an http(s) URL').optional(),
   QDRANT_API_KEY: z.string().optional(),
+  RAGLINE_QDRANT_SHARDS: int(1, 1024).optional(),
+  RAGLINE_QDRANT_REPLICATION_FACTOR: int(1, 64).optional(),
+  RAGLINE_QDRANT_WRITE_CONSISTENCY: int(1, 64).optional(),
+  RAGLINE_QDRANT_READ_CONSISTENCY: z
+    .string()
+    .regex(
+      /^(majority|quorum|all|[1-9]\d*)$/,
+      "expected a positive integer, 'majority', 'quorum' or 'all'",
+    )
+    .optional(),
   RAGLINE_LANCEDB_INDEX_THRESHOLD: int(1, 1_000_000_000).default(1000),
   RAGLINE_EMBEDDER: z
     .string()

@@ -61,6 +61,36 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads a Redis Cluster URL and the distributed Qdrant settings, refusing impossible ones', () => {
+    expect(loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000' }).redisUrl).toBe(
+      'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
+    );
+    expect(() => loadConfig({ REDIS_URL: 'redis://a:1,b:2' })).toThrow(/REDIS_URL: .*cluster/);
+    expect(loadConfig({}).store.qdrantDistribution).toEqual({});
+    expect(
+      loadConfig({
+        RAGLINE_QDRANT_SHARDS: '6',
+        RAGLINE_QDRANT_REPLICATION_FACTOR: '2',
+        RAGLINE_QDRANT_WRITE_CONSISTENCY: '2',
+        RAGLINE_QDRANT_READ_CONSISTENCY: 'majority',
+      }).store.qdrantDistribution,
+    ).toEqual({
+      shards: 6,
+      replicationFactor: 2,
+      writeConsistencyFactor: 2,
+      readConsistency: 'majority',
+    });
+    expect(
+      loadConfig({ RAGLINE_QDRANT_READ_CONSISTENCY: '2' }).store.qdrantDistribution.readConsistency,
+    ).toBe(2);
+    expect(() => loadConfig({ RAGLINE_QDRANT_READ_CONSISTENCY: 'most' })).toThrow(
+      /RAGLINE_QDRANT_READ_CONSISTENCY: expected a positive integer, 'majority', 'quorum' or 'all'/,
+    );
+    expect(() => loadConfig({ RAGLINE_QDRANT_WRITE_CONSISTENCY: '2' })).toThrow(
+      /RAGLINE_QDRANT_WRITE_CONSISTENCY: must not exceed RAGLINE_QDRANT_REPLICATION_FACTOR/,
+    );
+  });
+
   it('refuses an open API beyond loopback, but lets a worker serve its metrics', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(
       /RAGLINE_API_KEYS: required when HOST is not loopback/,

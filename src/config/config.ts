@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ZodError } from 'zod';
 import { configSchema, RawConfig } from './config.schema';
+import { parseReadConsistency, type QdrantDistribution } from '../store/qdrant/distribution';
 
 export type Role = RawConfig['RAGLINE_ROLE'];
 
@@ -22,6 +23,8 @@ export interface AppConfig {
     kind: 'lancedb' | 'qdrant';
     qdrantUrl?: string;
     qdrantApiKey?: string;
+    /** Shards, replicas and write consistency of new Qdrant collections; replicas a read asks. */
+    qdrantDistribution: QdrantDistribution;
     /** Rows from which an embedded (LanceDB) collection gets an ANN index; below, search is exact. */
     lancedbIndexThreshold: number;
   };
@@ -157,6 +160,14 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
   if (c.RAGLINE_STORE === 'qdrant' && !c.QDRANT_URL) {
     problems.push("QDRANT_URL: required when RAGLINE_STORE is 'qdrant'");
   }
+  if (
+    c.RAGLINE_QDRANT_WRITE_CONSISTENCY !== undefined &&
+    c.RAGLINE_QDRANT_WRITE_CONSISTENCY > (c.RAGLINE_QDRANT_REPLICATION_FACTOR ?? 1)
+  ) {
+    problems.push(
+      'RAGLINE_QDRANT_WRITE_CONSISTENCY: must not exceed RAGLINE_QDRANT_REPLICATION_FACTOR (default 1): no write could succeed',
+    );
+  }
   if (c.RAGLINE_EMBEDDER.startsWith('openai:')) {
     if (!c.RAGLINE_OPENAI_BASE_URL)
       problems.push('RAGLINE_OPENAI_BASE_URL: required for an openai embedder');
@@ -192,6 +203,15 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       kind: c.RAGLINE_STORE,
       qdrantUrl: c.QDRANT_URL,
       qdrantApiKey: c.QDRANT_API_KEY,
+      qdrantDistribution: {
+        shards: c.RAGLINE_QDRANT_SHARDS,
+        replicationFactor: c.RAGLINE_QDRANT_REPLICATION_FACTOR,
+        writeConsistencyFactor: c.RAGLINE_QDRANT_WRITE_CONSISTENCY,
+        readConsistency:
+          c.RAGLINE_QDRANT_READ_CONSISTENCY === undefined
+            ? undefined
+            : parseReadConsistency(c.RAGLINE_QDRANT_READ_CONSISTENCY),
+      },
       lancedbIndexThreshold: c.RAGLINE_LANCEDB_INDEX_THRESHOLD,
     },
     embedder: {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { EmbedOptions, Embedder } from './embedder.port';
+import { getBuffers, setEachWithTtl } from '../redis/multi-key';
 import { normaliseEmbeddingBatch } from './text-normalisation';
 
 export const DEFAULT_EMBEDDING_CACHE_TTL_SECONDS = 7 * 24 * 3600;
@@ -146,7 +147,7 @@ export class CachedEmbedder implements Embedder {
   private async read(keys: string[]): Promise<Array<Float32Array | null> | null> {
     if (this.redis.status !== 'ready') return null;
     try {
-      const values = await this.withTimeout(this.redis.mgetBuffer(...keys));
+      const values = await this.withTimeout(getBuffers(this.redis, keys));
       return values.map((value) => this.decode(value));
     } catch {
       return null;
@@ -155,14 +156,13 @@ export class CachedEmbedder implements Embedder {
 
   private async write(keys: string[], vectors: Float32Array[]): Promise<boolean> {
     if (this.redis.status !== 'ready') return false;
-    const pipeline = this.redis.pipeline();
-    keys.forEach((key, i) => {
+    const entries = keys.map((key, i): [string, Buffer] => {
       const v = vectors[i];
-      pipeline.set(key, Buffer.from(v.buffer, v.byteOffset, v.byteLength), 'EX', this.ttlSeconds);
+      return [key, Buffer.from(v.buffer, v.byteOffset, v.byteLength)];
     });
     try {
-      const results = await this.withTimeout(pipeline.exec());
-      return results !== null && results.every(([error]) => error === null);
+      await this.withTimeout(setEachWithTtl(this.redis, entries, this.ttlSeconds));
+      return true;
     } catch {
       return false;
     }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { setEachWithTtl } from '../redis/multi-key';
 import { REDIS } from '../redis/redis.module';
 import type { BodyRef } from './ingest.types';
 
@@ -48,12 +49,11 @@ export class DocumentBodies {
 
   /** Stores the bodies of several jobs in one round trip. */
   async store(bodies: Array<{ ref: BodyRef; content: string }>): Promise<void> {
-    if (bodies.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const { ref, content } of bodies) pipeline.set(ref.key, content, 'EX', this.ttlSeconds);
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error);
-    if (failed?.[0]) throw failed[0];
+    await setEachWithTtl(
+      this.redis,
+      bodies.map(({ ref, content }) => [ref.key, content]),
+      this.ttlSeconds,
+    );
   }
 
   /** The body, its lifetime renewed (a retried job's body outlives its new stay in the failed list); null if gone. */

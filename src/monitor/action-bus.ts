@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
 import type { RuleAction } from './rules/rule.types';
+import { duplicateConnection } from '../redis/redis-connection';
 
 /** An optimizer action as published to the fleet. */
 export interface FleetAction extends RuleAction {
@@ -82,7 +83,7 @@ export class ActionBus {
 
   async start(): Promise<void> {
     if (this.subscriber) return;
-    const subscriber = this.redis.duplicate({
+    const subscriber = duplicateConnection(this.redis, {
       connectionName: `${this.options.prefix}:monitor-subscriber`,
       // The shared command connection fails fast; a subscriber should instead wait and resubscribe.
       enableOfflineQueue: true,

@@ -1,5 +1,6 @@
 import { Job, Processor, Worker, WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/config';
+import { configuredQueuePrefix } from '../redis/keys';
 import { bullConnectionOptions } from '../redis/redis-connection';
 
 /** Reports each completed job's wait (queued -> started) and run time to `record`. */
@@ -20,7 +21,7 @@ export function createWorker<D, R>(
 ): Worker<D, R> {
   return new Worker<D, R>(queue, processor, {
     connection: bullConnectionOptions(config.redisUrl),
-    prefix: config.prefix,
+    prefix: configuredQueuePrefix(config, queue),
     lockDuration: config.ingest.lockMs,
     stalledInterval: config.ingest.stalledIntervalMs,
     maxStalledCount: 2,

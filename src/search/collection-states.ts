@@ -4,6 +4,7 @@ import { CatalogService, VersionEvent } from '../catalog/catalog.service';
 import { CollectionRecord } from '../catalog/catalog.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { isRedisUnavailable, redisUnavailable } from '../redis/redis-errors';
+import { duplicateConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
 
 export interface CollectionState {
@@ -43,7 +44,7 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const subscriber = this.redis.duplicate({
+    const subscriber = duplicateConnection(this.redis, {
       connectionName: `${this.config.prefix}:collection-states`,
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,

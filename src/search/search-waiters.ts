@@ -5,6 +5,7 @@ import { ApiError } from '../common/api-error';
 import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnectionOptions } from '../redis/redis-connection';
+import { configuredQueuePrefix } from '../redis/keys';
 import { circuitOpenAnswer, parseCircuitOpenReason } from '../resilience/circuit-breaker';
 import { redisUnavailable } from '../redis/redis-errors';
 import { SEARCH_QUEUE } from './search.constants';
@@ -60,7 +61,7 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
         this.config.redisUrl,
         `${this.config.prefix}:search-events`,
       ),
-      prefix: this.config.prefix,
+      prefix: configuredQueuePrefix(this.config, SEARCH_QUEUE),
     });
     this.events = events;
     events.on('error', (err) => this.warn(`queue events: ${err.message}`));

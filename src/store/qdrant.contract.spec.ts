@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { loadConfig } from '../config/config';
 import { QdrantStore, type QdrantStoreOptions } from './qdrant.store';
 import { describeVectorStoreContract } from './vector-store.contract';
 
@@ -8,6 +9,9 @@ import { describeVectorStoreContract } from './vector-store.contract';
  * Collections are named with a prefix unique to this run and dropped afterwards, so the suite
  * can share a server with other runs. Without QDRANT_URL the suite is reported as skipped;
  * request shapes are still checked without a server by qdrant/qdrant-openapi.spec.ts.
+ * Against a distributed Qdrant (docker compose --profile qdrant-cluster), the RAGLINE_QDRANT_*
+ * settings in the environment (shards, replicas, write and read consistency) apply, as in
+ * the service.
  */
 const url = process.env.QDRANT_URL;
 const apiKey = process.env.QDRANT_API_KEY || undefined;
@@ -31,7 +35,12 @@ async function dropRunCollections(options: QdrantStoreOptions): Promise<void> {
 describeVectorStoreContract(
   'Qdrant',
   async () => {
-    const options: QdrantStoreOptions = { url: url ?? '', ...(apiKey ? { apiKey } : {}) };
+    const { qdrantDistribution } = loadConfig(process.env).store;
+    const options: QdrantStoreOptions = {
+      url: url ?? '',
+      ...(apiKey ? { apiKey } : {}),
+      distribution: qdrantDistribution,
+    };
     const store = new QdrantStore(options);
     return {
       store,

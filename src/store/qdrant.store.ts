@@ -13,6 +13,7 @@ import {
   specConflicts,
   type CollectionFacts,
 } from './qdrant/collection-config';
+import { readConsistencyParam, type QdrantDistribution } from './qdrant/distribution';
 import {
   payloadIndexTypes,
   toQdrantFilter,
@@ -81,6 +82,8 @@ export interface QdrantStoreOptions {
   bm25?: Partial<Bm25Params>;
   /** Hybrid candidates per branch = limit × factor (default 1: fuse the two top-limit lists). */
   hybridPrefetchFactor?: number;
+  /** Shards, replicas and write consistency of new collections; replicas a read asks. */
+  distribution?: QdrantDistribution;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -104,6 +107,7 @@ export class QdrantStore implements VectorStore {
   private readonly retry: RetryPolicy;
   private readonly bm25: Bm25Params;
   private readonly upsertBatchBytes: number;
+  private readonly distribution: QdrantDistribution;
   private readonly planOptions: Parameters<typeof planSearches>[1];
   /** Per-collection facts (hybrid?, indexed payload fields), read once per process. */
   private readonly facts = new Map<string, Promise<CollectionFacts>>();
@@ -117,6 +121,7 @@ export class QdrantStore implements VectorStore {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.bm25 = { ...DEFAULT_BM25_PARAMS, ...options.bm25 };
     this.upsertBatchBytes = options.upsertBatchBytes ?? DEFAULT_UPSERT_BATCH_BYTES;
+    this.distribution = options.distribution ?? {};
     this.planOptions = {
       defaultEf: options.defaultEf,
       oversampling: options.oversampling ?? DEFAULT_OVERSAMPLING,
@@ -129,7 +134,7 @@ export class QdrantStore implements VectorStore {
     if (!(await this.collectionExists(spec.name))) {
       try {
         await this.call('create collection', () =>
-          this.client.createCollection(spec.name, createCollectionBody(spec)),
+          this.client.createCollection(spec.name, createCollectionBody(spec, this.distribution)),
         );
       } catch (error) {
         // Another process may have created it first: fine if it now exists.
@@ -169,7 +174,7 @@ export class QdrantStore implements VectorStore {
     const { hybrid } = await this.collectionFacts(collection);
     const qdrantPoints = points.map((point) => this.toQdrantPoint(point, hybrid));
     for (const batch of splitBySize(qdrantPoints, estimatePointBytes, this.upsertBatchBytes)) {
-      await this.call('upsert', () =>
+      await this.write('upsert', () =>
         this.client.upsert(collection, { wait: true, points: batch }),
       );
     }
@@ -178,7 +183,7 @@ export class QdrantStore implements VectorStore {
   async deleteByIds(collection: string, ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += DELETE_IDS_PER_REQUEST) {
       const points = ids.slice(i, i + DELETE_IDS_PER_REQUEST);
-      await this.call('delete points', () =>
+      await this.write('delete points', () =>
         this.client.delete(collection, { wait: true, points }),
       );
     }
@@ -186,7 +191,7 @@ export class QdrantStore implements VectorStore {
 
   async deleteByFilter(collection: string, filter: Filter): Promise<void> {
     const qdrantFilter = await this.prepareFilter(collection, filter);
-    await this.call('delete points by filter', () =>
+    await this.write('delete points by filter', () =>
       this.client.delete(collection, { wait: true, filter: qdrantFilter }),
     );
   }
@@ -213,6 +218,7 @@ export class QdrantStore implements VectorStore {
     do {
       const page = await this.call('scroll', () =>
         this.client.scroll(collection, {
+          ...readConsistencyParam(this.distribution),
           filter,
           limit: SCROLL_PAGE,
           with_payload: withPayload,
@@ -235,7 +241,10 @@ export class QdrantStore implements VectorStore {
     }
     if (plan.queries.length === 0) return assembleResults(plan, []);
     const responses = await this.call('query batch', () =>
-      this.client.queryBatch(collection, { searches: plan.queries }),
+      this.client.queryBatch(collection, {
+        ...readConsistencyParam(this.distribution),
+        searches: plan.queries,
+      }),
     );
     return assembleResults(plan, responses);
   }
@@ -425,6 +434,16 @@ export class QdrantStore implements VectorStore {
 
   private call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     return withRetry(operation, run, this.retry);
+  }
+
+  /**
+   * An upsert or delete of points. On a distributed Qdrant a write that fails (fewer replicas
+   * than write_consistency_factor applied it: a 5xx) or times out may have reached some
+   * replicas only, and Qdrant leaves it to the client to send it again. These writes are
+   * idempotent (deterministic point ids), so a timed-out one is sent again too, unlike a read.
+   */
+  private write<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return withRetry(operation, run, this.retry, { retryTimeout: true });
   }
 }
 

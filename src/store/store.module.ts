@@ -17,6 +17,7 @@ export async function openVectorStore(config: AppConfig): Promise<VectorStore> {
     return new QdrantStore({
       url: config.store.qdrantUrl as string,
       apiKey: config.store.qdrantApiKey,
+      distribution: config.store.qdrantDistribution,
     });
   }
   return LanceDbStore.open({

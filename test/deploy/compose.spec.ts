@@ -4,6 +4,7 @@ import { createServer as createHttpServer, Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { load, YAML11_SCHEMA } from 'js-yaml';
+import { configSchema } from '../../src/config/config.schema';
 
 /**
  * Checks the deployment files without a Docker daemon: the compose file's structure, that
@@ -174,9 +175,19 @@ describe('docker-compose.yml: api and worker', () => {
       expect(build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
       expect(existsSync(join(repo, String(build.dockerfile ?? 'Dockerfile')))).toBe(true);
       const dependsOn = dict(s.depends_on, `${name}.depends_on`);
-      expect(Object.keys(dependsOn).sort()).toEqual(['qdrant', 'redis']);
-      for (const dep of Object.values(dependsOn)) {
-        expect(dict(dep, 'depends_on entry').condition).toBe('service_healthy');
+      expect(Object.keys(dependsOn).sort()).toEqual([
+        'qdrant',
+        'qdrant-node1',
+        'qdrant-node2',
+        'qdrant-node3',
+        'redis',
+      ]);
+      for (const [dep, entry] of Object.entries(dependsOn)) {
+        expect(dict(entry, 'depends_on entry')).toEqual({
+          condition: 'service_healthy',
+          // The distributed Qdrant's peers only when their profile is on.
+          ...(dep.startsWith('qdrant-node') ? { required: false } : {}),
+        });
       }
     },
   );
@@ -193,7 +204,7 @@ describe('docker-compose.yml: api and worker', () => {
         HOST: '0.0.0.0',
         REDIS_URL: 'redis://redis:6379',
         RAGLINE_STORE: 'qdrant',
-        QDRANT_URL: 'http://qdrant:6333',
+        QDRANT_URL: '${QDRANT_URL:-http://qdrant:6333}',
       });
       expect(env.RAGLINE_API_KEYS).toMatch(/^\$\{RAGLINE_API_KEYS(:?-[^}]*)?\}$/);
     },
@@ -242,6 +253,62 @@ describe('docker-compose.yml: api and worker', () => {
         }
       }
     }
+  });
+});
+
+describe('docker-compose.yml: qdrant-cluster profile', () => {
+  const nodes = ['qdrant-node1', 'qdrant-node2', 'qdrant-node3'];
+  const peerUri = (name: string) => `http://${name}:6335`;
+
+  it.each(nodes)('%s runs the pinned Qdrant in distributed mode, only in the profile', (name) => {
+    const node = service(name);
+    expect(node.profiles).toEqual(['qdrant-cluster']);
+    expect(node.image).toBe(service('qdrant').image);
+    expect(environmentOf(name)).toMatchObject({ QDRANT__CLUSTER__ENABLED: 'true' });
+    expect(node.ports).toBeUndefined();
+  });
+
+  it('node1 starts the cluster; the others join it through its peer port, as themselves', () => {
+    expect(commandText(service('qdrant-node1').command)).toBe(
+      `./qdrant --uri ${peerUri('qdrant-node1')}`,
+    );
+    for (const name of nodes.slice(1)) {
+      expect(commandText(service(name).command)).toBe(
+        `./qdrant --bootstrap ${peerUri('qdrant-node1')} --uri ${peerUri(name)}`,
+      );
+      expect(dict(service(name).depends_on, `${name}.depends_on`)).toEqual({
+        'qdrant-node1': { condition: 'service_healthy' },
+      });
+    }
+  });
+
+  it('every node has the /readyz probe of the single qdrant and storage of its own', () => {
+    const storages = nodes.map((name) => {
+      expect(service(name).healthcheck).toEqual(service('qdrant').healthcheck);
+      const volumes = service(name).volumes as string[];
+      expect(volumes).toHaveLength(1);
+      expect(volumes[0]).toMatch(/^[\w-]+:\/qdrant\/storage$/);
+      return volumes[0].split(':')[0];
+    });
+    expect(new Set(storages).size).toBe(nodes.length);
+  });
+
+  it('api and worker pass the distribution settings through to config keys ragline reads', () => {
+    for (const name of ['api', 'worker']) {
+      const env = environmentOf(name);
+      for (const key of [
+        'RAGLINE_QDRANT_SHARDS',
+        'RAGLINE_QDRANT_REPLICATION_FACTOR',
+        'RAGLINE_QDRANT_WRITE_CONSISTENCY',
+        'RAGLINE_QDRANT_READ_CONSISTENCY',
+      ]) {
+        expect(Object.keys(configSchema.shape)).toContain(key);
+        // Unset stays empty, which ragline reads as "Qdrant's default".
+        expect({ key, value: env[key] }).toEqual({ key, value: `\${${key}:-}` });
+      }
+    }
+    // The command documented at the top of the file points ragline at node1's REST port.
+    expect(read('docker-compose.yml')).toContain('QDRANT_URL=http://qdrant-node1:6333');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { CollectionSpec } from '../vector-store.port';
 import { BM25_VECTOR } from './bm25-sparse';
+import { distributionFields, type QdrantDistribution } from './distribution';
 import type { PayloadIndexType } from './qdrant-filter';
 
 /** Name of the dense vector of every point. */
@@ -22,15 +23,20 @@ export const BASE_PAYLOAD_INDEXES: ReadonlyArray<readonly [string, PayloadIndexT
  * are what every search reads, so they stay in RAM. With `hybrid`, a sparse vector for BM25
  * weights whose IDF Qdrant computes (`modifier: 'idf'`).
  * (`on_disk`/`always_ram` are deprecated in 1.19 in favour of `memory`, which older 1.x
- * servers reject; the old names are still accepted.)
+ * servers reject; the old names are still accepted.) On a distributed Qdrant, the shards,
+ * replicas and write consistency of `distribution`.
  */
-export function createCollectionBody(spec: CollectionSpec): Schemas['CreateCollection'] {
+export function createCollectionBody(
+  spec: CollectionSpec,
+  distribution: QdrantDistribution = {},
+): Schemas['CreateCollection'] {
   const int8 = spec.quantization === 'int8';
   const body: Schemas['CreateCollection'] = {
     vectors: {
       [DENSE_VECTOR]: { size: spec.dimensions, distance: 'Cosine', on_disk: int8 },
     },
     hnsw_config: { m: spec.hnsw.m, ef_construct: spec.hnsw.efConstruct },
+    ...distributionFields(distribution),
   };
   if (int8) {
     body.quantization_config = { scalar: { type: 'int8', quantile: 0.99, always_ram: true } };

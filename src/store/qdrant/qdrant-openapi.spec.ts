@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QdrantStore } from '../qdrant.store';
-import type { SearchHit, StoredPoint } from '../vector-store.port';
+import type { CollectionSpec, SearchHit, StoredPoint } from '../vector-store.port';
 import { FakeQdrantServer, ok, type RecordedExchange } from './testing/fake-qdrant-server';
 import { QdrantOpenApi } from './testing/qdrant-openapi';
 
@@ -40,6 +40,18 @@ function point(n: number, documentId: string, text: string): StoredPoint {
     start: n * 10,
     end: n * 10 + text.length,
     metadata: { lang: 'en', year: 2000 + n, tags: ['a', 'b'] },
+  };
+}
+
+/** A dense-only collection without quantization. */
+function plainSpec(name: string): CollectionSpec {
+  return {
+    name,
+    dimensions: DIMS,
+    distance: 'cosine',
+    hnsw: { m: 16, efConstruct: 100 },
+    quantization: 'none',
+    hybrid: false,
   };
 }
 
@@ -132,6 +144,13 @@ describeWithDocument(title, () => {
     expect(
       api.queryParamErrors(api.operationById('upsert_points'), new URLSearchParams('wiat=true')),
     ).not.toEqual([]);
+    const query = api.operationById('query_batch_points');
+    expect(api.queryParamErrors(query, new URLSearchParams('consistency=most'))).not.toEqual([]);
+    expect(api.queryParamErrors(query, new URLSearchParams('consistency=majority'))).toEqual([]);
+    expect(api.queryParamErrors(query, new URLSearchParams('consistency=2'))).toEqual([]);
+    expect(
+      api.requestBodyErrors(api.operationById('create_collection'), { replication_factor: 0 }),
+    ).not.toEqual([]);
   });
 
   it('creates an int8 + hybrid collection with the documented body and its base payload indexes', async () => {
@@ -159,14 +178,7 @@ describeWithDocument(title, () => {
   });
 
   it('creates a plain dense collection without quantization or sparse vectors', async () => {
-    await store.ensureCollection({
-      name: 'plain',
-      dimensions: DIMS,
-      distance: 'cosine',
-      hnsw: { m: 16, efConstruct: 100 },
-      quantization: 'none',
-      hybrid: false,
-    });
+    await store.ensureCollection(plainSpec('plain'));
     expect(lastBody('PUT', '/collections/plain')).toEqual({
       vectors: { dense: { size: DIMS, distance: 'Cosine', on_disk: false } },
       hnsw_config: { m: 16, ef_construct: 100 },
@@ -415,6 +427,42 @@ describeWithDocument(title, () => {
     await store.dropCollection('plain');
     expect(await store.collectionExists('plain')).toBe(false);
     await store.dropCollection('plain');
+  });
+
+  it('creates collections spread over a distributed Qdrant and reads with the configured consistency', async () => {
+    const distributed = new QdrantStore({
+      url: server.url,
+      retry: { retries: 0 },
+      distribution: {
+        shards: 6,
+        replicationFactor: 2,
+        writeConsistencyFactor: 2,
+        readConsistency: 'majority',
+      },
+    });
+    try {
+      await distributed.ensureCollection(plainSpec('spread'));
+      expect(lastBody('PUT', '/collections/spread')).toMatchObject({
+        shard_number: 6,
+        replication_factor: 2,
+        write_consistency_factor: 2,
+      });
+      await distributed.upsert('spread', [point(7, 'doc-s', 'spread text')]);
+      expect(await distributed.listDocumentChunks('spread', 'doc-s')).toHaveLength(1);
+      await distributed.search('spread', [{ mode: 'dense', vector: vector(7), limit: 3 }]);
+      const reads = server.exchanges.filter((e) =>
+        /\/points\/(scroll|query\/batch)$/.test(e.request.path),
+      );
+      expect(reads.map((e) => e.request.query.get('consistency'))).toEqual([
+        'majority',
+        'majority',
+      ]);
+      // Writes never carry a read consistency.
+      const writes = server.exchanges.filter((e) => e.request.path.endsWith('/spread/points'));
+      expect(writes.map((e) => e.request.query.get('consistency'))).toEqual([null]);
+    } finally {
+      await distributed.close();
+    }
   });
 
   it('exercised every operation the adapter uses', () => {

@@ -51,4 +51,37 @@ describe('retry policy', () => {
     );
     expect([result, calls]).toEqual(['done', 3]);
   });
+
+  it('sends a partially applied write again: the 500 of too few replicas, and once a timeout', async () => {
+    const fast = { retries: 3, baseDelayMs: 1, maxDelayMs: 2 };
+    const tooFewReplicas = Object.assign(new Error('Internal Server Error'), {
+      status: 500,
+      data: {
+        status: {
+          error:
+            'Service internal error: Failed to apply operation to at least `write_consistency_factor` replicas. Consistency of this update is not guaranteed. Please retry.',
+        },
+      },
+    });
+    let calls = 0;
+    const write = () =>
+      ++calls === 1 ? Promise.reject(tooFewReplicas) : Promise.resolve('applied');
+    expect([await withRetry('upsert', write, fast, { retryTimeout: true }), calls]).toEqual([
+      'applied',
+      2,
+    ]);
+
+    let timeouts = 0;
+    const timingOut = () => {
+      timeouts++;
+      return Promise.reject(new QdrantClientTimeoutError('aborted'));
+    };
+    await expect(withRetry('upsert', timingOut, fast, { retryTimeout: true })).rejects.toThrow(
+      /Qdrant upsert failed: timed out/,
+    );
+    expect(timeouts).toBe(2);
+    timeouts = 0;
+    await expect(withRetry('query batch', timingOut, fast)).rejects.toThrow(/timed out/);
+    expect(timeouts).toBe(1);
+  });
 });

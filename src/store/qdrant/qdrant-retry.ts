@@ -128,12 +128,18 @@ export async function withRetry<T>(
   operation: string,
   call: () => Promise<T>,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  options: { retryTimeout?: boolean } = {},
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (attempt < policy.retries && isTransientError(error)) {
+      // A timed-out idempotent write is sent once more (it may have reached only some
+      // replicas); more would let one call take minutes.
+      const retryable =
+        isTransientError(error) ||
+        (!!options.retryTimeout && attempt === 0 && isTimeoutError(error));
+      if (attempt < policy.retries && retryable) {
         await sleep(retryDelayMs(error, attempt, policy));
         continue;
       }

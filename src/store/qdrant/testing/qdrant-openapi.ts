@@ -96,18 +96,29 @@ export class QdrantOpenApi {
     return this.validate(`${op.operationId}:request`, json.schema, body);
   }
 
-  /** Query parameters the operation does not document ([] when all are documented). */
+  /**
+   * Query parameters the operation does not document, and values their documented schema
+   * refuses (a value reads as a boolean or number where it looks like one) ([] when valid).
+   */
   queryParamErrors(op: OpenApiOperation, query: URLSearchParams): string[] {
     const params = this.operationObject(op).parameters;
-    const documented = new Set(
+    const documented = new Map(
       (Array.isArray(params) ? params : [])
         .map((p) => asObject(p, 'parameter'))
         .filter((p) => p.in === 'query')
-        .map((p) => String(p.name)),
+        .map((p) => [String(p.name), p.schema] as const),
     );
-    return [...query.keys()]
-      .filter((name) => !documented.has(name))
-      .map((name) => `${op.operationId}: query parameter '${name}' is not documented`);
+    return [...query.entries()].flatMap(([name, text]) => {
+      if (!documented.has(name))
+        return [`${op.operationId}: query parameter '${name}' is not documented`];
+      const value =
+        text === 'true' || text === 'false'
+          ? text === 'true'
+          : /^-?\d+(\.\d+)?$/.test(text)
+            ? Number(text)
+            : text;
+      return this.validate(`${op.operationId}:query:${name}`, documented.get(name), value);
+    });
   }
 
   /** Errors of a JSON response body against the documented response for that status. */
