@@ -1,7 +1,9 @@
 /**
  * Retrieval quality through the real HTTP API: ingests a BEIR-layout collection, runs its
  * judged queries in every mode, maps chunk hits back to documents (first occurrence wins) and
- * prints nDCG@10, Recall@100 and MRR@10.
+ * prints nDCG@10, Recall@100 and MRR@10, beside textbook BM25 (whole documents, k1 0.9, b 0.4,
+ * Porter stemming, English stop words) computed in-process from the same corpus: the baseline
+ * no mode may fall below. One BENCH line per dataset.
  *
  *   npm run eval -- --dataset ../shared/datasets/cisi [--sweep] [--docs 500]
  *
@@ -17,7 +19,9 @@ import {
   sharedDatasetsDir,
 } from './support/beir';
 import { documentsInOrder, mean, mrrAt, ndcgAt, recallAt } from './support/metrics';
-import { progressBar, round } from './support/report';
+import { printBenchLine, progressBar, round } from './support/report';
+import { waitForServing } from './support/serving';
+import { LexicalIndex, queryTerms, TEXTBOOK_BM25 } from '../src/serving/lexical-index';
 import { awaitJobs, BenchService, postJson, startBenchService } from './support/service';
 
 interface Args {
@@ -45,7 +49,8 @@ function parseArgs(argv: string[]): Args {
 
 interface Variant {
   label: string;
-  mode: 'dense' | 'bm25' | 'hybrid';
+  /** Absent: the collection's default mode. */
+  mode?: 'dense' | 'bm25' | 'hybrid';
   weights?: { dense: number; bm25: number };
 }
 
@@ -53,6 +58,14 @@ interface Scores {
   ndcg10: number;
   recall100: number;
   mrr10: number;
+}
+
+/** Waits until the worker answers from its in-memory index (not the store, while it loads). */
+async function servedFromMemory(service: BenchService): Promise<void> {
+  const info = await fetch(`${service.url}/v1/collections/eval`);
+  const { chunks } = (await info.json()) as { chunks: number };
+  await postJson(`${service.url}/v1/collections/eval/search`, { query: 'warm up', mode: 'bm25' });
+  await waitForServing(service.url, 'eval', chunks);
 }
 
 async function ingest(service: BenchService, data: BeirDataset, docs: number): Promise<void> {
@@ -78,7 +91,7 @@ async function ingest(service: BenchService, data: BeirDataset, docs: number): P
 }
 
 async function score(service: BenchService, data: BeirDataset, variant: Variant): Promise<Scores> {
-  const per: Scores[] = [];
+  const rankings: string[][] = [];
   const queries = data.queries;
   for (let i = 0; i < queries.length; i += 8) {
     const slice = queries.slice(i, i + 8);
@@ -88,28 +101,44 @@ async function score(service: BenchService, data: BeirDataset, variant: Variant)
         searches: slice.map((q) => ({
           query: q.text.slice(0, 2000),
           limit: 100,
-          mode: variant.mode,
+          ...(variant.mode ? { mode: variant.mode } : {}),
           ...(variant.weights ? { params: { weights: variant.weights } } : {}),
         })),
       },
     );
     if (res.status !== 200)
       throw new Error(`search answered ${res.status}: ${JSON.stringify(res.body)}`);
-    res.body.results.forEach((result, j) => {
-      const judged = data.qrels.get(slice[j].id) ?? new Map<string, number>();
-      const ranked = documentsInOrder(result.hits);
-      per.push({
-        ndcg10: ndcgAt(ranked, judged, 10),
-        recall100: recallAt(ranked, judged, 100),
-        mrr10: mrrAt(ranked, judged, 10),
-      });
-    });
+    res.body.results.forEach((result) => rankings.push(documentsInOrder(result.hits)));
   }
+  return scoresOf(rankings, data);
+}
+
+function scoresOf(rankings: string[][], data: BeirDataset): Scores {
+  const per = rankings.map((ranked, i) => {
+    const judged = data.qrels.get(data.queries[i].id) ?? new Map<string, number>();
+    return {
+      ndcg10: ndcgAt(ranked, judged, 10),
+      recall100: recallAt(ranked, judged, 100),
+      mrr10: mrrAt(ranked, judged, 10),
+    };
+  });
   return {
     ndcg10: round(mean(per.map((s) => s.ndcg10)), 4),
     recall100: round(mean(per.map((s) => s.recall100)), 4),
     mrr10: round(mean(per.map((s) => s.mrr10)), 4),
   };
+}
+
+/** Textbook BM25 over whole documents, in-process: independent of the service. */
+function textbookBm25(data: BeirDataset, docs: number): Scores {
+  const index = new LexicalIndex(TEXTBOOK_BM25);
+  for (const d of data.corpus.slice(0, docs)) index.setDocument(d.id, documentText(d));
+  const rankings = data.queries.map((q) =>
+    index
+      .searchDocuments(queryTerms(q.text.slice(0, 2000)), 100)
+      .map((s) => index.documentIdOf(s.slot)),
+  );
+  return scoresOf(rankings, data);
 }
 
 async function evaluate(dir: string, args: Args): Promise<Record<string, Scores>> {
@@ -120,24 +149,30 @@ async function evaluate(dir: string, args: Args): Promise<Record<string, Scores>
   const service = await startBenchService(`eval-${data.name}`);
   try {
     await ingest(service, data, args.docs);
+    await servedFromMemory(service);
     const variants: Variant[] = [
+      { label: 'default' },
       { label: 'dense', mode: 'dense' },
       { label: 'bm25', mode: 'bm25' },
-      { label: 'hybrid (default)', mode: 'hybrid' },
+      { label: 'hybrid', mode: 'hybrid' },
     ];
     if (args.sweep) {
-      for (const dense of [0.1, 0.2, 0.3, 0.5, 0.7, 1]) {
+      for (const dense of [0.1, 0.15, 0.25, 0.4, 0.6, 1]) {
         variants.push({ label: `hybrid ${dense}:1`, mode: 'hybrid', weights: { dense, bm25: 1 } });
       }
     }
-    const results: Record<string, Scores> = {};
-    console.log(`${'mode'.padEnd(20)} nDCG@10  Recall@100  MRR@10`);
+    const baseline = textbookBm25(data, args.docs);
+    const results: Record<string, Scores> = { textbookBm25: baseline };
+    const show = (label: string, s: Scores) =>
+      console.log(
+        `${label.padEnd(20)} ${s.ndcg10.toFixed(4)}   ${s.recall100.toFixed(4)}      ${s.mrr10.toFixed(4)}   ${label === 'textbook BM25' ? '' : `${s.ndcg10 >= baseline.ndcg10 ? '+' : ''}${(((s.ndcg10 - baseline.ndcg10) / baseline.ndcg10) * 100).toFixed(1)}%`}`,
+      );
+    console.log(`${'mode'.padEnd(20)} nDCG@10  Recall@100  MRR@10   vs textbook BM25`);
+    show('textbook BM25', baseline);
     for (const variant of variants) {
       const s = await score(service, data, variant);
       results[variant.label] = s;
-      console.log(
-        `${variant.label.padEnd(20)} ${s.ndcg10.toFixed(4)}   ${s.recall100.toFixed(4)}      ${s.mrr10.toFixed(4)}`,
-      );
+      show(variant.label, s);
     }
     return results;
   } finally {
@@ -156,6 +191,16 @@ async function main(): Promise<void> {
   const all: Record<string, Record<string, Scores>> = {};
   for (const dir of present) all[loadBeirDataset(dir).name] = await evaluate(dir, args);
   console.log(`EVAL ${JSON.stringify(all)}`);
+  for (const [dataset, scores] of Object.entries(all)) {
+    printBenchLine({
+      dataset,
+      textbookBm25: scores.textbookBm25.ndcg10,
+      default: scores.default.ndcg10,
+      dense: scores.dense.ndcg10,
+      bm25: scores.bm25.ndcg10,
+      hybrid: scores.hybrid.ndcg10,
+    });
+  }
 }
 
 main().catch((err: unknown) => {
