@@ -40,6 +40,8 @@ import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
 import { ResilienceModule } from './resilience/circuit-breakers';
 import { StoreModule } from './store/store.module';
+import { sourcesFeature } from './sources/sources.module';
+import { SOURCES_QUEUE } from './sources/sources.types';
 import { TuneController } from './tuning/tune.controller';
 import { TuneService } from './tuning/tune.service';
 import { TUNE_QUEUE } from './tuning/tune.types';
@@ -95,6 +97,11 @@ export class AppModule {
         TuneWorker,
       );
     }
+    // Sync workers hand pages to ingest through the same producer as the API.
+    if (runWorkers && !serveApi) providers.push(IngestProducerService);
+    const sources = sourcesFeature(serveApi, runWorkers);
+    controllers.push(...sources.controllers);
+    providers.push(...sources.providers);
     return {
       module: AppModule,
       imports: [
@@ -129,6 +136,7 @@ export class AppModule {
           { name: SEARCH_QUEUE },
           { name: REEMBED_QUEUE },
           { name: TUNE_QUEUE },
+          { name: SOURCES_QUEUE },
         ),
         ...(serveApi ? [AdminModule] : []),
       ],
