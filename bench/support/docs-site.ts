@@ -222,6 +222,12 @@ export async function startDocsSite(pageCount = 60): Promise<DocsSite> {
         false,
       );
     }
+    if (path === '/go') {
+      // An open redirect, as real sites have: sources must check where it leads.
+      const to = new URL(req.url ?? '/', 'http://x').searchParams.get('to') ?? '/';
+      res.writeHead(302, { location: to }).end();
+      return 302;
+    }
     const page = pages.get(path);
     if (page) return send(req, res, 'text/html; charset=utf-8', pageHtml(page));
     if (path === '/' || path === '/docs/') {
