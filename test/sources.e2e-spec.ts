@@ -1,4 +1,7 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { CHROME_WORDS, DocsSite, startDocsSite } from '../bench/support/docs-site';
+import { runCliIn, testIO } from '../src/cli/testing/test-io';
 import type { SourceRecord, SyncSummary } from '../src/sources/sources.types';
 import { http, RunningApp, startApp, waitForJobs } from './support/app-harness';
 import { ConnectGuard } from './support/connect-guard';
@@ -149,6 +152,18 @@ describe('sources: a documentation site kept in sync (real site on 127.0.0.1, re
     expect(pageRequests(from).filter((r) => r.status === 304)).toHaveLength(62);
   });
 
+  it('`ragline sources sync <id> --wait` follows the sync and prints its summary', async () => {
+    const t = testIO();
+    const code = await runCliIn(t.io, 'sources', 'sync', sourceId, '--wait', '--url', app.url);
+    expect(t.err()).toMatch(/^sync \d+% \|/m);
+    expect(code).toBe(0);
+    expect(t.out()).toContain(
+      'pages: 65 discovered, 1 fetched, 62 unchanged, 0 added, 0 updated, 0 deleted, 2 skipped, 1 failed',
+    );
+    expect(t.out()).toContain('chunks: 0 added, 0 updated, 0 unchanged, 0 deleted');
+    expect(t.out()).toContain(`failed  ${site.url}/docs/missing.html: HTTP 404`);
+  });
+
   it('a changed page is re-embedded and a removed page deleted', async () => {
     site.pages.get('/docs/guides/page-3.html')!.sentences = [
       'This page now covers kwchanged and nothing else.',
@@ -200,6 +215,41 @@ describe('sources: a documentation site kept in sync (real site on 127.0.0.1, re
         expect.stringMatching(/is a private address/),
       ]),
     );
+  });
+
+  it('a scheduled source gets a BullMQ job scheduler, removed with the source and its documents', async () => {
+    const t = testIO();
+    const code = await runCliIn(
+      t.io,
+      ...[
+        'sources',
+        'add',
+        `${site.url}/docs/guides/page-1.html`,
+        '--urls',
+        '--collection',
+        'site',
+      ],
+      ...['--schedule', '6h', '--wait', '--url', app.url],
+    );
+    expect(code).toBe(0);
+    const id = /source (\S+) \(urls\)/.exec(t.out())?.[1] as string;
+    expect(t.out()).toContain('1 added');
+    const queue = app.app.get<Queue>(getQueueToken('sources'));
+    expect(await queue.getJobScheduler(`source-${id}`)).toMatchObject({ every: 6 * 3600_000 });
+
+    const removed = await http<{ jobs: Array<{ id: string }> }>(
+      app.url,
+      'DELETE',
+      `/v1/collections/site/sources/${id}?documents=delete`,
+    );
+    expect(removed.status).toBe(202);
+    expect(removed.body.jobs).toHaveLength(1);
+    await waitForJobs(
+      app.url,
+      removed.body.jobs.map((j) => j.id),
+    );
+    expect(await queue.getJobScheduler(`source-${id}`)).toBeUndefined();
+    expect((await http(app.url, 'GET', `/v1/collections/site/sources/${id}`)).status).toBe(404);
   });
 
   it('answers bad source requests with a clear 400 or 404', async () => {

@@ -18,12 +18,18 @@ import type {
   IngestResponse,
   JobList,
   JobListQuery,
+  JobRef,
   JobView,
   PerformanceReport,
   ReembedResponse,
   SearchBatchResponse,
   SearchRequest,
   SearchResponse,
+  SourceRecord,
+  SourceSettings,
+  SyncSkipped,
+  SyncStarted,
+  SyncSummary,
   TuneReport,
   TuneRequest,
   TuneStarted,
@@ -309,6 +315,67 @@ export class RaglineClient {
   /** Forgets a collection's tuned ef: its searches use the process-wide ef again. */
   async clearCollectionTuning(name: string): Promise<void> {
     await this.send({ method: 'DELETE', path: `/v1/admin/collections/${seg(name)}/tuning` });
+  }
+
+  // ------------------------------------------------------------ sources
+
+  createSource(
+    collection: string,
+    settings: SourceSettings,
+  ): Promise<{ source: SourceRecord } & SyncStarted> {
+    return this.json({
+      method: 'POST',
+      path: `/v1/collections/${seg(collection)}/sources`,
+      body: settings,
+    });
+  }
+
+  listSources(collection: string): Promise<{ sources: SourceRecord[] }> {
+    return this.json({ method: 'GET', path: `/v1/collections/${seg(collection)}/sources` });
+  }
+
+  getSource(collection: string, id: string): Promise<SourceRecord> {
+    return this.json({
+      method: 'GET',
+      path: `/v1/collections/${seg(collection)}/sources/${seg(id)}`,
+    });
+  }
+
+  syncSource(collection: string, id: string): Promise<SyncStarted> {
+    return this.json({
+      method: 'POST',
+      path: `/v1/collections/${seg(collection)}/sources/${seg(id)}/sync`,
+    });
+  }
+
+  deleteSource(
+    collection: string,
+    id: string,
+    documents: 'keep' | 'delete' = 'keep',
+  ): Promise<{ jobs: JobRef[] }> {
+    return this.json({
+      method: 'DELETE',
+      path: `/v1/collections/${seg(collection)}/sources/${seg(id)}`,
+      query: { documents },
+    });
+  }
+
+  /** Waits for a sync job and returns its summary; throws RaglineError if the job failed. */
+  async waitForSync(
+    jobId: string,
+    options: WaitForTuneOptions = {},
+  ): Promise<SyncSummary | SyncSkipped> {
+    const [view] = await this.waitForJobs([jobId], {
+      pollMs: options.pollMs ?? 1000,
+      timeoutMs: options.timeoutMs,
+      onProgress: (_done, _total, views) => options.onProgress?.(views[0].progress, views[0]),
+    });
+    if (view.state !== 'completed' || view.result == null) {
+      throw new RaglineError(
+        `sync job ${jobId} ${view.state}: ${view.failedReason ?? 'no summary'}`,
+      );
+    }
+    return view.result as unknown as SyncSummary | SyncSkipped;
   }
 
   // ------------------------------------------------------------ operations

@@ -62,29 +62,42 @@ export class SourcesService {
     };
     await orUnavailable('sources', () => this.repo.save(record));
     if (record.schedule) {
+      let first: string | undefined;
       try {
-        await this.schedule(record);
+        first = await this.schedule(record);
       } catch (err) {
         await this.repo.remove(collection, record.id).catch(() => undefined);
         throw ApiError.badRequest(`schedule: ${(err as Error).message}`);
+      }
+      if (first) {
+        return {
+          source: publicSource(record),
+          job: { id: first, queue: SOURCES_QUEUE },
+          alreadyRunning: false,
+        };
       }
     }
     const started = await this.sync(collection, record.id, 'create');
     return { source: publicSource(record), ...started };
   }
 
-  private async schedule(record: SourceRecord): Promise<void> {
+  /**
+   * Puts the source's job scheduler in place. An interval's first run is due at once, and is
+   * then the source's first sync (its job id is returned); a cron's is at its next time.
+   */
+  private async schedule(record: SourceRecord): Promise<string | undefined> {
     const repeat = repeatOf(record.schedule as string);
     const data: SyncJobData = {
       collection: record.collection,
       sourceId: record.id,
       trigger: 'schedule',
     };
-    await this.queue.upsertJobScheduler(schedulerIdOf(record.id), repeat, {
+    const job = await this.queue.upsertJobScheduler(schedulerIdOf(record.id), repeat, {
       name: 'sync',
       data,
       opts: this.syncOptions(),
     });
+    return 'every' in repeat && job?.id ? String(job.id) : undefined;
   }
 
   async list(collection: string): Promise<SourceRecord[]> {

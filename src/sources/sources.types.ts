@@ -37,6 +37,12 @@ export interface SyncSummary extends SyncCounts {
   error?: string;
 }
 
+/** The result of a sync job that did not run (another sync of the source was running, ...). */
+export interface SyncSkipped {
+  state: 'skipped';
+  reason: string;
+}
+
 export interface SourceSettings {
   type: SourceType;
   url?: string;

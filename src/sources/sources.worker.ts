@@ -6,7 +6,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { createWorker, drainWorker } from '../queues/worker-factory';
@@ -16,9 +16,12 @@ import { IngestHandoff } from './ingest-handoff';
 import { SourceRepository, SYNC_LOCK_MS } from './source-repository';
 import { DiscoveryFailed, SourceSync } from './source-sync';
 import { schedulerIdOf } from './sources.service';
-import { SOURCES_QUEUE, SyncJobData, SyncSummary } from './sources.types';
+import { SOURCES_QUEUE, SyncJobData, SyncSkipped, SyncSummary } from './sources.types';
 
-type SyncResult = SyncSummary | { skipped: string };
+type SyncResult = SyncSummary | SyncSkipped;
+
+/** How soon a requested sync looks again while another sync of its source runs. */
+const LOCKED_RETRY_MS = 2000;
 
 /**
  * Consumes the sources queue: one sync per source at a time (a lock in Redis, renewed while
@@ -44,7 +47,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.worker = createWorker<SyncJobData, SyncResult>(
       this.config,
       SOURCES_QUEUE,
-      (job) => this.process(job),
+      (job, token) => this.process(job, token),
       { concurrency: this.config.sources.concurrency },
     );
     this.worker.on('failed', (job, error) =>
@@ -53,7 +56,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
   }
 
-  async process(job: Job<SyncJobData, SyncResult>): Promise<SyncResult> {
+  async process(job: Job<SyncJobData, SyncResult>, token?: string): Promise<SyncResult> {
     const { collection, sourceId } = job.data;
     const jobId = String(job.id);
     const source = await this.repo.get(collection, sourceId);
@@ -61,10 +64,18 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
       // Deleted (with its collection, perhaps) after this job was queued: stop its schedule.
       await this.queue.removeJobScheduler(schedulerIdOf(sourceId));
       if (source) await this.repo.remove(collection, sourceId);
-      return { skipped: `source '${sourceId}' or its collection no longer exists` };
+      return {
+        state: 'skipped',
+        reason: `source '${sourceId}' or its collection no longer exists`,
+      };
     }
     if (!(await this.repo.lock(sourceId, jobId))) {
-      return { skipped: 'a sync of this source is already running' };
+      // A scheduled run is not needed while another runs; one asked for runs after it.
+      if (job.data.trigger === 'schedule' || !token) {
+        return { state: 'skipped', reason: 'a sync of this source is already running' };
+      }
+      await job.moveToDelayed(Date.now() + LOCKED_RETRY_MS, token);
+      throw new DelayedError();
     }
     const renew = setInterval(
       () => void this.repo.lock(sourceId, jobId).catch(() => undefined),
