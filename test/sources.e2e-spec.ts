@@ -252,6 +252,42 @@ describe('sources: a documentation site kept in sync (real site on 127.0.0.1, re
     expect((await http(app.url, 'GET', `/v1/collections/site/sources/${id}`)).status).toBe(404);
   });
 
+  it('a document submitted with `url` is fetched safely, extracted, and re-fetched conditionally', async () => {
+    const url = `${site.url}/docs/guides/page-9.html`;
+    const submit = async (target: string) => {
+      const res = await http<{ jobs: Array<{ id: string }> }>(
+        app.url,
+        'POST',
+        '/v1/collections/site/documents',
+        { documents: [{ id: 'by-url', url: target, metadata: { lang: 'en' } }] },
+      );
+      expect(res.status).toBe(202);
+      const [job] = await waitForJobs(app.url, [res.body.jobs[0].id]);
+      return job;
+    };
+    const first = await submit(url);
+    expect(first.state).toBe('completed');
+    expect(first.result).toMatchObject({ documentId: 'by-url', url });
+    expect(first.result!.chunksAdded as number).toBeGreaterThan(0);
+    const doc = await http<{ metadata: Record<string, unknown> }>(
+      app.url,
+      'GET',
+      docPath('by-url'),
+    );
+    expect(doc.body.metadata).toMatchObject({ lang: 'en', url, title: 'Page 9: monitoring' });
+
+    const from = site.log.length;
+    const again = await submit(url);
+    expect(again.result).toMatchObject({ notModified: true, chunksAdded: 0, chunksUpdated: 0 });
+    expect(site.log.slice(from)).toEqual([{ path: '/docs/guides/page-9.html', status: 304 }]);
+
+    const refused = await submit(
+      `${site.url}/go?to=${encodeURIComponent('http://169.254.169.254/')}`,
+    );
+    expect(refused.state).toBe('failed');
+    expect(refused.failedReason).toMatch(/169\.254\.169\.254 is a metadata address/);
+  });
+
   it('answers bad source requests with a clear 400 or 404', async () => {
     const bad = await http<{ error: { code: string; message: string } }>(
       app.url,

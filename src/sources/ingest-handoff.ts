@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
+import { CatalogService } from '../catalog/catalog.service';
 import type { DocumentFormat } from '../catalog/catalog.types';
 import { IngestProducerService } from '../ingest/ingest-producer.service';
 import { INGEST_QUEUE, IngestJobData, IngestJobResult } from '../ingest/ingest.types';
@@ -14,6 +15,7 @@ const POLL_MS = 250;
 export class IngestHandoff implements SyncPipeline {
   constructor(
     private readonly producer: IngestProducerService,
+    private readonly catalog: CatalogService,
     @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData, IngestJobResult>,
   ) {}
 
@@ -25,6 +27,10 @@ export class IngestHandoff implements SyncPipeline {
       { id: doc.id, [doc.format]: doc.content, metadata: doc.metadata },
     ]);
     return job.id;
+  }
+
+  async isStored(collection: string, documentId: string): Promise<boolean> {
+    return (await this.catalog.getDocument(collection, documentId)) !== null;
   }
 
   async remove(collection: string, documentId: string): Promise<string> {

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
-import type { PageOutcome, PageState, SourceRecord, SyncSummary } from './sources.types';
+import type {
+  PageOutcome,
+  PageState,
+  SourceRecord,
+  SyncSummary,
+  UrlDocumentState,
+} from './sources.types';
 
 /** How long a sync's lock lives without renewal (a crashed worker's lock goes after this). */
 export const SYNC_LOCK_MS = 60_000;
@@ -13,7 +19,8 @@ export const SYNC_LOCK_MS = 60_000;
  * - `<p>:srcs:pages:<source id>` hash, URL -> what was stored from it (validators, hash);
  * - `<p>:srcs:run:<source id>` hash, URL -> its outcome in the running sync (`.job`: that
  *   sync's job id), so a sync retried after a crash carries on where it stopped;
- * - `<p>:srcs:lock:<source id>`: the job syncing the source (one at a time).
+ * - `<p>:srcs:lock:<source id>`: the job syncing the source (one at a time);
+ * - `<p>:srcs:urls:<collection>` hash, document id -> validators of a `url` document.
  */
 @Injectable()
 export class SourceRepository {
@@ -109,6 +116,19 @@ export class SourceRepository {
 
   async endRun(sourceId: string): Promise<void> {
     await this.redis.del(this.runKey(sourceId));
+  }
+
+  async urlDocument(collection: string, documentId: string): Promise<UrlDocumentState | null> {
+    const raw = await this.redis.hget(`${this.base}:urls:${collection}`, documentId);
+    return raw ? (JSON.parse(raw) as UrlDocumentState) : null;
+  }
+
+  async saveUrlDocument(
+    collection: string,
+    documentId: string,
+    state: UrlDocumentState,
+  ): Promise<void> {
+    await this.redis.hset(`${this.base}:urls:${collection}`, documentId, JSON.stringify(state));
   }
 
   /** Takes (or, for the same job, retakes) the source's sync lock. */

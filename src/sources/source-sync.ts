@@ -23,6 +23,8 @@ export interface SyncPipeline {
     doc: { id: string; format: DocumentFormat; content: string; metadata: Record<string, unknown> },
   ): Promise<string>;
   remove(collection: string, documentId: string): Promise<string>;
+  /** Whether the document is in the collection (it may have been deleted by hand). */
+  isStored(collection: string, documentId: string): Promise<boolean>;
   /** Waits for the jobs; totals their chunk counts, and names the ones that failed. */
   wait(jobIds: string[]): Promise<{
     added: number;
@@ -285,7 +287,11 @@ export class SourceSync {
   private async fetchAndStore(
     item: Frontier,
   ): Promise<{ outcome: PageOutcome; state?: PageState | null; base: string }> {
-    const prev = this.stored.get(item.url);
+    let prev = this.stored.get(item.url);
+    // Deleted by hand since: fetched in full and stored again.
+    if (prev && !(await this.pipeline.isStored(this.source.collection, prev.documentId))) {
+      prev = undefined;
+    }
     const keepLinks = this.source.type === 'crawl';
     const rules = await this.robotsFor(item.url);
     const u = new URL(item.url);

@@ -1,10 +1,12 @@
 import type { Provider, Type } from '@nestjs/common';
 import { fetchProviders } from './fetch/fetch.providers';
+import { URL_DOCUMENTS } from '../ingest/ingest.types';
 import { IngestHandoff } from './ingest-handoff';
 import { SourceRepository } from './source-repository';
 import { SourcesController } from './sources.controller';
 import { SourcesService } from './sources.service';
 import { SourcesWorker } from './sources.worker';
+import { UrlDocumentFetch, UrlDocuments } from './url-documents';
 
 /**
  * The sources feature for a role: the API's controller and service, the worker's sync
@@ -18,12 +20,18 @@ export function sourcesFeature(
   controllers: Type[];
   providers: Provider[];
 } {
-  const providers: Provider[] = [SourceRepository];
+  const providers: Provider[] = [
+    SourceRepository,
+    UrlDocuments,
+    { provide: URL_DOCUMENTS, useExisting: UrlDocuments },
+  ];
   const controllers: Type[] = [];
   if (serveApi) {
     controllers.push(SourcesController);
     providers.push(SourcesService);
   }
-  if (runWorkers) providers.push(...fetchProviders, IngestHandoff, SourcesWorker);
+  if (runWorkers) {
+    providers.push(...fetchProviders, IngestHandoff, UrlDocumentFetch, SourcesWorker);
+  }
   return { controllers, providers };
 }

@@ -88,3 +88,19 @@ export interface PageOutcome {
   depth?: number;
   links?: string[];
 }
+
+/** A document submitted with `url`: fetched, extracted and ingested by a sources worker. */
+export interface UrlJobData {
+  collection: string;
+  documentId: string;
+  url: string;
+  metadata: Record<string, unknown>;
+}
+
+/** What is kept per `url` document for conditional re-fetches. */
+export interface UrlDocumentState {
+  url: string;
+  contentHash: string;
+  etag?: string;
+  lastModified?: string;
+}

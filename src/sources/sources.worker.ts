@@ -16,9 +16,10 @@ import { IngestHandoff } from './ingest-handoff';
 import { SourceRepository, SYNC_LOCK_MS } from './source-repository';
 import { DiscoveryFailed, SourceSync } from './source-sync';
 import { schedulerIdOf } from './sources.service';
-import { SOURCES_QUEUE, SyncJobData, SyncSkipped, SyncSummary } from './sources.types';
+import { SOURCES_QUEUE, SyncJobData, SyncSkipped, SyncSummary, UrlJobData } from './sources.types';
+import { URL_JOB, UrlDocumentFetch, UrlJobResult } from './url-documents';
 
-type SyncResult = SyncSummary | SyncSkipped;
+type SyncResult = SyncSummary | SyncSkipped | UrlJobResult;
 
 /** How soon a requested sync looks again while another sync of its source runs. */
 const LOCKED_RETRY_MS = 2000;
@@ -40,6 +41,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
     private readonly fetcher: SafeFetcher,
     private readonly politeness: HostPoliteness,
     private readonly handoff: IngestHandoff,
+    private readonly urlDocuments: UrlDocumentFetch,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -57,6 +59,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async process(job: Job<SyncJobData, SyncResult>, token?: string): Promise<SyncResult> {
+    if (job.name === URL_JOB) return this.urlDocuments.process(job as unknown as Job<UrlJobData>);
     const { collection, sourceId } = job.data;
     const jobId = String(job.id);
     const source = await this.repo.get(collection, sourceId);
