@@ -61,6 +61,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the fetch allowlist and refuses an entry that is not a host, IP or CIDR', () => {
+    expect(
+      loadConfig({ RAGLINE_FETCH_ALLOW: '127.0.0.1/32, docs.internal ,' }).fetch,
+    ).toMatchObject({
+      allow: ['127.0.0.1/32', 'docs.internal'],
+      hostConcurrency: 2,
+    });
+    expect(() => loadConfig({ RAGLINE_FETCH_ALLOW: '10.0.0.0/40' })).toThrow(
+      /RAGLINE_FETCH_ALLOW: '10\.0\.0\.0\/40' is not a valid CIDR/,
+    );
+  });
+
   it('refuses an open API beyond loopback, but lets a worker serve its metrics', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(
       /RAGLINE_API_KEYS: required when HOST is not loopback/,
