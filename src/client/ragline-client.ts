@@ -298,18 +298,26 @@ export class RaglineClient {
   }
 
   /** Waits for a tune job and returns its report; throws RaglineError if the job failed. */
-  async waitForTune(jobId: string, options: WaitForTuneOptions = {}): Promise<TuneReport> {
+  waitForTune(jobId: string, options: WaitForTuneOptions = {}): Promise<TuneReport> {
+    return this.waitForResult<TuneReport>(jobId, 'tune', 'no report', options);
+  }
+
+  /** Follows one long job (tune, sync) and returns its result; throws if it did not complete. */
+  private async waitForResult<T>(
+    jobId: string,
+    kind: string,
+    missing: string,
+    options: WaitForTuneOptions,
+  ): Promise<T> {
     const [view] = await this.waitForJobs([jobId], {
       pollMs: options.pollMs ?? 1000,
       timeoutMs: options.timeoutMs,
       onProgress: (_done, _total, views) => options.onProgress?.(views[0].progress, views[0]),
     });
     if (view.state !== 'completed' || view.result == null) {
-      throw new RaglineError(
-        `tune job ${jobId} ${view.state}: ${view.failedReason ?? 'no report'}`,
-      );
+      throw new RaglineError(`${kind} job ${jobId} ${view.state}: ${view.failedReason ?? missing}`);
     }
-    return view.result as unknown as TuneReport;
+    return view.result as unknown as T;
   }
 
   /** Forgets a collection's tuned ef: its searches use the process-wide ef again. */
@@ -361,21 +369,8 @@ export class RaglineClient {
   }
 
   /** Waits for a sync job and returns its summary; throws RaglineError if the job failed. */
-  async waitForSync(
-    jobId: string,
-    options: WaitForTuneOptions = {},
-  ): Promise<SyncSummary | SyncSkipped> {
-    const [view] = await this.waitForJobs([jobId], {
-      pollMs: options.pollMs ?? 1000,
-      timeoutMs: options.timeoutMs,
-      onProgress: (_done, _total, views) => options.onProgress?.(views[0].progress, views[0]),
-    });
-    if (view.state !== 'completed' || view.result == null) {
-      throw new RaglineError(
-        `sync job ${jobId} ${view.state}: ${view.failedReason ?? 'no summary'}`,
-      );
-    }
-    return view.result as unknown as SyncSummary | SyncSkipped;
+  waitForSync(jobId: string, options: WaitForTuneOptions = {}): Promise<SyncSummary | SyncSkipped> {
+    return this.waitForResult<SyncSummary | SyncSkipped>(jobId, 'sync', 'no summary', options);
   }
 
   // ------------------------------------------------------------ operations

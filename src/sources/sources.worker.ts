@@ -53,7 +53,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
       { concurrency: this.config.sources.concurrency },
     );
     this.worker.on('failed', (job, error) =>
-      this.logger.warn(`sync job ${job?.id ?? '?'} failed: ${error.message}`),
+      this.logger.warn(`sources job ${job?.id ?? '?'} failed: ${error.message}`),
     );
     this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
   }
