@@ -188,6 +188,38 @@ describe('sources: a documentation site kept in sync (real site on 127.0.0.1, re
     expect(info.body.documents).toBe(61);
   });
 
+  it('a crawl finds the same pages through links, and a resync follows the links it stored', async () => {
+    expect((await http(app.url, 'PUT', '/v1/collections/crawled', {})).status).toBe(201);
+    // The start page is noindex, follow: not stored, but its links are crawled.
+    const res = await http<Created>(app.url, 'POST', '/v1/collections/crawled/sources', {
+      type: 'crawl',
+      url: `${site.url}/`,
+      exclude: ['*/page-5.html'],
+    });
+    const first = await syncResult(res.body.job.id);
+    const expected = site.expectedDocumentIds().filter((id) => !id.includes('/page-5.html'));
+    expect(first).toMatchObject({ added: expected.length, failed: 0, complete: true });
+    const info = await http<{ documents: number }>(app.url, 'GET', '/v1/collections/crawled');
+    expect(info.body.documents).toBe(expected.length);
+    expect(first.skips.map((s) => s.reason).sort()).toEqual([
+      'disallowed by robots.txt',
+      'noindex (meta robots)',
+      'noindex (meta robots)',
+    ]);
+
+    const again = await http<{ job: { id: string } }>(
+      app.url,
+      'POST',
+      `/v1/collections/crawled/sources/${res.body.source.id}/sync`,
+    );
+    expect(await syncResult(again.body.job.id)).toMatchObject({
+      unchanged: expected.length,
+      added: 0,
+      deleted: 0,
+      complete: true,
+    });
+  });
+
   it('refuses targets outside the allowlist, also behind a redirect, with the reason in the job', async () => {
     const outside = await http<Created>(app.url, 'POST', '/v1/collections/site/sources', {
       type: 'sitemap',
