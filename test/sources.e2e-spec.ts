@@ -143,6 +143,13 @@ describe('sources: a documentation site kept in sync (real site on 127.0.0.1, re
       `/v1/collections/site/sources/${sourceId}/sync`,
     );
     expect(res.status).toBe(202);
+    // One sync per source at a time: asking again meanwhile answers with the same job.
+    const twice = await http<{ job: { id: string }; alreadyRunning: boolean }>(
+      app.url,
+      'POST',
+      `/v1/collections/site/sources/${sourceId}/sync`,
+    );
+    expect(twice.body).toMatchObject({ job: { id: res.body.job.id }, alreadyRunning: true });
     const summary = await syncResult(res.body.job.id);
     expect(summary).toMatchObject({ unchanged: 62, added: 0, updated: 0, deleted: 0, fetched: 1 });
     expect(summary.chunks).toEqual({ added: 0, updated: 0, skipped: 0, deleted: 0 });
