@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseBenchLine } from './support/report';
 import { lineChart, PlotSpec } from './support/svg-plot';
 
-const BENCHES = ['ingest', 'embed', 'store', 'search', 'batching', 'load'];
+const BENCHES = ['ingest', 'embed', 'store', 'search', 'batching', 'load', 'sources'];
 
 interface Outcome {
   name: string;

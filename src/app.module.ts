@@ -42,6 +42,8 @@ import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
 import { ResilienceModule } from './resilience/circuit-breakers';
 import { StoreModule } from './store/store.module';
+import { sourcesFeature } from './sources/sources.module';
+import { SOURCES_QUEUE } from './sources/sources.types';
 import { TuneController } from './tuning/tune.controller';
 import { TuneService } from './tuning/tune.service';
 import { TUNE_QUEUE } from './tuning/tune.types';
@@ -98,6 +100,11 @@ export class AppModule {
         TuneWorker,
       );
     }
+    // Sync workers hand pages to ingest through the same producer as the API.
+    if (runWorkers && !serveApi) providers.push(IngestProducerService);
+    const sources = sourcesFeature(serveApi, runWorkers);
+    controllers.push(...sources.controllers);
+    providers.push(...sources.providers);
     return {
       module: AppModule,
       imports: [
@@ -128,7 +135,7 @@ export class AppModule {
           prefix: config.prefix,
         }),
         BullModule.registerQueue(
-          ...[INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE].map((name) => ({
+          ...[INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE, SOURCES_QUEUE].map((name) => ({
             name,
             prefix: configuredQueuePrefix(config, name),
           })),

@@ -73,10 +73,10 @@ describe('ingest input validation (real HTTP)', () => {
       /documents\[0\]: Unrecognized key.*body/,
     ],
     [
-      'a url document (not enabled)',
-      () => post({ documents: [{ id: 'a', url: 'http://127.0.0.1/' }] }),
+      'a url document that is not http(s)',
+      () => post({ documents: [{ id: 'a', url: 'file:///etc/passwd' }] }),
       400,
-      /url ingestion is not enabled/,
+      /documents\[0\]\.url: must be an absolute http\(s\) URL/,
     ],
     [
       'a repeated id',

@@ -2,11 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { SeenRequest, StubReply, StubServer } from '../client/testing/stub-server';
 import type { IngestDocument, JobView } from '../client/types';
-import { CliIO } from './io';
-import { runCli } from './program';
+import { runCliIn, testIO as sharedTestIO } from './testing/test-io';
 
 /**
  * These run the whole CLI in-process against a stub that answers the few endpoints it calls,
@@ -32,26 +30,9 @@ function write(rel: string, content: string): void {
   writeFileSync(join(root, rel), content);
 }
 
-function testIO(env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIO = {
-    stdout,
-    stderr,
-    env,
-    cwd: root,
-    now: Date.now,
-    progressIntervalMs: 0,
-    pollMs: 5,
-  };
-  return { io, out: () => out, err: () => err };
-}
+const testIO = (env: Record<string, string> = {}) => sharedTestIO(env, root);
 
-const run = (io: CliIO, ...args: string[]) => runCli(['node', 'ragline', ...args], io);
+const run = runCliIn;
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -11,6 +11,7 @@ import { runIngest } from './ingest-command';
 import { CliIO, writeLine } from './io';
 import { runJobs, runSearch } from './query-commands';
 import { runReembed } from './reembed-command';
+import { runSourceAdd, runSourceList, runSourceSync } from './sources-command';
 import { runTune } from './tune-command';
 
 function positiveInt(value: string): number {
@@ -278,6 +279,78 @@ function buildProgram(
       );
     },
   );
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const waitSeconds = (flags: { waitTimeout?: number }) =>
+    flags.waitTimeout === undefined ? undefined : flags.waitTimeout * 1000;
+  const sources = program
+    .command('sources')
+    .description('documentation sites kept in sync with a collection (sitemap, crawl, URL list)');
+  withConnection(
+    sources
+      .command('add')
+      .description('add a source and start its first sync (a sitemap URL, or a page to crawl from)')
+      .argument('<url>', 'sitemap (or sitemap index) URL, or the start page of a crawl')
+      .requiredOption('-c, --collection <name>', 'target collection')
+      .option('--sitemap', 'the URL is a sitemap (the default for .../sitemap*.xml)', false)
+      .option('--urls', 'fetch just this URL (type urls)', false)
+      .option('--include <pattern>', 'URL prefix or glob to include (repeatable)', collect)
+      .option('--exclude <pattern>', 'URL prefix or glob to exclude (repeatable)', collect)
+      .option('--max-pages <n>', 'pages per sync at most', positiveInt)
+      .option('--max-depth <n>', 'crawl depth from the start page (default 5)', positiveInt)
+      .option('--schedule <when>', "sync again on a cron expression or an interval ('6h', '1d')")
+      .option('--wait', 'follow the first sync with a progress bar and print its summary', false)
+      .option('--wait-timeout <seconds>', 'stop waiting after this long', positiveNumber),
+    io,
+  ).action(
+    async (
+      url: string,
+      flags: ConnectionFlags & {
+        collection: string;
+        sitemap: boolean;
+        urls: boolean;
+        include?: string[];
+        exclude?: string[];
+        maxPages?: number;
+        maxDepth?: number;
+        schedule?: string;
+        wait: boolean;
+        waitTimeout?: number;
+      },
+    ) => {
+      const conn = connection(flags, io);
+      setBaseUrl(conn.url);
+      setExitCode(
+        await runSourceAdd(url, { ...flags, ...conn, waitTimeoutMs: waitSeconds(flags) }, io),
+      );
+    },
+  );
+  withConnection(
+    sources
+      .command('sync')
+      .description('sync a source now (its id is <collection>.<hex>, as `sources add` printed)')
+      .argument('<id>', 'source id')
+      .option('--wait', 'follow the sync with a progress bar and print its summary', false)
+      .option('--wait-timeout <seconds>', 'stop waiting after this long', positiveNumber),
+    io,
+  ).action(async (id: string, flags: ConnectionFlags & { wait: boolean; waitTimeout?: number }) => {
+    const conn = connection(flags, io);
+    setBaseUrl(conn.url);
+    setExitCode(
+      await runSourceSync(id, { ...conn, wait: flags.wait, waitTimeoutMs: waitSeconds(flags) }, io),
+    );
+  });
+  withConnection(
+    sources
+      .command('list')
+      .description("a collection's sources and their last syncs")
+      .requiredOption('-c, --collection <name>', 'collection'),
+    io,
+  ).action(async (flags: ConnectionFlags & { collection: string }) => {
+    const conn = connection(flags, io);
+    setBaseUrl(conn.url);
+    setExitCode(await runSourceList(flags.collection, conn, io));
+  });
 
   withConnection(
     program

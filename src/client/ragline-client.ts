@@ -18,12 +18,18 @@ import type {
   IngestResponse,
   JobList,
   JobListQuery,
+  JobRef,
   JobView,
   PerformanceReport,
   ReembedResponse,
   SearchBatchResponse,
   SearchRequest,
   SearchResponse,
+  SourceRecord,
+  SourceSettings,
+  SyncSkipped,
+  SyncStarted,
+  SyncSummary,
   TuneReport,
   TuneRequest,
   TuneStarted,
@@ -292,23 +298,79 @@ export class RaglineClient {
   }
 
   /** Waits for a tune job and returns its report; throws RaglineError if the job failed. */
-  async waitForTune(jobId: string, options: WaitForTuneOptions = {}): Promise<TuneReport> {
+  waitForTune(jobId: string, options: WaitForTuneOptions = {}): Promise<TuneReport> {
+    return this.waitForResult<TuneReport>(jobId, 'tune', 'no report', options);
+  }
+
+  /** Follows one long job (tune, sync) and returns its result; throws if it did not complete. */
+  private async waitForResult<T>(
+    jobId: string,
+    kind: string,
+    missing: string,
+    options: WaitForTuneOptions,
+  ): Promise<T> {
     const [view] = await this.waitForJobs([jobId], {
       pollMs: options.pollMs ?? 1000,
       timeoutMs: options.timeoutMs,
       onProgress: (_done, _total, views) => options.onProgress?.(views[0].progress, views[0]),
     });
     if (view.state !== 'completed' || view.result == null) {
-      throw new RaglineError(
-        `tune job ${jobId} ${view.state}: ${view.failedReason ?? 'no report'}`,
-      );
+      throw new RaglineError(`${kind} job ${jobId} ${view.state}: ${view.failedReason ?? missing}`);
     }
-    return view.result as unknown as TuneReport;
+    return view.result as unknown as T;
   }
 
   /** Forgets a collection's tuned ef: its searches use the process-wide ef again. */
   async clearCollectionTuning(name: string): Promise<void> {
     await this.send({ method: 'DELETE', path: `/v1/admin/collections/${seg(name)}/tuning` });
+  }
+
+  // ------------------------------------------------------------ sources
+
+  createSource(
+    collection: string,
+    settings: SourceSettings,
+  ): Promise<{ source: SourceRecord } & SyncStarted> {
+    return this.json({
+      method: 'POST',
+      path: `/v1/collections/${seg(collection)}/sources`,
+      body: settings,
+    });
+  }
+
+  listSources(collection: string): Promise<{ sources: SourceRecord[] }> {
+    return this.json({ method: 'GET', path: `/v1/collections/${seg(collection)}/sources` });
+  }
+
+  getSource(collection: string, id: string): Promise<SourceRecord> {
+    return this.json({
+      method: 'GET',
+      path: `/v1/collections/${seg(collection)}/sources/${seg(id)}`,
+    });
+  }
+
+  syncSource(collection: string, id: string): Promise<SyncStarted> {
+    return this.json({
+      method: 'POST',
+      path: `/v1/collections/${seg(collection)}/sources/${seg(id)}/sync`,
+    });
+  }
+
+  deleteSource(
+    collection: string,
+    id: string,
+    documents: 'keep' | 'delete' = 'keep',
+  ): Promise<{ jobs: JobRef[] }> {
+    return this.json({
+      method: 'DELETE',
+      path: `/v1/collections/${seg(collection)}/sources/${seg(id)}`,
+      query: { documents },
+    });
+  }
+
+  /** Waits for a sync job and returns its summary; throws RaglineError if the job failed. */
+  waitForSync(jobId: string, options: WaitForTuneOptions = {}): Promise<SyncSummary | SyncSkipped> {
+    return this.waitForResult<SyncSummary | SyncSkipped>(jobId, 'sync', 'no summary', options);
   }
 
   // ------------------------------------------------------------ operations

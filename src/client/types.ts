@@ -202,6 +202,24 @@ export interface SearchBatchResponse {
   results: SearchResponse[];
 }
 
+// ---------------------------------------------------------------- sources
+
+export type {
+  PageProblem,
+  SourceRecord,
+  SourceSettings,
+  SourceType,
+  SyncSkipped,
+  SyncSummary,
+} from '../sources/sources.types';
+
+/** `202` answer of a sync request (and, with the source, of creating one). */
+export interface SyncStarted {
+  job: { id: string; queue: string };
+  /** True when a sync of this source was already waiting or running: this is that job. */
+  alreadyRunning: boolean;
+}
+
 // ---------------------------------------------------------------- tuning
 
 /** Body of `POST /v1/admin/collections/:name/tune`; every field is optional. */

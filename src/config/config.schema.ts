@@ -9,6 +9,7 @@ function isRedisUrl(url: string): boolean {
     return false;
   }
 }
+import { FetchAllowlist } from '../sources/fetch/address-policy';
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -139,6 +140,20 @@ export const configSchema = z.object({
   RAGLINE_OPTIMIZE_UNINDEXED_ROWS: int(1, 100_000_000).default(10_000),
   RAGLINE_ADMIN_READ_ONLY: bool.default(false),
   RAGLINE_ADMIN_POLL_MS: int(1000, 900_000).default(5000),
+  RAGLINE_FETCH_ALLOW: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      const problem = FetchAllowlist.problem(v);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
+  RAGLINE_FETCH_USER_AGENT: z.string().min(1).max(200).default('ragline/0.1'),
+  RAGLINE_FETCH_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  RAGLINE_FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  RAGLINE_FETCH_HOST_CONCURRENCY: int(1, 64).default(2),
+  RAGLINE_FETCH_HOST_DELAY_MS: int(0, 600_000).default(250),
+  RAGLINE_SOURCES_MAX_PAGES: int(1, 1_000_000).default(10_000),
+  RAGLINE_SOURCES_CONCURRENCY: int(1, 64).default(2),
   RAGLINE_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   RAGLINE_DOCS: bool.default(true),
 });

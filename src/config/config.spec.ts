@@ -88,6 +88,15 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ RAGLINE_QDRANT_WRITE_CONSISTENCY: '2' })).toThrow(
       /RAGLINE_QDRANT_WRITE_CONSISTENCY: must not exceed RAGLINE_QDRANT_REPLICATION_FACTOR/,
+  it('reads the fetch allowlist and refuses an entry that is not a host, IP or CIDR', () => {
+    expect(
+      loadConfig({ RAGLINE_FETCH_ALLOW: '127.0.0.1/32, docs.internal ,' }).fetch,
+    ).toMatchObject({
+      allow: ['127.0.0.1/32', 'docs.internal'],
+      hostConcurrency: 2,
+    });
+    expect(() => loadConfig({ RAGLINE_FETCH_ALLOW: '10.0.0.0/40' })).toThrow(
+      /RAGLINE_FETCH_ALLOW: '10\.0\.0\.0\/40' is not a valid CIDR/,
     );
   });
 

@@ -102,6 +102,16 @@ export interface AppConfig {
     cooldownMs: number;
     trialCalls: number;
   };
+  /** Fetching for sources and `url` documents (see src/sources/fetch). */
+  fetch: {
+    allow: string[];
+    userAgent: string;
+    timeoutMs: number;
+    maxBytes: number;
+    hostConcurrency: number;
+    hostDelayMs: number;
+  };
+  sources: { maxPages: number; concurrency: number };
   shutdownTimeoutMs: number;
   logLevel: RawConfig['RAGLINE_LOG_LEVEL'];
   docs: boolean;
@@ -292,6 +302,17 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       cooldownMs: c.RAGLINE_BREAKER_COOLDOWN_MS,
       trialCalls: c.RAGLINE_BREAKER_TRIAL_CALLS,
     },
+    fetch: {
+      allow: c.RAGLINE_FETCH_ALLOW.split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+      userAgent: c.RAGLINE_FETCH_USER_AGENT,
+      timeoutMs: c.RAGLINE_FETCH_TIMEOUT_MS,
+      maxBytes: c.RAGLINE_FETCH_MAX_BYTES,
+      hostConcurrency: c.RAGLINE_FETCH_HOST_CONCURRENCY,
+      hostDelayMs: c.RAGLINE_FETCH_HOST_DELAY_MS,
+    },
+    sources: { maxPages: c.RAGLINE_SOURCES_MAX_PAGES, concurrency: c.RAGLINE_SOURCES_CONCURRENCY },
     shutdownTimeoutMs: c.RAGLINE_SHUTDOWN_TIMEOUT_MS,
     logLevel: c.RAGLINE_LOG_LEVEL,
     docs: c.RAGLINE_DOCS,

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
@@ -13,7 +13,14 @@ import { DocumentBodies } from './document-bodies';
 import { orUnavailable, redisUnavailable } from '../redis/redis-errors';
 import { REDIS } from '../redis/redis.module';
 import { IngestDocument } from './ingest.schemas';
-import { BodyRef, INGEST_QUEUE, IngestJobData, UpsertJobData } from './ingest.types';
+import {
+  BodyRef,
+  INGEST_QUEUE,
+  IngestJobData,
+  UpsertJobData,
+  URL_DOCUMENTS,
+  UrlDocumentSink,
+} from './ingest.types';
 import { deleteJobId, upsertJobId } from './job-ids';
 
 export interface AcceptedJob {
@@ -22,9 +29,6 @@ export interface AcceptedJob {
 }
 
 function contentOf(doc: IngestDocument): { format: DocumentFormat; content: string } {
-  if (doc.url !== undefined) {
-    throw ApiError.badRequest('url ingestion is not enabled');
-  }
   if (doc.markdown !== undefined) return { format: 'markdown', content: doc.markdown };
   if (doc.html !== undefined) return { format: 'html', content: doc.html };
   return { format: 'text', content: doc.text ?? '' };
@@ -39,6 +43,7 @@ export class IngestProducerService {
     private readonly bodies: DocumentBodies,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(URL_DOCUMENTS) private readonly urls?: UrlDocumentSink,
   ) {}
 
   /**
@@ -76,7 +81,7 @@ export class IngestProducerService {
         );
       }
       seen.set(doc.id, i);
-      const { content } = contentOf(doc);
+      const content = doc.url ?? contentOf(doc).content;
       const bytes = Buffer.byteLength(content, 'utf8');
       if (bytes > maxDocumentBytes) {
         throw ApiError.tooLarge(
@@ -98,6 +103,31 @@ export class IngestProducerService {
 
   async ingest(collection: string, documents: IngestDocument[]): Promise<AcceptedJob[]> {
     this.checkLimits(documents);
+    const byUrl = documents.filter((d) => d.url !== undefined);
+    if (!byUrl.length) return this.ingestContent(collection, documents);
+    const { urls } = this;
+    if (!urls) throw ApiError.badRequest('url ingestion is not enabled');
+    await this.assertConnected();
+    const rest = documents.filter((d) => d.url === undefined);
+    const accepted = new Map<string, AcceptedJob>();
+    const fetched = await orUnavailable('sources queue', () =>
+      urls.enqueue(
+        collection,
+        byUrl.map((d) => ({ id: d.id, url: d.url as string, metadata: d.metadata })),
+      ),
+    );
+    for (const job of [
+      ...fetched,
+      ...(rest.length ? await this.ingestContent(collection, rest) : []),
+    ])
+      accepted.set(job.documentId, job);
+    return documents.map((d) => accepted.get(d.id) as AcceptedJob);
+  }
+
+  private async ingestContent(
+    collection: string,
+    documents: IngestDocument[],
+  ): Promise<AcceptedJob[]> {
     await this.assertConnected();
     const seqs = await orUnavailable('ingest queue', () =>
       this.catalog.nextSubmissions(collection, documents.length),

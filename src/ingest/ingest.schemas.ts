@@ -17,7 +17,14 @@ export const ingestDocumentSchema = z
     text: z.string().optional(),
     markdown: z.string().optional(),
     html: z.string().optional(),
-    url: z.string().optional(),
+    url: z
+      .string()
+      .max(2048, 'must be at most 2048 characters')
+      .refine(
+        (v) => /^https?:\/\/[^/?#\s]+/i.test(v) && URL.canParse(v),
+        'must be an absolute http(s) URL',
+      )
+      .optional(),
     metadata: z.record(z.unknown()).optional(),
   })
   .strict()

@@ -40,9 +40,10 @@ export async function toJobView(read: Job, source: Queue): Promise<JobView> {
   const queue = source.name;
   const state = publicState(await read.getState());
   // The job was read before its state was asked: if it finished in between, the copy in hand
-  // has no result yet (the view would say completed with result null), so read it again.
+  // has no result or failure reason yet (the view would say completed with result null, or
+  // failed without a reason), so read it again.
   const job =
-    state === 'completed' && !read.finishedOn
+    (state === 'completed' || state === 'failed') && !read.finishedOn
       ? ((await Job.fromId(source, String(read.id))) ?? read)
       : read;
   const data = (job.data ?? {}) as { collection?: string; documentId?: string };

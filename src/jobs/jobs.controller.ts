@@ -11,13 +11,16 @@ import { DocumentBodies } from '../ingest/document-bodies';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
 import { REEMBED_QUEUE } from '../reembed/reembed.types';
 import { SEARCH_QUEUE } from '../search/search.constants';
+import { SOURCES_QUEUE } from '../sources/sources.types';
 import { TUNE_QUEUE } from '../tuning/tune.types';
 import { JobView, toJobView } from './job-view';
+
+const JOB_QUEUES = [INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE, SOURCES_QUEUE] as const;
 
 const listQuerySchema = z
   .object({
     state: z.enum(['failed', 'waiting', 'active', 'completed', 'delayed']).default('failed'),
-    queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE]).default(INGEST_QUEUE),
+    queue: z.enum(JOB_QUEUES).default(INGEST_QUEUE),
     offset: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
@@ -25,7 +28,7 @@ const listQuerySchema = z
 
 const queueQuerySchema = z
   .object({
-    queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE]).default(INGEST_QUEUE),
+    queue: z.enum(JOB_QUEUES).default(INGEST_QUEUE),
   })
   .strict();
 
@@ -41,6 +44,7 @@ export class JobsController {
     @InjectQueue(SEARCH_QUEUE) search: Queue,
     @InjectQueue(REEMBED_QUEUE) reembed: Queue,
     @InjectQueue(TUNE_QUEUE) tune: Queue,
+    @InjectQueue(SOURCES_QUEUE) sources: Queue,
     private readonly catalog: CatalogService,
     private readonly bodies: DocumentBodies,
   ) {
@@ -49,6 +53,7 @@ export class JobsController {
       [SEARCH_QUEUE, search],
       [REEMBED_QUEUE, reembed],
       [TUNE_QUEUE, tune],
+      [SOURCES_QUEUE, sources],
     ]);
   }
 

@@ -11,6 +11,7 @@ import { IngestWorker } from '../ingest/ingest.worker';
 import { MonitorService } from '../monitor/monitor.service';
 import { REEMBED_QUEUE } from '../reembed/reembed.types';
 import { TASK, TUNABLE } from '../monitor/tunables';
+import { SOURCES_QUEUE } from '../sources/sources.types';
 import { SearchCache } from '../search/search-cache';
 import { SearchExecutor } from '../search/search-executor';
 import { SEARCH_QUEUE } from '../search/search.constants';
@@ -41,7 +42,7 @@ export class TuningRegistrar implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    for (const name of [INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE]) {
+    for (const name of [INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, SOURCES_QUEUE]) {
       const queue = this.optional<Queue>(getQueueToken(name));
       if (queue) this.monitor.registerQueue(name, queue);
     }
