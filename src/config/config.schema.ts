@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRedisUrl, REDIS_URL_FORMAT } from '../redis/redis-url';
+import { FetchAllowlist } from '../sources/fetch/address-policy';
 
 function isRedisUrl(url: string): boolean {
   try {
@@ -9,7 +10,6 @@ function isRedisUrl(url: string): boolean {
     return false;
   }
 }
-import { FetchAllowlist } from '../sources/fetch/address-policy';
 
 const int = (min: number, max: number) =>
   z.coerce

@@ -88,6 +88,9 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ RAGLINE_QDRANT_WRITE_CONSISTENCY: '2' })).toThrow(
       /RAGLINE_QDRANT_WRITE_CONSISTENCY: must not exceed RAGLINE_QDRANT_REPLICATION_FACTOR/,
+    );
+  });
+
   it('reads the fetch allowlist and refuses an entry that is not a host, IP or CIDR', () => {
     expect(
       loadConfig({ RAGLINE_FETCH_ALLOW: '127.0.0.1/32, docs.internal ,' }).fetch,
