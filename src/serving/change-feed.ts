@@ -57,23 +57,28 @@ export class ChangeFeed {
     count = 1000,
   ): Promise<ChangeEntry[] | 'gap'> {
     const key = this.key(storeCollection);
+    if (await this.missedTrimmedEntries(key, afterId)) return 'gap';
     const entries = await this.redis.xrange(key, `(${afterId}`, '+', 'COUNT', count);
-    if (afterId !== '0-0' || entries.length > 0) {
-      const deleted = await this.maxDeletedId(key);
-      if (deleted && compareIds(deleted, afterId) > 0) return 'gap';
-    }
     return entries.map(([id, fields]) => parseEntry(id, fields));
   }
 
-  private async maxDeletedId(key: string): Promise<string | null> {
-    try {
-      const info = (await this.redis.xinfo('STREAM', key)) as unknown[];
-      const at = info.indexOf('max-deleted-entry-id');
-      const value = at >= 0 ? info[at + 1] : null;
-      return typeof value === 'string' && value !== '0-0' ? value : null;
-    } catch {
-      return null; // no stream yet
+  /**
+   * Trimming removes the oldest entries. A reader whose own last entry is still there has
+   * missed nothing; one whose entry is gone may have (reload, to be safe); one that has read
+   * nothing yet missed something when more entries were ever added than remain.
+   */
+  private async missedTrimmedEntries(key: string, afterId: string): Promise<boolean> {
+    if (afterId !== '0-0') {
+      return (await this.redis.xrange(key, afterId, afterId)).length === 0;
     }
+    let info: unknown[];
+    try {
+      info = (await this.redis.xinfo('STREAM', key)) as unknown[];
+    } catch {
+      return false; // no stream yet
+    }
+    const field = (name: string) => Number(info[info.indexOf(name) + 1] ?? 0);
+    return field('entries-added') > field('length');
   }
 }
 

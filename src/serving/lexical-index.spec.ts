@@ -1,0 +1,74 @@
+import { tokenize } from '../store/bm25/tokenizer';
+import { LexicalIndex, queryTerms, TEXTBOOK_BM25 } from './lexical-index';
+
+/** Textbook BM25 by hand: Lucene's non-negative IDF, k1 0.9, b 0.4. */
+function bm25(tf: number, df: number, n: number, length: number, average: number): number {
+  const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  const { k1, b } = TEXTBOOK_BM25;
+  return (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * length) / average));
+}
+
+describe('LexicalIndex', () => {
+  const docs: Record<string, string> = {
+    a: 'queues keep jobs; workers take jobs from queues',
+    b: 'vectors are kept on disk',
+    c: 'jobs jobs jobs everywhere and more words in this longer document about nothing',
+  };
+
+  function build(): LexicalIndex {
+    const index = new LexicalIndex();
+    for (const [id, text] of Object.entries(docs)) index.setDocument(id, text);
+    return index;
+  }
+
+  it('scores whole documents with the textbook formula', () => {
+    const index = build();
+    const ranked = index.searchDocuments(queryTerms('jobs'), 10);
+    const length = (id: string) => tokenize(docs[id]).length;
+    const lengths = { a: length('a'), c: length('c') };
+    const average = (lengths.a + length('b') + lengths.c) / 3;
+    expect(ranked.map((r) => index.documentIdOf(r.slot))).toEqual(['c', 'a']);
+    expect(ranked[0].score).toBeCloseTo(bm25(3, 2, 3, lengths.c, average), 10);
+    expect(ranked[1].score).toBeCloseTo(bm25(2, 2, 3, lengths.a, average), 10);
+  });
+
+  it('ends in the same state whatever the order of writes, replacements and removals', () => {
+    const fresh = build();
+    const churned = new LexicalIndex();
+    churned.setDocument('c', 'something else entirely');
+    churned.setDocument('x', 'a document that will go away with jobs');
+    for (const id of ['b', 'a', 'c']) churned.setDocument(id, docs[id]);
+    churned.setDocument('x', null);
+    for (const query of ['jobs queues', 'vectors disk', 'document words']) {
+      const score = (index: LexicalIndex) =>
+        index
+          .searchDocuments(queryTerms(query), 10)
+          .map((r) => [index.documentIdOf(r.slot), r.score.toFixed(9)]);
+      expect(score(churned)).toEqual(score(fresh));
+    }
+  });
+
+  it('keeps only accepted documents and breaks ties by id', () => {
+    const index = new LexicalIndex();
+    index.setDocument('z', 'same words');
+    index.setDocument('m', 'same words');
+    index.setDocument('q', 'same words');
+    const all = index
+      .searchDocuments(queryTerms('words'), 10)
+      .map((r) => index.documentIdOf(r.slot));
+    expect(all).toEqual(['m', 'q', 'z']);
+    const accepted = index
+      .searchDocuments(queryTerms('words'), 1, (slot) => index.documentIdOf(slot) !== 'm')
+      .map((r) => index.documentIdOf(r.slot));
+    expect(accepted).toEqual(['q']);
+  });
+
+  it('ranks chunks with their own term statistics', () => {
+    const index = build();
+    index.setChunk(1, 'jobs and queues');
+    index.setChunk(2, 'nothing relevant here at all');
+    const terms = queryTerms('jobs queues');
+    expect(index.chunkScore(1, terms)).toBeGreaterThan(0);
+    expect(index.chunkScore(2, terms)).toBe(0);
+  });
+});
