@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Job, Queue } from 'bullmq';
+import { Job, Queue, QueueKeys } from 'bullmq';
 import { z } from 'zod';
 import { RequireScope } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
@@ -31,6 +31,18 @@ const queueQuerySchema = z
 
 const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
 
+/** Names BullMQ gives its own keys beside the job hashes (`meta`, `events`, `stalled-check`...). */
+const BULLMQ_KEY_NAMES = new Set(Object.keys(new QueueKeys().getKeys('queue')));
+
+/**
+ * Whether a job could have this id. A job's hash is read at `<queue>:<id>`, so an id naming
+ * one of BullMQ's own keys, or a job's sub-key (`<id>:logs`, `<id>:lock`; ragline's ids never
+ * hold a ':'), would read something that is not a job.
+ */
+function couldBeJobId(id: string): boolean {
+  return !id.includes(':') && !BULLMQ_KEY_NAMES.has(id);
+}
+
 @ApiTags('jobs')
 @Controller('v1/jobs')
 export class JobsController {
@@ -54,6 +66,7 @@ export class JobsController {
 
   private async find(id: string): Promise<{ job: Job; queue: Queue }> {
     const jobId = parseOr400(jobIdSchema, id, 'job id');
+    if (!couldBeJobId(jobId)) throw ApiError.notFound(`job '${jobId}'`);
     for (const queue of this.queues.values()) {
       const job = await Job.fromId(queue, jobId);
       if (job) return { job, queue };
