@@ -1,9 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Job, Queue, QueueKeys } from 'bullmq';
 import { z } from 'zod';
-import { RequireScope } from '../auth/auth.guard';
+import type { FastifyRequest } from 'fastify';
+import { isAdminRequest, RequireScope } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
 import { parseOr400 } from '../common/validation';
 import { CatalogService } from '../catalog/catalog.service';
@@ -28,6 +29,9 @@ const queueQuerySchema = z
     queue: z.enum([INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE]).default(INGEST_QUEUE),
   })
   .strict();
+
+/** Routes that only admin keys reach show failures as recorded. */
+const ADMIN_VIEW = { internals: true };
 
 const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
 
@@ -104,16 +108,18 @@ export class JobsController {
       q.getJobs([state === 'waiting' ? 'wait' : state], offset, offset + limit - 1),
       q.getJobCounts(state === 'waiting' ? 'wait' : state),
     ]);
-    const views = await Promise.all(jobs.filter(Boolean).map((job) => toJobView(job, q)));
+    const views = await Promise.all(
+      jobs.filter(Boolean).map((job) => toJobView(job, q, ADMIN_VIEW)),
+    );
     return { jobs: views, total: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 
   @Get(':id')
   @RequireScope('ingest', 'search')
   @ApiOperation({ summary: 'State, progress and result of a job' })
-  async get(@Param('id') id: string): Promise<JobView> {
+  async get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobView> {
     const { job, queue } = await this.find(id);
-    return toJobView(job, queue);
+    return toJobView(job, queue, { internals: isAdminRequest(request) });
   }
 
   @Post('retry')
@@ -159,6 +165,6 @@ export class JobsController {
       throw ApiError.conflict(`job '${job.id}' is not failed; only failed jobs can be retried`);
     }
     await this.resubmit(job);
-    return toJobView(job, queue);
+    return toJobView(job, queue, ADMIN_VIEW);
   }
 }
