@@ -174,7 +174,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       status === 503 || exception instanceof ApiError || isCircuitOpenError(exception);
     if (status >= 500 && deliberate) {
       // A deliberate answer (unavailable, timed out): one line, no stack, however many arrive.
-      this.logger.warn(`${status} ${withheld ?? body.error.message}`);
+      const cause = exception instanceof Error && exception.cause instanceof Error;
+      this.logger.warn(
+        `${status} ${withheld ?? body.error.message}${cause ? ` (${(exception.cause as Error).message})` : ''}`,
+      );
     } else if (withheld) {
       this.logger.warn(`${status} ${withheld}`);
     } else if (status >= 500) {

@@ -16,7 +16,7 @@ const INTERNAL_MARKERS: readonly RegExp[] = [
   /\n\s*at\s|\bat\s+(?:async\s+)?[\w$.<>[\]]+\s+\(/,
   /\b[\w-]+\.(?:ts|js|mjs|cjs):\d+/,
   // Redis client wording, system error codes, and socket addresses
-  /\bioredis\b|maxRetriesPerRequest|\bWRONGTYPE\b|\bNOSCRIPT\b|\bERR\s/,
+  /\bioredis\b|maxRetriesPerRequest|enableOfflineQueue|\bWRONGTYPE\b|\bNOSCRIPT\b|\bERR\s/,
   /\bE(?:PERM|ACCES|NOENT|ROFS|NOSPC|CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|ADDRINUSE|MFILE|IO)\b/,
   /\b\d{1,3}(?:\.\d{1,3}){3}:\d{2,5}\b|\[[0-9a-f:]+\]:\d{2,5}/i,
   // JavaScript runtime errors: a bug, never something the caller did
