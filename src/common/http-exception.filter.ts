@@ -7,7 +7,7 @@ import {
 } from '../resilience/circuit-breaker';
 import { isRedisUnavailable, redisUnavailable } from '../redis/redis-errors';
 import { ApiError, ErrorBody } from './api-error';
-import { publicDetails, revealsInternals } from './public-text';
+import { publicDetails, publicText, revealsInternals } from './public-text';
 
 interface FastifyLikeError {
   statusCode?: number;
@@ -36,7 +36,8 @@ const FASTIFY_CODES: Record<string, { code: string; message: (e: FastifyLikeErro
 
 /** Errors Fastify raises before a route runs, which reach the filter as plain HttpExceptions. */
 const HTTP_STATUS_ERRORS: Record<number, { code: string; message?: string }> = {
-  404: { code: 'not_found' },
+  // Fastify's own wording echoes the path ("Cannot PUT /v1/..."): a fixed sentence instead.
+  404: { code: 'not_found', message: 'no such route: check the method and the path' },
   405: { code: 'method_not_allowed' },
   413: {
     code: 'payload_too_large',
@@ -75,7 +76,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   const withheld = revealsInternals(message) ? message : undefined;
   const error: ErrorBody['error'] = {
     code: response.body.error.code,
-    message: withheld ? plainMessageFor(response.status) : message,
+    message: withheld ? plainMessageFor(response.status) : publicText(message, ''),
   };
   if (details !== undefined) error.details = publicDetails(details);
   return { ...response, body: { error }, ...(withheld ? { withheld } : {}) };

@@ -23,16 +23,17 @@ const INTERNAL_MARKERS: readonly RegExp[] = [
   /\b(?:TypeError|ReferenceError|RangeError|InternalError)\b|Cannot read propert/,
 ];
 
-/** Longest text passed through; beyond it a message is not written for a person. */
-const MAX_PUBLIC_LENGTH = 500;
+/** Longest text passed through (cut beyond it): a message is written for a person. */
+const MAX_PUBLIC_LENGTH = 1000;
 
 export function revealsInternals(text: string): boolean {
-  return text.length > MAX_PUBLIC_LENGTH || INTERNAL_MARKERS.some((marker) => marker.test(text));
+  return INTERNAL_MARKERS.some((marker) => marker.test(text));
 }
 
-/** `text` if a caller may read it, else `fallback`. */
+/** `text` (cut to a readable length) if a caller may read it, else `fallback`. */
 export function publicText(text: string, fallback: string): string {
-  return revealsInternals(text) ? fallback : text;
+  if (revealsInternals(text)) return fallback;
+  return text.length > MAX_PUBLIC_LENGTH ? `${text.slice(0, MAX_PUBLIC_LENGTH - 1)}…` : text;
 }
 
 const HIDDEN = 'hidden (see the service log)';
