@@ -9,28 +9,22 @@ export const MAX_DOCUMENT_ID_LENGTH = 512;
 
 // Control characters are exactly what the id must refuse.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 /** A lone surrogate: not Unicode text, and stored as U+FFFD (so two ids would become one). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * Why `id` cannot be a document id, or null if it can. One rule for ingest, get and delete:
- * 1-512 characters of well-formed Unicode, no control characters, and not `.` or `..` (URL
- * clients resolve those as path steps, so no request could name such a document).
+ * One rule for what ingest, get and delete accept as a document id: 1-512 characters of
+ * well-formed Unicode, no control characters, and not `.` or `..` (URL clients resolve those
+ * as path steps, so no request could name such a document).
  */
-export function documentIdProblem(id: string): string | null {
-  if (id.length === 0 || id.length > MAX_DOCUMENT_ID_LENGTH) {
-    return `must be 1-${MAX_DOCUMENT_ID_LENGTH} characters`;
-  }
-  if (CONTROL.test(id)) return 'must not contain control characters';
-  if (LONE_SURROGATE.test(id)) return 'must be well-formed Unicode (a lone surrogate was sent)';
-  if (id === '.' || id === '..') return "must not be '.' or '..'";
-  return null;
-}
-
 export const documentIdSchema = z
   .string({ required_error: 'is required', invalid_type_error: 'must be a string' })
-  .superRefine((id, ctx) => {
-    const problem = documentIdProblem(id);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-  });
+  .min(1, `must be 1-${MAX_DOCUMENT_ID_LENGTH} characters`)
+  .max(MAX_DOCUMENT_ID_LENGTH, `must be 1-${MAX_DOCUMENT_ID_LENGTH} characters`)
+  .regex(NO_CONTROL, 'must not contain control characters')
+  .refine(
+    (id) => !LONE_SURROGATE.test(id),
+    'must be well-formed Unicode (a lone surrogate was sent)',
+  )
+  .refine((id) => id !== '.' && id !== '..', "must not be '.' or '..'");
