@@ -1,5 +1,47 @@
 import fc from 'fast-check';
 
+/** Every key the API's bodies know, and the two a parser must never honour. */
+export const API_VOCABULARY = [
+  'documents',
+  'id',
+  'text',
+  'markdown',
+  'html',
+  'url',
+  'metadata',
+  'query',
+  'limit',
+  'filter',
+  'must',
+  'should',
+  'mustNot',
+  'key',
+  'match',
+  'range',
+  'any',
+  'gt',
+  'lte',
+  'mode',
+  'params',
+  'ef',
+  'exact',
+  'weights',
+  'scoreThreshold',
+  'groupBy',
+  'offset',
+  'searches',
+  'embedder',
+  'hnsw',
+  'm',
+  'efConstruct',
+  'quantization',
+  'hybrid',
+  'defaultMode',
+  'hybridWeights',
+  '__proto__',
+  'constructor',
+];
+
 /** Strings the probe of issue 14 and earlier fuzzing found worth sending on every field. */
 export const HOSTILE_STRINGS = [
   '',

@@ -4,6 +4,7 @@ import { http, RunningApp, startApp, tempDataDir, uniquePrefix } from '../suppor
 import { internalsIn } from '../support/internals';
 import { ServiceProcess, spawnService, waitFor } from '../support/processes';
 import {
+  API_VOCABULARY,
   hostileFilter,
   hostileJson,
   hostileNumber,
@@ -48,38 +49,6 @@ const SEED = 1414;
 const RUNS = 60;
 const MAX_LOOP_DELAY_MS = 100;
 
-const VOCABULARY = [
-  'documents',
-  'id',
-  'text',
-  'markdown',
-  'html',
-  'url',
-  'metadata',
-  'query',
-  'limit',
-  'filter',
-  'mode',
-  'params',
-  'ef',
-  'exact',
-  'weights',
-  'scoreThreshold',
-  'groupBy',
-  'offset',
-  'searches',
-  'embedder',
-  'hnsw',
-  'm',
-  'efConstruct',
-  'quantization',
-  'hybrid',
-  'defaultMode',
-  'hybridWeights',
-  '__proto__',
-  'constructor',
-];
-
 const who: fc.Arbitrary<Who> = fc.oneof(
   { weight: 6, arbitrary: fc.constant<Who>('app') },
   { weight: 2, arbitrary: fc.constant<Who>('admin') },
@@ -106,12 +75,12 @@ const plausibleDocument = fc.record({
 
 const documentShape = fc.record(
   {
-    id: fc.oneof({ weight: 4, arbitrary: documentId }, hostileJson(VOCABULARY, 1)),
-    text: fc.oneof(hostileString, hostileJson(VOCABULARY, 1)),
+    id: fc.oneof({ weight: 4, arbitrary: documentId }, hostileJson(API_VOCABULARY, 1)),
+    text: fc.oneof(hostileString, hostileJson(API_VOCABULARY, 1)),
     markdown: hostileString,
     html: hostileString,
     url: hostileString,
-    metadata: hostileJson(VOCABULARY, 4),
+    metadata: hostileJson(API_VOCABULARY, 4),
   },
   { requiredKeys: ['id'] },
 );
@@ -128,9 +97,9 @@ const plausibleSearch = fc.record(
 
 const hostileSearch = fc.record(
   {
-    query: fc.oneof({ weight: 4, arbitrary: hostileString }, hostileJson(VOCABULARY, 1)),
+    query: fc.oneof({ weight: 4, arbitrary: hostileString }, hostileJson(API_VOCABULARY, 1)),
     limit: hostileNumber,
-    filter: fc.oneof({ weight: 4, arbitrary: hostileFilter }, hostileJson(VOCABULARY, 3)),
+    filter: fc.oneof({ weight: 4, arbitrary: hostileFilter }, hostileJson(API_VOCABULARY, 3)),
     mode: fc.oneof(fc.constantFrom('dense', 'bm25', 'hybrid'), hostileString),
     params: fc.record(
       {
@@ -185,7 +154,7 @@ const FAMILIES: Record<string, fc.Arbitrary<Probe>> = {
     path: writableCollection.map((n) => `/v1/collections/${path(n)}`),
     who,
     body: fc.oneof(
-      hostileJson(VOCABULARY, 3),
+      hostileJson(API_VOCABULARY, 3),
       fc.record(
         {
           hnsw: fc.record({ m: hostileNumber, efConstruct: hostileNumber }, { requiredKeys: [] }),
@@ -216,7 +185,7 @@ const FAMILIES: Record<string, fc.Arbitrary<Probe>> = {
         weight: 2,
         arbitrary: fc.record({ documents: fc.array(plausibleDocument, { maxLength: 3 }) }),
       },
-      hostileJson(VOCABULARY, 3),
+      hostileJson(API_VOCABULARY, 3),
     ),
   }),
   'GET and DELETE /v1/collections/:name/documents/:id': fc.record({
@@ -232,7 +201,7 @@ const FAMILIES: Record<string, fc.Arbitrary<Probe>> = {
       .oneof(fc.constant(COLLECTION), anyCollection)
       .map((n) => `/v1/collections/${path(n)}/search`),
     who,
-    body: fc.oneof({ weight: 4, arbitrary: searchBody }, hostileJson(VOCABULARY, 3)),
+    body: fc.oneof({ weight: 4, arbitrary: searchBody }, hostileJson(API_VOCABULARY, 3)),
   }),
   'POST /v1/collections/:name/search/batch': fc.record({
     method: fc.constant('POST'),
@@ -242,7 +211,7 @@ const FAMILIES: Record<string, fc.Arbitrary<Probe>> = {
     who,
     body: fc.oneof(
       { weight: 3, arbitrary: fc.record({ searches: fc.array(searchBody, { maxLength: 4 }) }) },
-      hostileJson(VOCABULARY, 3),
+      hostileJson(API_VOCABULARY, 3),
     ),
   }),
   'jobs: GET /v1/jobs[/:id], POST retry, DELETE': fc.oneof(
@@ -267,7 +236,7 @@ const FAMILIES: Record<string, fc.Arbitrary<Probe>> = {
       method: fc.constant('POST'),
       path: writableCollection.map((n) => `/v1/collections/${path(n)}/reembed`),
       who,
-      body: hostileJson(VOCABULARY, 2),
+      body: hostileJson(API_VOCABULARY, 2),
     }),
     fc.record({
       method: fc.constantFrom('POST', 'DELETE'),
@@ -275,7 +244,7 @@ const FAMILIES: Record<string, fc.Arbitrary<Probe>> = {
         .tuple(writableCollection, fc.constantFrom('tune', 'tuning'))
         .map(([n, tail]) => `/v1/admin/collections/${path(n)}/${tail}`),
       who,
-      body: hostileJson(VOCABULARY, 2),
+      body: hostileJson(API_VOCABULARY, 2),
     }),
     fc.record({
       method: fc.constant('GET'),
@@ -288,7 +257,7 @@ const FAMILIES: Record<string, fc.Arbitrary<Probe>> = {
       method: fc.constant('POST'),
       path: anyCollection.map((n) => `/admin/api/collections/${path(n)}/search`),
       who,
-      body: fc.oneof(searchBody, hostileJson(VOCABULARY, 2)),
+      body: fc.oneof(searchBody, hostileJson(API_VOCABULARY, 2)),
     }),
     fc.record({
       method: fc.constant('GET'),
