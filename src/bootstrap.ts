@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppConfig } from './config/config';
 import { installJsonBodyParser } from './common/json-body-parser';
+import { MAX_DOCUMENT_ID_LENGTH } from './ingest/document-id';
 import { installHttpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
 import { MonitorService } from './monitor/monitor.service';
@@ -30,6 +31,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.maxBodyBytes,
     trustProxy: false,
+    // A document id travels as a path parameter: the longest id ingest accepts must fit.
+    routerOptions: { maxParamLength: MAX_DOCUMENT_ID_LENGTH },
     // Errors the router raises before any handler (a malformed or too long URL) get the
     // API's error shape too.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
+import { exitAfterStopDeadline } from './common/shutdown-deadline';
 import { ConfigError, loadConfig, redactedConfig } from './config/config';
 import { assertRedisReachable, RedisUnreachableError } from './redis/redis-connection';
 
@@ -14,6 +15,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, role ? { RAGLINE_ROLE: role } : {});
   await assertRedisReachable(config.redisUrl);
   const app = await createApp(config);
+  exitAfterStopDeadline(config.shutdownTimeoutMs, (message) =>
+    new Logger('ragline').error(message),
+  );
   await app.listen(config.port, config.host);
   const logger = new Logger('ragline');
   const url = await app.getUrl();

@@ -1,6 +1,7 @@
 import { VECTOR_STORE, VectorStore } from '../src/store/vector-store.port';
 import { http, RunningApp, startApp, waitForJobs } from './support/app-harness';
 import { seededRandom } from '../src/common/seeded-random';
+import { API_VOCABULARY } from './hostile/generators';
 
 const HOSTILE_STRINGS = [
   "x' OR 1=1 --",
@@ -41,38 +42,8 @@ function randomValue(rand: () => number, depth = 0): unknown {
     case 6:
       return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
     default: {
-      const keys = [
-        'query',
-        'limit',
-        'filter',
-        'mode',
-        'params',
-        'documents',
-        'id',
-        'text',
-        'markdown',
-        'html',
-        'url',
-        'metadata',
-        'must',
-        'should',
-        'mustNot',
-        'key',
-        'match',
-        'range',
-        'any',
-        'gt',
-        'lte',
-        'searches',
-        'embedder',
-        'hnsw',
-        'quantization',
-        'hybrid',
-        'ef',
-        'exact',
-        'weights',
-        'scoreThreshold',
-      ];
+      // The API's vocabulary, without the two keys the JSON parser refuses outright.
+      const keys = API_VOCABULARY.filter((k) => k !== '__proto__' && k !== 'constructor');
       const out: Record<string, unknown> = {};
       for (let i = Math.floor(rand() * 5); i > 0; i--)
         out[keys[Math.floor(rand() * keys.length)]] = randomValue(rand, depth + 1);

@@ -2,10 +2,13 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
+import { Logger } from '@nestjs/common';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import { toErrorResponse } from '../common/http-exception.filter';
 import { AdminSettings, bullBoardPollSeconds } from './admin-settings';
 
 export const BULL_BOARD_PATH = '/admin/queues';
+const logger = new Logger('BullBoard');
 export const ADMIN_PAGE_PATH = '/admin';
 
 const QUEUE_DESCRIPTIONS: Record<string, string> = {
@@ -63,6 +66,13 @@ export function registerBullBoard(fastify: FastifyInstance, options: BullBoardOp
           : {}),
       },
     },
+  });
+  // Bull Board's own handler answers with the raw error text (ioredis wording, paths): the
+  // API's one sanitised error shape instead, the text to the log.
+  serverAdapter.setErrorHandler((error) => {
+    const { status, body } = toErrorResponse(error);
+    logger.warn(`${BULL_BOARD_PATH}: ${status} ${error.message}`);
+    return { status: status as 500, body };
   });
   void fastify.register(
     async (scope) => {

@@ -25,6 +25,16 @@ export function presentedKey(request: FastifyRequest): string | null {
 }
 
 const authenticated = new WeakMap<object, string>();
+/** Requests made with an admin key, or in open mode (where every caller may do everything). */
+const adminRequests = new WeakSet<object>();
+
+/**
+ * Whether the request may see internals (driver text, paths in job failures): admin keys only.
+ * Set by the guard, so only on routes that name their scopes.
+ */
+export function isAdminRequest(request: FastifyRequest): boolean {
+  return adminRequests.has(request);
+}
 
 /** The name of the API key a request was authenticated with (undefined in open mode). */
 export function apiKeyNameOf(request: FastifyRequest): string | undefined {
@@ -51,8 +61,12 @@ export class AuthGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (!this.enabled || scopes === null) return true;
+    if (scopes === null) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!this.enabled) {
+      adminRequests.add(request);
+      return true;
+    }
     const key = presentedKey(request);
     if (!key) {
       throw new ApiError(
@@ -76,6 +90,7 @@ export class AuthGuard implements CanActivate {
       );
     }
     authenticated.set(request, entry.name);
+    if (hasScope(entry, 'admin')) adminRequests.add(request);
     return true;
   }
 }

@@ -180,7 +180,14 @@ export class CatalogService implements OnModuleInit {
     return `${this.key(collection, 'lock')}:${documentId}`;
   }
 
+  /** The collection, unless it is absent or being deleted. */
   async getCollection(name: string): Promise<CollectionRecord | null> {
+    const record = await this.getCollectionRecord(name);
+    return record && !record.deleting ? record : null;
+  }
+
+  /** The stored record as it is, a collection being deleted included. */
+  async getCollectionRecord(name: string): Promise<CollectionRecord | null> {
     const raw = await this.redis.get(this.recordKey(name));
     return raw ? (JSON.parse(raw) as CollectionRecord) : null;
   }
@@ -197,7 +204,9 @@ export class CatalogService implements OnModuleInit {
     const [[recordError, raw], [versionError, version]] = replies ?? [[null], [null]];
     if (recordError || versionError) throw recordError ?? versionError;
     if (typeof raw !== 'string') return null;
-    return { record: JSON.parse(raw) as CollectionRecord, version: Number(version ?? 0) };
+    const record = JSON.parse(raw) as CollectionRecord;
+    if (record.deleting) return null;
+    return { record, version: Number(version ?? 0) };
   }
 
   async listCollections(): Promise<CollectionRecord[]> {
@@ -217,7 +226,7 @@ export class CatalogService implements OnModuleInit {
     await this.redis.sadd(this.namesKey(), record.name);
     const created = await this.redis.set(this.recordKey(record.name), JSON.stringify(record), 'NX');
     if (created === 'OK') return { created: true, record };
-    const existing = await this.getCollection(record.name);
+    const existing = await this.getCollectionRecord(record.name);
     return { created: false, record: existing ?? record };
   }
 
@@ -235,11 +244,39 @@ export class CatalogService implements OnModuleInit {
     name: string,
     tuning: SearchTuning | null,
   ): Promise<CollectionRecord | null> {
+    return this.changeRecord(name, (current) => {
+      if (current.deleting) return null;
+      const { searchTuning: _old, ...rest } = current;
+      return tuning ? { ...rest, searchTuning: tuning } : rest;
+    });
+  }
+
+  /**
+   * The first step of a delete: marks the collection as being deleted (it is gone to every
+   * reader from now on) and announces it. Returns the record, or null if it is absent.
+   */
+  async markDeleting(name: string): Promise<CollectionRecord | null> {
+    const record = await this.changeRecord(name, (current) =>
+      current.deleting ? current : { ...current, deleting: new Date().toISOString() },
+    );
+    if (record) await this.bumpVersion(name);
+    return record;
+  }
+
+  /**
+   * Replaces a collection's record with `change(record)`: a compare-and-set on the record's
+   * JSON, so a change made meanwhile (a delete, a switch) is never overwritten by a stale copy.
+   * `change` returning null leaves the record as it is. Returns the record as stored, or null.
+   */
+  private async changeRecord(
+    name: string,
+    change: (current: CollectionRecord) => CollectionRecord | null,
+  ): Promise<CollectionRecord | null> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const raw = await this.redis.get(this.recordKey(name));
       if (raw === null) return null;
-      const { searchTuning: _old, ...rest } = JSON.parse(raw) as CollectionRecord;
-      const record: CollectionRecord = tuning ? { ...rest, searchTuning: tuning } : rest;
+      const record = change(JSON.parse(raw) as CollectionRecord);
+      if (record === null) return null;
       const swapped = await this.redis.eval(
         SWAP_RECORD,
         1,
@@ -249,7 +286,7 @@ export class CatalogService implements OnModuleInit {
       );
       if (swapped === 1) return record;
     }
-    throw new Error(`collection '${name}' kept changing while its search tuning was stored`);
+    throw new Error(`collection '${name}' kept changing while its record was updated`);
   }
 
   /** Removes the collection's catalog entries. The version survives, so a re-created

@@ -27,6 +27,11 @@ export interface CollectionRecord extends CollectionSettings {
    * creation setting: a repeated PUT with the same settings still matches.
    */
   searchTuning?: SearchTuning;
+  /**
+   * Set when a delete began (ISO time): the collection is gone to every reader, and the record
+   * stays until its store data is dropped, so a delete that failed half-way is repeated, not lost.
+   */
+  deleting?: string;
 }
 
 /** Where a collection's data lives in the vector store. */

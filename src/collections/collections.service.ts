@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { CatalogService } from '../catalog/catalog.service';
 import {
@@ -39,8 +39,16 @@ export interface CollectionView {
 
 const DEFAULT_HNSW = { m: 16, efConstruct: 128 };
 
+function deleteUnfinished(name: string): ApiError {
+  return ApiError.conflict(
+    `collection '${name}' is being deleted (an earlier delete did not finish); repeat the DELETE, then create it`,
+  );
+}
+
 @Injectable()
 export class CollectionsService {
+  private readonly logger = new Logger('Collections');
+
   constructor(
     private readonly catalog: CatalogService,
     private readonly embedders: EmbedderRegistry,
@@ -73,39 +81,69 @@ export class CollectionsService {
     };
   }
 
-  /** Creates a collection; `created` is false when one with the same settings exists (409 if others). */
+  /**
+   * Creates a collection; `created` is false when one with the same settings exists (409 if
+   * others). The store comes first and the catalog record last, so a store that fails leaves no
+   * record behind (no collection that accepts documents and fails every job): the PUT fails and
+   * can simply be repeated.
+   */
   async create(
     name: string,
     body: CreateCollectionBody,
   ): Promise<{ created: boolean; view: CollectionView }> {
     const settings = this.settingsFrom(body);
-    const record: CollectionRecord = { name, ...settings, createdAt: new Date().toISOString() };
-    const { created, record: stored } = await this.catalog.createCollection(record);
-    if (!created) {
-      // Where the data lives and the search tuning are not creation settings: never a conflict.
-      const {
-        name: _n,
-        createdAt: _c,
-        storeName: _s,
-        searchTuning: _t,
-        ...existingSettings
-      } = stored;
-      if (!isDeepStrictEqual(existingSettings, settings)) {
-        throw ApiError.conflict(`collection '${name}' exists with other settings`, {
-          existing: existingSettings,
-          requested: settings,
-        });
-      }
+    const existing = await this.catalog.getCollectionRecord(name);
+    if (existing) {
+      this.assertSameSettings(existing, settings);
+      await this.ensureStore(existing);
+      return { created: false, view: await this.view(existing) };
     }
-    await this.store.ensureCollection({
-      name: storeNameOf(stored),
-      dimensions: stored.dimensions,
-      distance: 'cosine',
-      hnsw: stored.hnsw,
-      quantization: stored.quantization,
-      hybrid: stored.hybrid,
-    });
+    const record: CollectionRecord = { name, ...settings, createdAt: new Date().toISOString() };
+    await this.ensureStore(record);
+    const { created, record: stored } = await this.catalog.createCollection(record);
+    if (!created) this.assertSameSettings(stored, settings);
     return { created, view: await this.view(stored) };
+  }
+
+  /** 409 unless `existing` was created with `settings` (and is not being deleted). */
+  private assertSameSettings(existing: CollectionRecord, settings: CollectionSettings): void {
+    if (existing.deleting) throw deleteUnfinished(existing.name);
+    // Where the data lives and the search tuning are not creation settings: never a conflict.
+    const {
+      name: _n,
+      createdAt: _c,
+      storeName: _s,
+      searchTuning: _t,
+      deleting: _d,
+      ...existingSettings
+    } = existing;
+    if (!isDeepStrictEqual(existingSettings, settings)) {
+      throw ApiError.conflict(`collection '${existing.name}' exists with other settings`, {
+        existing: existingSettings,
+        requested: settings,
+      });
+    }
+  }
+
+  private async ensureStore(record: CollectionRecord): Promise<void> {
+    try {
+      await this.store.ensureCollection({
+        name: storeNameOf(record),
+        dimensions: record.dimensions,
+        distance: 'cosine',
+        hnsw: record.hnsw,
+        quantization: record.quantization,
+        hybrid: record.hybrid,
+      });
+    } catch (error) {
+      if ((error as Error).name === 'CollectionConflictError') {
+        // Store data without a catalog record: left by a create that failed before its record.
+        throw ApiError.conflict(
+          `the vector store already holds a collection '${record.name}' with other settings; create it with those, or delete it first`,
+        );
+      }
+      throw error;
+    }
   }
 
   async require(name: string): Promise<CollectionRecord> {
@@ -123,18 +161,36 @@ export class CollectionsService {
     return Promise.all(records.map((r) => this.view(r)));
   }
 
-  /** Refused (409) while a re-embedding is underway: its job is still writing. */
+  /**
+   * Refused (409) while a re-embedding is underway: its job is still writing. Three steps, so a
+   * store that fails in the middle leaves a state the next DELETE finishes: mark the record as
+   * being deleted (the collection is gone to every reader), drop the store's data, remove the
+   * record. A repeated DELETE of a collection whose delete failed picks up at the drop.
+   */
   async remove(name: string): Promise<void> {
-    const record = await this.require(name);
-    const migration = await this.migrations.of(name);
-    if (migration) {
-      throw ApiError.conflict(
-        `collection '${name}' is being re-embedded (job ${migration.jobId}); delete it when that ends`,
-        { jobId: migration.jobId },
+    const record = await this.catalog.getCollectionRecord(name);
+    if (!record) throw ApiError.notFound(`collection '${name}'`);
+    if (!record.deleting) {
+      const migration = await this.migrations.of(name);
+      if (migration) {
+        throw ApiError.conflict(
+          `collection '${name}' is being re-embedded (job ${migration.jobId}); delete it when that ends`,
+          { jobId: migration.jobId },
+        );
+      }
+      if (!(await this.catalog.markDeleting(name))) throw ApiError.notFound(`collection '${name}'`);
+    }
+    try {
+      await this.store.dropCollection(storeNameOf(record));
+    } catch (error) {
+      this.logger.warn(
+        `collection '${name}': dropping its store data failed, the delete stays pending: ${(error as Error).message}`,
+      );
+      throw ApiError.unavailable(
+        `collection '${name}' is marked deleted but its data could not be dropped yet; repeat the DELETE to finish it`,
       );
     }
     await this.catalog.deleteCollection(name);
-    await this.store.dropCollection(storeNameOf(record));
   }
 
   private async view(record: CollectionRecord): Promise<CollectionView> {

@@ -7,6 +7,7 @@ import {
 } from '../resilience/circuit-breaker';
 import { isRedisUnavailable, redisUnavailable } from '../redis/redis-errors';
 import { ApiError, ErrorBody } from './api-error';
+import { publicDetails, publicText, revealsInternals } from './public-text';
 
 interface FastifyLikeError {
   statusCode?: number;
@@ -35,7 +36,8 @@ const FASTIFY_CODES: Record<string, { code: string; message: (e: FastifyLikeErro
 
 /** Errors Fastify raises before a route runs, which reach the filter as plain HttpExceptions. */
 const HTTP_STATUS_ERRORS: Record<number, { code: string; message?: string }> = {
-  404: { code: 'not_found' },
+  // Fastify's own wording echoes the path ("Cannot PUT /v1/..."): a fixed sentence instead.
+  404: { code: 'not_found', message: 'no such route: check the method and the path' },
   405: { code: 'method_not_allowed' },
   413: {
     code: 'payload_too_large',
@@ -56,19 +58,46 @@ const NETWORK_ERRORS = new Set([
   'EHOSTUNREACH',
 ]);
 
-/** Turns anything thrown into API.md's `{ error: { code, message, details? } }`, never a stack trace. */
-export function toErrorResponse(err: unknown): {
+interface ErrorResponse {
   status: number;
   body: ErrorBody;
   headers: Record<string, string>;
-} {
+  /** The message as thrown, when it revealed internals and the caller got a plain one. */
+  withheld?: string;
+}
+
+/**
+ * Turns anything thrown into API.md's `{ error: { code, message, details? } }`, never a stack
+ * trace, and never internals (paths, driver text) in the message or the details.
+ */
+export function toErrorResponse(err: unknown): ErrorResponse {
+  const response = classify(err);
+  const { message, details } = response.body.error;
+  const withheld = revealsInternals(message) ? message : undefined;
+  const error: ErrorBody['error'] = {
+    code: response.body.error.code,
+    message: withheld ? plainMessageFor(response.status) : publicText(message, ''),
+  };
+  if (details !== undefined) error.details = publicDetails(details);
+  return { ...response, body: { error }, ...(withheld ? { withheld } : {}) };
+}
+
+function plainMessageFor(status: number): string {
+  if (status === 503)
+    return 'a backing service is unavailable; retry shortly (the reason is in the service log)';
+  if (status >= 500)
+    return 'the service failed to answer; retry shortly (the reason is in the service log)';
+  return 'the request was refused (the reason is in the service log)';
+}
+
+function classify(err: unknown): ErrorResponse {
   if (isCircuitOpenError(err)) {
     const open = parseCircuitOpenReason(err.message);
-    return toErrorResponse(
+    return classify(
       circuitOpenAnswer(open?.dependency ?? 'a dependency', open?.retryAfterSeconds ?? 5),
     );
   }
-  if (isRedisUnavailable(err)) return toErrorResponse(redisUnavailable(undefined, err));
+  if (isRedisUnavailable(err)) return classify(redisUnavailable(undefined, err));
   if (err instanceof ApiError) {
     return {
       status: err.status,
@@ -126,9 +155,7 @@ export function toErrorResponse(err: unknown): {
     };
   }
   if (typeof e.code === 'string' && NETWORK_ERRORS.has(e.code)) {
-    return toErrorResponse(
-      ApiError.unavailable(`a backing service is unreachable (${e.code}); retry shortly`),
-    );
+    return classify(ApiError.unavailable('a backing service is unreachable; retry shortly'));
   }
   return {
     status: 500,
@@ -143,12 +170,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body, headers } = toErrorResponse(exception);
+    const { status, body, headers, withheld } = toErrorResponse(exception);
     const deliberate =
       status === 503 || exception instanceof ApiError || isCircuitOpenError(exception);
     if (status >= 500 && deliberate) {
       // A deliberate answer (unavailable, timed out): one line, no stack, however many arrive.
-      this.logger.warn(`${status} ${body.error.message}`);
+      const cause = exception instanceof Error && exception.cause instanceof Error;
+      this.logger.warn(
+        `${status} ${withheld ?? body.error.message}${cause ? ` (${(exception.cause as Error).message})` : ''}`,
+      );
+    } else if (withheld) {
+      this.logger.warn(`${status} ${withheld}`);
     } else if (status >= 500) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),

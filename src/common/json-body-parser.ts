@@ -5,6 +5,9 @@ import { jsonShapeProblem, MAX_BODY_DEPTH } from './json-shape';
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
+/** Refuses malformed UTF-8 instead of turning it into U+FFFD (JSON text is UTF-8: RFC 8259). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /**
  * The only body parser: JSON, parsed without ever creating `__proto__` or
  * `constructor.prototype` keys, with a reason a client can act on. Any other content type
@@ -14,9 +17,14 @@ export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: numbe
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     JSON_TYPE,
-    { parseAs: 'string', bodyLimit },
+    { parseAs: 'buffer', bodyLimit },
     (_request, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
+      let text: string;
+      try {
+        text = typeof body === 'string' ? body : utf8.decode(body);
+      } catch {
+        return done(new ApiError(400, 'invalid_encoding', 'body is not valid UTF-8'), undefined);
+      }
       if (text.trim() === '') return done(null, undefined);
       let parsed: unknown;
       try {

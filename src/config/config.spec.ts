@@ -112,6 +112,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '0.0.0.0', RAGLINE_API_KEYS: key }).apiKeys).toBe(key);
   });
 
+  it('opens the API only on a loopback address or exactly localhost, never a look-alike name', () => {
+    for (const host of ['127.0.0.1', '127.3.2.1', '::1', '0:0:0:0:0:0:0:1', 'localhost']) {
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    }
+    for (const host of [
+      '127.example.com',
+      '127.0.0.1.nip.io',
+      '1270.0.0.1',
+      'localhost.evil',
+      '::2',
+    ]) {
+      expect(() => loadConfig({ HOST: host })).toThrow(/RAGLINE_API_KEYS: required when HOST/);
+    }
+  });
+
   it('lets the environment override the optional file, and role overrides win', () => {
     expect(loadConfig({ PORT: '4000' }, { RAGLINE_ROLE: 'api' })).toMatchObject({
       port: 4000,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ZodError } from 'zod';
 import { configSchema, RawConfig } from './config.schema';
@@ -158,6 +159,18 @@ function withoutBlanks(env: Env): Env {
   return out;
 }
 
+/**
+ * Whether HTTP would listen on loopback only: an IPv4 address in 127.0.0.0/8, ::1, or exactly
+ * 'localhost'. Any other name (`127.example.com`) resolves wherever DNS says, so it is not.
+ */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const version = isIP(host);
+  if (version === 4) return host.split('.')[0] === '127';
+  if (version === 6) return host === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(host);
+  return false;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConfig {
   const fromFile = env.RAGLINE_CONFIG ? readConfigFile(env.RAGLINE_CONFIG) : {};
   const merged = { ...fromFile, ...withoutBlanks(env), ...withoutBlanks(overrides) };
@@ -190,7 +203,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
   ) {
     problems.push('RAGLINE_CHUNK_OVERLAP_TOKENS: must be smaller than RAGLINE_CHUNK_MAX_TOKENS');
   }
-  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(c.HOST) || c.HOST.startsWith('127.');
+  const loopback = isLoopbackHost(c.HOST);
   // A worker serves only health and metrics; the API itself is never open beyond loopback.
   if (!c.RAGLINE_API_KEYS.trim() && !loopback && c.RAGLINE_ROLE !== 'worker') {
     problems.push(

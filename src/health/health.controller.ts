@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -10,6 +10,8 @@ import Redis from 'ioredis';
 import { Public } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
 import { errorResponseSchema } from '../common/openapi';
+import { publicText } from '../common/public-text';
+import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { REDIS } from '../redis/redis.module';
@@ -144,13 +146,24 @@ export class HealthController {
   }
 }
 
-/** Terminus's 503 in the API's error shape: which checks are down and why, every check's details. */
+const logger = new Logger('Health');
+const warnNotReady = throttledWarning((message) => logger.warn(message));
+
+/**
+ * Terminus's 503 in the API's error shape: which checks are down and why, every check's
+ * details. Readiness is unauthenticated: reasons that reveal internals (a data folder's path,
+ * driver text) are logged and answered as plain words.
+ */
 function notReady(err: ServiceUnavailableException): ApiError {
   const result = err.getResponse() as Partial<HealthCheckResult>;
+  const reasons: string[] = [];
   const down = Object.entries(result.error ?? {}).map(([name, detail]) => {
     const message = (detail as { message?: unknown }).message;
-    return typeof message === 'string' ? `${name} (${message})` : name;
+    if (typeof message !== 'string') return name;
+    reasons.push(`${name}: ${message}`);
+    return `${name} (${publicText(message, 'failing; the reason is in the service log')})`;
   });
+  if (reasons.length) warnNotReady(`not ready: ${reasons.join('; ')}`);
   return new ApiError(
     503,
     'not_ready',

@@ -1,12 +1,7 @@
 import { z } from 'zod';
+import { documentIdSchema } from './document-id';
 
-// Control characters are exactly what the id pattern must refuse.
-// eslint-disable-next-line no-control-regex
-export const DOCUMENT_ID = /^[^\u0000-\u001f\u007f]{1,512}$/;
-
-export const documentIdSchema = z
-  .string({ required_error: 'is required', invalid_type_error: 'must be a string' })
-  .regex(DOCUMENT_ID, 'must be 1-512 characters without control characters');
+export { documentIdSchema };
 
 const CONTENT_FIELDS = ['text', 'markdown', 'html', 'url'] as const;
 export type ContentField = (typeof CONTENT_FIELDS)[number];

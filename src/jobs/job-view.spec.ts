@@ -33,7 +33,7 @@ describe('toJobView (real Redis)', () => {
     } finally {
       await worker.close();
     }
-    const view = await toJobView(stale, queue);
+    const view = await toJobView(stale, queue, { internals: true });
     expect(view).toMatchObject({ state: 'completed', progress: 100, result: { answer: 42 } });
     expect(view.finishedAt).toEqual(expect.any(String));
   });

@@ -1,4 +1,9 @@
 import { Job, Queue } from 'bullmq';
+import { publicText } from '../common/public-text';
+
+/** What a non-admin caller reads instead of a failure reason that reveals internals. */
+export const WITHHELD_FAILURE =
+  'failed inside the service (an internal error); the details are in the service log and in the admin views';
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed';
 
@@ -35,8 +40,15 @@ function progressOf(job: Job, state: JobState): number {
   return typeof p === 'number' ? Math.max(0, Math.min(100, p)) : 0;
 }
 
-/** The public view of a job read from `source`. */
-export async function toJobView(read: Job, source: Queue): Promise<JobView> {
+/**
+ * The view of a job read from `source`. `internals`: the failure reason as recorded (admin
+ * callers); otherwise a reason that reveals internals (paths, driver text) is withheld.
+ */
+export async function toJobView(
+  read: Job,
+  source: Queue,
+  { internals }: { internals: boolean },
+): Promise<JobView> {
   const queue = source.name;
   const state = publicState(await read.getState());
   // The job was read before its state was asked: if it finished in between, the copy in hand
@@ -57,7 +69,11 @@ export async function toJobView(read: Job, source: Queue): Promise<JobView> {
     collection: data.collection,
     documentId: data.documentId,
     result: state === 'completed' ? job.returnvalue : undefined,
-    failedReason: job.failedReason || undefined,
+    failedReason: job.failedReason
+      ? internals
+        ? job.failedReason
+        : publicText(job.failedReason, WITHHELD_FAILURE)
+      : undefined,
     createdAt: new Date(job.timestamp).toISOString(),
     finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
   };

@@ -1,9 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Job, Queue } from 'bullmq';
+import { Job, Queue, QueueKeys } from 'bullmq';
 import { z } from 'zod';
-import { RequireScope } from '../auth/auth.guard';
+import type { FastifyRequest } from 'fastify';
+import { isAdminRequest, RequireScope } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
 import { parseOr400 } from '../common/validation';
 import { CatalogService } from '../catalog/catalog.service';
@@ -32,7 +33,22 @@ const queueQuerySchema = z
   })
   .strict();
 
+/** Routes that only admin keys reach show failures as recorded. */
+const ADMIN_VIEW = { internals: true };
+
 const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
+
+/** Names BullMQ gives its own keys beside the job hashes (`meta`, `events`, `stalled-check`...). */
+const BULLMQ_KEY_NAMES = new Set(Object.keys(new QueueKeys().getKeys('queue')));
+
+/**
+ * Whether a job could have this id. A job's hash is read at `<queue>:<id>`, so an id naming
+ * one of BullMQ's own keys, or a job's sub-key (`<id>:logs`, `<id>:lock`; ragline's ids never
+ * hold a ':'), would read something that is not a job.
+ */
+function couldBeJobId(id: string): boolean {
+  return !id.includes(':') && !BULLMQ_KEY_NAMES.has(id);
+}
 
 @ApiTags('jobs')
 @Controller('v1/jobs')
@@ -59,6 +75,7 @@ export class JobsController {
 
   private async find(id: string): Promise<{ job: Job; queue: Queue }> {
     const jobId = parseOr400(jobIdSchema, id, 'job id');
+    if (!couldBeJobId(jobId)) throw ApiError.notFound(`job '${jobId}'`);
     for (const queue of this.queues.values()) {
       const job = await Job.fromId(queue, jobId);
       if (job) return { job, queue };
@@ -96,16 +113,18 @@ export class JobsController {
       q.getJobs([state === 'waiting' ? 'wait' : state], offset, offset + limit - 1),
       q.getJobCounts(state === 'waiting' ? 'wait' : state),
     ]);
-    const views = await Promise.all(jobs.filter(Boolean).map((job) => toJobView(job, q)));
+    const views = await Promise.all(
+      jobs.filter(Boolean).map((job) => toJobView(job, q, ADMIN_VIEW)),
+    );
     return { jobs: views, total: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 
   @Get(':id')
   @RequireScope('ingest', 'search')
   @ApiOperation({ summary: 'State, progress and result of a job' })
-  async get(@Param('id') id: string): Promise<JobView> {
+  async get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobView> {
     const { job, queue } = await this.find(id);
-    return toJobView(job, queue);
+    return toJobView(job, queue, { internals: isAdminRequest(request) });
   }
 
   @Post('retry')
@@ -151,6 +170,6 @@ export class JobsController {
       throw ApiError.conflict(`job '${job.id}' is not failed; only failed jobs can be retried`);
     }
     await this.resubmit(job);
-    return toJobView(job, queue);
+    return toJobView(job, queue, ADMIN_VIEW);
   }
 }

@@ -385,6 +385,57 @@ describe('chunkDocument', () => {
   });
 });
 
+describe('chunkDocument on text without spaces (issue 14)', () => {
+  let countUseLite: (text: string) => number;
+  beforeAll(async () => {
+    countUseLite = await useLiteTokenCounter();
+  });
+
+  const ideographs = Array.from({ length: 30_000 }, (_, i) =>
+    String.fromCodePoint(0x4e00 + ((i * 7919) % 20_000)),
+  ).join('');
+  const scripts: Array<[string, string]> = [
+    ['Chinese', ideographs],
+    ['Chinese with full stops', ideographs.replace(/(.{40})/gu, '$1。')],
+    ['hangul', '한국어텍스트입니다'.repeat(2000)],
+    ['kana', 'ひらがなとカタカナ'.repeat(2000)],
+    ['emoji', '😀🎉🚀👍🏽'.repeat(2000)],
+  ];
+
+  it.each(scripts)(
+    'sizes %s at about one token per character, as the model reads it',
+    (_, text) => {
+      // The USE lite tokenizer reads a whole unspaced run of these as one unknown token.
+      expect(countUseLite(text.slice(0, 2000))).toBeLessThan(10);
+      const chunks = chunkDocument(parseDocument('text', text), {
+        maxTokens: 128,
+        overlapTokens: 16,
+        countTokens: countUseLite,
+      });
+      const characters = [...text].length;
+      expect(chunks.length).toBeGreaterThan(characters / 128);
+      for (const chunk of chunks) expect([...chunk.text].length).toBeLessThanOrEqual(128);
+    },
+  );
+
+  it('caps every chunk at 8 characters per token of budget, whatever the counter says', () => {
+    const text = 'x'.repeat(20_000) + ' ' + 'word '.repeat(2000);
+    const chunks = chunkDocument(parseDocument('text', text), {
+      maxTokens: 64,
+      overlapTokens: 8,
+      countTokens: () => 1,
+    });
+    expect(chunks.length).toBeGreaterThan(30_000 / 512);
+    for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(64 * 8);
+    expect(
+      chunks
+        .map((c) => bodyOf(c))
+        .join('')
+        .replace(/\s/g, ''),
+    ).toContain('x'.repeat(1000));
+  });
+});
+
 /** Removes what Markdown renders invisibly (comments, tags, link targets, brackets), by regex. */
 function stripMarkup(markdown: string): string {
   return markdown

@@ -1,5 +1,5 @@
 import { Boundary, buildSections, halvePiece, type Piece, type Section } from './pieces';
-import { estimateTokens } from './token-estimate';
+import { estimateTokens, tokenFloor } from './token-estimate';
 import type { Chunk, ChunkerOptions, ParsedDocument } from './types';
 
 /** Heading context may use at most this share of a chunk's token budget. */
@@ -9,6 +9,11 @@ const TARGET_FILL = 0.95;
 /** A guess that fell short is retried only when the learned ratio promises this much more text. */
 const MIN_GROWTH = 0.1;
 const CONTEXT_SEPARATOR = '\n\n';
+/**
+ * A chunk holds at most this many characters per token of budget, whatever the counts say:
+ * English runs at about 4-5 characters a token, so only text a tokenizer misreads hits it.
+ */
+export const MAX_CHARACTERS_PER_TOKEN = 8;
 
 /**
  * Learns real tokens per estimated token from every count, so the estimate converges on the
@@ -82,6 +87,7 @@ class SectionChunker {
   /** cumulative[i]: estimated tokens of pieces [0, i), separators included. */
   private cumulative: Float64Array;
   private readonly maxTokens: number;
+  private readonly maxCharacters: number;
   private context = '';
   private contextTokens = 0;
 
@@ -94,6 +100,7 @@ class SectionChunker {
     this.pieces = section.pieces;
     this.cumulative = this.accumulate();
     this.maxTokens = Math.floor(options.maxTokens);
+    this.maxCharacters = this.maxTokens * MAX_CHARACTERS_PER_TOKEN;
   }
 
   private accumulate(): Float64Array {
@@ -117,12 +124,13 @@ class SectionChunker {
     }
   }
 
+  /** The caller's count, but never below the text's floor (see tokenFloor). */
   private count(text: string): number {
     const tokens = this.options.countTokens(text);
     if (!Number.isFinite(tokens) || tokens < 0) {
       throw new TypeError(`countTokens returned ${tokens}`);
     }
-    return tokens;
+    return Math.max(tokens, tokenFloor(text));
   }
 
   /**
@@ -167,11 +175,13 @@ class SectionChunker {
   /** Largest `end` with pieces [from, end) estimated within `limit`, but at least `fresh + 1`. */
   private furthestEnd(from: number, fresh: number, limit: number, cap: number): number {
     const last = Math.min(this.pieces.length, cap);
+    const firstStart = this.pieces[from].start;
     let total = 0;
     let end = from;
     while (end < last) {
       const next = total + this.pieces[end].est + (end > from ? this.pieces[end].sepEst : 0);
       if (next > limit && end > fresh) break;
+      if (this.pieces[end].end - firstStart > this.maxCharacters && end > fresh) break;
       total = next;
       end++;
     }
@@ -274,8 +284,9 @@ class SectionChunker {
       const candidate = this.candidate(from, end, withContext);
       const tokens = this.count(candidate.text);
       const bodyTokens = tokens - (candidate.bodyOffset > 0 ? this.contextTokens : 0);
-      const overflowed = tokens > this.maxTokens;
-      this.ratio.learn(bodyTokens, this.estimate(from, end), overflowed);
+      const tooLong = candidate.text.length > this.maxCharacters;
+      const overflowed = tokens > this.maxTokens || tooLong;
+      if (!tooLong) this.ratio.learn(bodyTokens, this.estimate(from, end), overflowed);
       if (!overflowed) {
         const fits = { start: from, end, candidate };
         if (accepted !== undefined || end >= this.pieces.length) return fits;

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { estimateTokens } from './token-estimate';
+import { estimateTokens, tokenFloor } from './token-estimate';
 import { useLiteTokenCounter } from './testing/use-lite-token-counter';
 
 describe('estimateTokens', () => {
@@ -34,5 +34,24 @@ describe('estimateTokens', () => {
     expect(mean).toBeGreaterThan(0.95);
     expect(mean).toBeLessThan(1.2);
     expect(deviation / mean).toBeLessThan(0.12);
+  });
+
+  it('charges a character by what NFKC makes of it (U+FDFA is 18 characters)', async () => {
+    const count = await useLiteTokenCounter();
+    const text = '\ufdfa'.repeat(100);
+    expect(estimateTokens(text)).toBeGreaterThan(count(text) / 2);
+    expect(estimateTokens('\u3316')).toBeGreaterThan(1);
+    expect(estimateTokens('é')).toBe(1);
+  });
+});
+
+describe('tokenFloor', () => {
+  it('charges ideographs, kana, hangul and emoji one token each, long unspaced runs by length', () => {
+    expect(tokenFloor('日本語のテキスト')).toBe(8);
+    expect(tokenFloor('한국어')).toBe(3);
+    expect(tokenFloor('😀🎉')).toBe(2);
+    expect(tokenFloor('plain words in English cost nothing extra')).toBe(0);
+    expect(tokenFloor('a'.repeat(400))).toBe(100);
+    expect(tokenFloor(`${'b'.repeat(40)} ${'c'.repeat(40)}`)).toBe(20);
   });
 });

@@ -1,4 +1,5 @@
 import { ApiError } from '../common/api-error';
+import { publicText } from '../common/public-text';
 
 /**
  * What ioredis and BullMQ throw when Redis cannot take a command: the connection is down or
@@ -16,9 +17,13 @@ export function isRedisUnavailable(err: unknown): boolean {
 
 /** A 503 with Retry-After that names what could not be reached and why. */
 export function redisUnavailable(what: string | undefined, err: unknown): ApiError {
-  const reason = (err instanceof Error ? err.message : String(err)).slice(0, 200);
-  const message = `Redis is unavailable (${reason}); retry shortly`;
-  return ApiError.unavailable(what ? `${what}: ${message}` : message);
+  const raw = (err instanceof Error ? err.message : String(err)).slice(0, 200);
+  // The client library's own wording stays in the log (the error filter writes it there).
+  const reason = publicText(raw, '');
+  const message = `Redis is unavailable${reason ? ` (${reason})` : ''}; retry shortly`;
+  const error = ApiError.unavailable(what ? `${what}: ${message}` : message);
+  error.cause = err;
+  return error;
 }
 
 /** Rethrows Redis outages as 503 naming `what`; any other error unchanged. */

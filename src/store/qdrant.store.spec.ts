@@ -391,40 +391,54 @@ describe('QdrantStore', () => {
       });
     });
 
-    it('creates a missing metadata payload index once, before the filter runs', async () => {
+    it('never creates a payload index for a search, count or delete filter (issue 14)', async () => {
       const s = store();
       await s.ensureCollection(spec('f'));
-      const filter = {
-        must: [
-          { key: 'metadata.lang', match: 'en' },
-          { key: 'documentId', match: 'x' },
-        ],
-      };
-      await s.search('f', [{ mode: 'bm25', text: 'fox', limit: 1, filter }]);
-      await s.count('f', filter);
-      await s.deleteByFilter('f', filter);
-      const created = sent('PUT', '/collections/f/index').map((r) => [r.body, r.query.get('wait')]);
-      expect(created).toEqual([
-        [{ field_name: 'documentId', field_schema: 'keyword' }, 'true'],
-        [{ field_name: 'chunkIndex', field_schema: 'integer' }, 'true'],
-        [{ field_name: 'metadata.lang', field_schema: 'keyword' }, 'true'],
-      ]);
+      const keys = Array.from({ length: 20 }, (_, i) => `metadata.k${i}`);
+      for (const key of keys) {
+        const filter = {
+          must: [
+            { key, match: 'en' },
+            { key: 'documentId', match: 'x' },
+          ],
+        };
+        await s.search('f', [{ mode: 'bm25', text: 'fox', limit: 1, filter }]);
+        await s.count('f', filter);
+        await s.deleteByFilter('f', filter);
+      }
+      const created = sent('PUT', '/collections/f/index').map(
+        (r) => (r.body as { field_name: string }).field_name,
+      );
+      expect(created).toEqual(['documentId', 'chunkIndex']);
     });
 
-    it('creates an index once when concurrent filters name the same new key', async () => {
+    it('indexes stored metadata keys once, typed by their values, at most 32 per collection', async () => {
       const s = store();
       await s.ensureCollection(spec('cc'));
-      const filter = { must: [{ key: 'metadata.topic', match: 'sailing' }] };
+      const tagged = (n: number, metadata: Record<string, unknown>) => ({ ...point(n), metadata });
       await Promise.all([
-        s.count('cc', filter),
-        s.count('cc', filter),
-        s.search('cc', [{ mode: 'bm25', text: 'x', limit: 1, filter }]),
+        s.upsert('cc', [tagged(1, { lang: 'en', year: 2001, draft: false, ratio: 0.5 })]),
+        s.upsert('cc', [tagged(2, { lang: 'de', tags: ['a', 'b'], nested: { x: 1 }, none: null })]),
       ]);
-      expect(
-        sent('PUT', '/collections/cc/index').map(
-          (r) => (r.body as { field_name: string }).field_name,
-        ),
-      ).toEqual(['documentId', 'chunkIndex', 'metadata.topic']);
+      const created = () =>
+        sent('PUT', '/collections/cc/index').map((r) => {
+          const body = r.body as { field_name: string; field_schema: string };
+          return [body.field_name, body.field_schema, r.query.get('wait')];
+        });
+      expect(created()).toEqual([
+        ['documentId', 'keyword', 'true'],
+        ['chunkIndex', 'integer', 'true'],
+        ['metadata.lang', 'keyword', 'true'],
+        ['metadata.year', 'integer', 'true'],
+        ['metadata.draft', 'bool', 'true'],
+        ['metadata.ratio', 'float', 'true'],
+        ['metadata.tags', 'keyword', 'true'],
+      ]);
+      const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`m${i}`, i]));
+      await s.upsert('cc', [tagged(3, many)]);
+      await s.upsert('cc', [tagged(4, { another: 'key' })]);
+      const metadataIndexes = created().filter(([field]) => String(field).startsWith('metadata.'));
+      expect(metadataIndexes).toHaveLength(32);
     });
 
     it('refuses filters on keys outside the grammar before sending anything', async () => {
@@ -443,19 +457,20 @@ describe('QdrantStore', () => {
       expect(server.requests).toHaveLength(0);
     });
 
-    it('still searches when creating an index fails', async () => {
+    it('still stores points when creating an index fails', async () => {
       const s = store({ retry: { ...FAST_RETRY, retries: 0 } });
       await s.ensureCollection(spec('g'));
       server.use((req) => (req.path.endsWith('/index') ? error(400, 'index refused') : undefined));
       const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
       const log = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
       try {
-        expect(await s.count('g', { must: [{ key: 'metadata.k', match: 1 }] })).toBe(0);
+        await s.upsert('g', [point(1)]);
+        expect(await s.count('g', { must: [{ key: 'metadata.n', match: 1 }] })).toBe(1);
       } finally {
         warn.mockRestore();
         log.mockRestore();
       }
-      expect(sent('POST', '/points/count')).toHaveLength(1);
+      expect(sent('PUT', '/collections/g/points')).toHaveLength(1);
     });
   });
 

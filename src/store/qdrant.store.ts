@@ -4,6 +4,11 @@ import { DEFAULT_BM25_PARAMS, type Bm25Params } from './bm25/bm25-weighting';
 import type { Filter } from './filter.types';
 import { BM25_VECTOR, documentSparseVector } from './qdrant/bm25-sparse';
 import {
+  MAX_METADATA_INDEXES,
+  metadataIndexCount,
+  metadataIndexesFor,
+} from './qdrant/metadata-indexes';
+import {
   BASE_PAYLOAD_INDEXES,
   collectionFacts,
   createCollectionBody,
@@ -14,12 +19,7 @@ import {
   type CollectionFacts,
 } from './qdrant/collection-config';
 import { readConsistencyParam, type QdrantDistribution } from './qdrant/distribution';
-import {
-  payloadIndexTypes,
-  toQdrantFilter,
-  type PayloadIndexType,
-  type QdrantFilter,
-} from './qdrant/qdrant-filter';
+import { toQdrantFilter, type PayloadIndexType, type QdrantFilter } from './qdrant/qdrant-filter';
 import {
   CHUNK_REF_PAYLOAD_FIELDS,
   toChunkRef,
@@ -172,6 +172,7 @@ export class QdrantStore implements VectorStore {
   async upsert(collection: string, points: StoredPoint[]): Promise<void> {
     if (points.length === 0) return;
     const { hybrid } = await this.collectionFacts(collection);
+    await this.ensureMetadataIndexes(collection, points);
     const qdrantPoints = points.map((point) => this.toQdrantPoint(point, hybrid));
     for (const batch of splitBySize(qdrantPoints, estimatePointBytes, this.upsertBatchBytes)) {
       await this.write('upsert', () =>
@@ -190,7 +191,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async deleteByFilter(collection: string, filter: Filter): Promise<void> {
-    const qdrantFilter = await this.prepareFilter(collection, filter);
+    const qdrantFilter = toQdrantFilter(filter);
     await this.write('delete points by filter', () =>
       this.client.delete(collection, { wait: true, filter: qdrantFilter }),
     );
@@ -236,9 +237,6 @@ export class QdrantStore implements VectorStore {
   async search(collection: string, requests: SearchRequest[]): Promise<SearchHit[][]> {
     if (requests.length === 0) return [];
     const plan = planSearches(requests, this.planOptions);
-    for (const request of requests) {
-      if (request.filter) await this.ensureFilterIndexes(collection, request.filter);
-    }
     if (plan.queries.length === 0) return assembleResults(plan, []);
     const responses = await this.call('query batch', () =>
       this.client.queryBatch(collection, {
@@ -250,7 +248,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async count(collection: string, filter?: Filter): Promise<number> {
-    const qdrantFilter = filter ? await this.prepareFilter(collection, filter) : undefined;
+    const qdrantFilter = filter ? toQdrantFilter(filter) : undefined;
     const result = await this.call('count', () =>
       this.client.count(collection, {
         exact: true,
@@ -364,27 +362,21 @@ export class QdrantStore implements VectorStore {
     return facts;
   }
 
-  private async prepareFilter(collection: string, filter: Filter): Promise<QdrantFilter> {
-    const translated = toQdrantFilter(filter);
-    await this.ensureFilterIndexes(collection, filter);
-    return translated;
-  }
-
   /**
-   * Payload-index policy: a `metadata.*` key gets an index the first time a filter names it
-   * (type from the condition, see payloadIndexTypes), created with wait: true so the filter
-   * that asked runs on it (and servers in strict mode, which refuse filters on unindexed
-   * fields, accept it); concurrent filters on the same key wait for the same creation. A failed
-   * creation is logged and tried again by the next filter naming the key; the filter still
-   * runs (Qdrant filters unindexed fields by reading payloads).
+   * Payload-index policy: indexes come from what is stored, never from a search. The first
+   * upsert that carries a new top-level `metadata.*` key creates its index (type from the value,
+   * see metadataIndexesFor), up to MAX_METADATA_INDEXES per collection; filters on other keys
+   * still run (Qdrant filters unindexed fields by reading payloads). Concurrent upserts naming
+   * the same key wait for the same creation; a failed creation is logged and tried again by the
+   * next upsert naming the key.
    */
-  private async ensureFilterIndexes(collection: string, filter: Filter): Promise<void> {
-    const wanted = payloadIndexTypes(filter);
-    if (wanted.size === 0) return;
+  private async ensureMetadataIndexes(collection: string, points: StoredPoint[]): Promise<void> {
     const { indexedFields } = await this.collectionFacts(collection);
+    const room = MAX_METADATA_INDEXES - metadataIndexCount(indexedFields);
+    if (room <= 0) return;
+    const wanted = metadataIndexesFor(points, indexedFields, room);
     const builds: Promise<void>[] = [];
     for (const [field, type] of wanted) {
-      if (indexedFields.has(field)) continue;
       const key = `${collection}\u0000${field}`;
       let build = this.indexBuilds.get(key);
       if (!build) {

@@ -1,4 +1,4 @@
-import { payloadIndexTypes, QdrantFilterError, toQdrantFilter } from './qdrant-filter';
+import { QdrantFilterError, toQdrantFilter } from './qdrant-filter';
 
 describe('toQdrantFilter', () => {
   it('maps must / should / mustNot with match and range onto Qdrant keys and clauses', () => {
@@ -104,31 +104,5 @@ describe('toQdrantFilter', () => {
     expect(() => toQdrantFilter({ must: [{ key: 'metadata.n', match: Infinity }] })).toThrow(
       QdrantFilterError,
     );
-  });
-});
-
-describe('payloadIndexTypes', () => {
-  it('picks an index type per metadata key from its first condition, ignoring base fields', () => {
-    const types = payloadIndexTypes({
-      must: [
-        { key: 'documentId', match: 'd' },
-        { key: 'metadata.lang', match: 'en' },
-        { should: [{ key: 'metadata.year', match: { any: [2001, 2002] } }] },
-      ],
-      mustNot: [
-        { key: 'metadata.draft', match: false },
-        { key: 'metadata.score', range: { gt: 1 } },
-        { key: 'metadata.ratio', match: 0.5 },
-        { key: 'metadata.lang', range: { gt: 1 } },
-        { key: 'metadata.none', match: { any: [] } },
-      ],
-    });
-    expect(Object.fromEntries(types)).toEqual({
-      'metadata.lang': 'keyword',
-      'metadata.year': 'integer',
-      'metadata.draft': 'bool',
-      'metadata.score': 'float',
-      'metadata.ratio': 'float',
-    });
   });
 });

@@ -124,38 +124,3 @@ function finiteNumber(key: string, value: number): number {
 function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
-
-/**
- * The payload index each `metadata.*` key in a filter would use, so the adapter can create
- * missing indexes. The first condition seen for a key decides its type (Qdrant keeps one
- * index per field): strings -> keyword, integers -> integer, booleans -> bool, ranges and
- * fractional numbers -> float. `documentId` and `chunkIndex` are indexed at creation.
- */
-export function payloadIndexTypes(filter: Filter): Map<string, PayloadIndexType> {
-  const types = new Map<string, PayloadIndexType>();
-  const visit = (conditions: Condition[] | undefined): void => {
-    for (const c of conditions ?? []) {
-      if (isMatchCondition(c) || isRangeCondition(c)) {
-        if (!c.key.startsWith('metadata.') || types.has(c.key)) continue;
-        const type = isRangeCondition(c) ? 'float' : indexTypeForMatch(c.match);
-        if (type) types.set(c.key, type);
-      } else {
-        visit(c.must);
-        visit(c.should);
-        visit(c.mustNot);
-      }
-    }
-  };
-  visit(filter.must);
-  visit(filter.should);
-  visit(filter.mustNot);
-  return types;
-}
-
-function indexTypeForMatch(match: MatchCondition['match']): PayloadIndexType | null {
-  const first = typeof match === 'object' && match !== null ? match.any[0] : match;
-  if (first === undefined) return null;
-  if (typeof first === 'string') return 'keyword';
-  if (typeof first === 'boolean') return 'bool';
-  return Number.isSafeInteger(first) ? 'integer' : 'float';
-}
