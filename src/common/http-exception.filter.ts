@@ -56,7 +56,7 @@ const NETWORK_ERRORS = new Set([
   'EHOSTUNREACH',
 ]);
 
-/** Turns anything thrown into API.md's `{ error: { code, message, details? } }`, never a stack trace. */
+/** Turns anything thrown into docs/API.md's `{ error: { code, message, details? } }`, never a stack trace. */
 export function toErrorResponse(err: unknown): {
   status: number;
   body: ErrorBody;
