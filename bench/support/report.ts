@@ -20,7 +20,7 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * f) / f;
 }
 
-/** The last line every benchmark prints (API.md's benchmark output contract). */
+/** The last line every benchmark prints (docs/API.md's benchmark output contract). */
 export function printBenchLine(figures: Record<string, unknown>): void {
   console.log(`BENCH ${JSON.stringify(figures)}`);
 }

@@ -102,7 +102,7 @@ describe('RaglineClient requests', () => {
     expect(JSON.parse(server.requests[0].body)).toEqual({ embedder: 'openai:m' });
   });
 
-  it('wraps batch searches in { searches } as API.md says', async () => {
+  it('wraps batch searches in { searches } as docs/API.md says', async () => {
     const server = await serve(() => ({ status: 200, body: { results: [] } }));
     const client = new RaglineClient({ baseUrl: server.url });
 

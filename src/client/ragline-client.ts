@@ -99,7 +99,7 @@ export function isFinishedJob(view: JobView): boolean {
 
 const seg = encodeURIComponent;
 
-/** Typed client of the ragline HTTP API v1 (API.md), over the global `fetch` of Node 20. */
+/** Typed client of the ragline HTTP API v1 (docs/API.md), over the global `fetch` of Node 20. */
 export class RaglineClient {
   readonly baseUrl: string;
   private readonly apiKey?: string;
@@ -198,7 +198,7 @@ export class RaglineClient {
       path: '/v1/jobs',
       query: { state: query.state, queue: query.queue },
     });
-    // API.md does not pin the envelope of this list: accept `{ jobs: [...] }` or a bare array.
+    // docs/API.md does not pin the envelope of this list: accept `{ jobs: [...] }` or a bare array.
     if (Array.isArray(body)) return { jobs: body as JobView[] };
     return body as JobList;
   }

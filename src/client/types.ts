@@ -1,5 +1,5 @@
 /**
- * Request and response bodies of the ragline HTTP API v1 (see API.md), shared by the typed
+ * Request and response bodies of the ragline HTTP API v1 (see docs/API.md), shared by the typed
  * client, the CLI and, where useful, the server.
  */
 import type { Filter } from '../store/filter.types';

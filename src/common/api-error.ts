@@ -1,4 +1,4 @@
-/** An error with an HTTP status and a stable machine-readable code, answered as API.md says. */
+/** An error with an HTTP status and a stable machine-readable code, answered as docs/API.md says. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,

@@ -67,7 +67,7 @@ interface ErrorResponse {
 }
 
 /**
- * Turns anything thrown into API.md's `{ error: { code, message, details? } }`, never a stack
+ * Turns anything thrown into docs/API.md's `{ error: { code, message, details? } }`, never a stack
  * trace, and never internals (paths, driver text) in the message or the details.
  */
 export function toErrorResponse(err: unknown): ErrorResponse {

@@ -43,7 +43,7 @@ describe('buildPerformanceReport', () => {
   const history = [busySample(0), busySample(5_000), busySample(65_000), busySample(70_000)];
   const latest = history[history.length - 1];
 
-  it("answers API.md's shape", () => {
+  it("answers docs/API.md's shape", () => {
     const report = buildPerformanceReport({
       latest,
       history,

@@ -89,7 +89,7 @@ export function healthReasons(sample: MonitorSample, t: HealthThresholds): strin
   return reasons;
 }
 
-/** The body of GET /v1/health/performance (API.md's shape, plus reasons, tunables and counts). */
+/** The body of GET /v1/health/performance (docs/API.md's shape, plus reasons, tunables and counts). */
 export function buildPerformanceReport(input: ReportInput): PerformanceReport {
   const { latest, thresholds } = input;
   const reasons = healthReasons(latest, thresholds);

@@ -1,7 +1,7 @@
 import type { Condition, Filter, MatchCondition, MatchValue, RangeCondition } from './filter.types';
 
 /**
- * Validation and reference semantics of the one filter language (API.md). Every adapter
+ * Validation and reference semantics of the one filter language (docs/API.md). Every adapter
  * translates the output of `parseFilter`; `matchesFilter` is the executable definition of what
  * a filter means, and adapters are tested against it.
  *

@@ -1,5 +1,5 @@
 /**
- * The one filter language of the API (see API.md), translated per store adapter.
+ * The one filter language of the API (see docs/API.md), translated per store adapter.
  * Keys address payload fields: `documentId`, `chunkIndex`, or `metadata.<path>`.
  */
 export type MatchValue = string | number | boolean;
