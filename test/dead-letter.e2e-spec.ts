@@ -75,6 +75,17 @@ describe('failed jobs stay visible and can be retried or discarded', () => {
 
     const again = await http(api.url, 'POST', `/v1/jobs/${jobId}/retry`);
     expect(again.status).toBe(409);
+    const many = await http<{ jobs: Array<{ id: string; state: string }> }>(
+      api.url,
+      'GET',
+      `/v1/jobs?ids=${jobId},nope-1,meta`,
+    );
+    expect(many.body.jobs.map((j) => [j.id, j.state])).toEqual([
+      [jobId, 'completed'],
+      ['nope-1', 'unknown'],
+      ['meta', 'unknown'],
+    ]);
+    expect((await http(api.url, 'GET', '/v1/jobs?ids=')).status).toBe(400);
     expect((await http(api.url, 'DELETE', `/v1/jobs/${jobId}`)).status).toBe(204);
     expect((await http(api.url, 'GET', `/v1/jobs/${jobId}`)).status).toBe(404);
   });

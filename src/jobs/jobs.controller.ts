@@ -27,6 +27,29 @@ const listQuerySchema = z
   })
   .strict();
 
+/** Jobs looked up by id in one request (`?ids=a,b`): what clients waiting on many jobs poll. */
+const MAX_IDS = 200;
+const idsQuerySchema = z
+  .object({
+    ids: z
+      .string()
+      .transform((raw) => [
+        ...new Set(
+          raw
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'holds an invalid job id'))
+          .min(1, 'must name at least one job')
+          .max(MAX_IDS, `must name at most ${MAX_IDS} jobs`),
+      ),
+  })
+  .strict();
+
 const queueQuerySchema = z
   .object({
     queue: z.enum(JOB_QUEUES).default(INGEST_QUEUE),
@@ -75,12 +98,17 @@ export class JobsController {
 
   private async find(id: string): Promise<{ job: Job; queue: Queue }> {
     const jobId = parseOr400(jobIdSchema, id, 'job id');
-    if (!couldBeJobId(jobId)) throw ApiError.notFound(`job '${jobId}'`);
+    const found = couldBeJobId(jobId) ? await this.lookup(jobId) : null;
+    if (!found) throw ApiError.notFound(`job '${jobId}'`);
+    return found;
+  }
+
+  private async lookup(jobId: string): Promise<{ job: Job; queue: Queue } | null> {
     for (const queue of this.queues.values()) {
       const job = await Job.fromId(queue, jobId);
       if (job) return { job, queue };
     }
-    throw ApiError.notFound(`job '${jobId}'`);
+    return null;
   }
 
   /**
@@ -102,12 +130,34 @@ export class JobsController {
   }
 
   @Get()
-  @RequireScope('admin')
-  @ApiOperation({ summary: 'List jobs by state (default: failed, the dead-letter list)' })
+  @RequireScope('ingest', 'search')
+  @ApiOperation({
+    summary:
+      'Jobs by id (`?ids=a,b`, ingest or search scope; unknown ones answer state "unknown"), or by state (admin; default: failed, the dead-letter list)',
+  })
+  @ApiQuery({ name: 'ids', required: false })
   @ApiQuery({ name: 'state', required: false })
   @ApiQuery({ name: 'queue', required: false })
-  async list(@Query() query: unknown): Promise<{ jobs: JobView[]; total: number }> {
-    const { state, queue, offset, limit } = parseOr400(listQuerySchema, query ?? {}, 'query');
+  async list(
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<{ jobs: Array<JobView | { id: string; state: 'unknown' }>; total: number }> {
+    const raw = (query ?? {}) as Record<string, unknown>;
+    if (raw.ids !== undefined) {
+      const { ids } = parseOr400(idsQuerySchema, raw, 'query');
+      const views = await Promise.all(
+        ids.map(async (id) => {
+          const found = couldBeJobId(id) ? await this.lookup(id) : null;
+          if (!found) return { id, state: 'unknown' as const };
+          return toJobView(found.job, found.queue, { internals: isAdminRequest(request) });
+        }),
+      );
+      return { jobs: views, total: views.length };
+    }
+    if (!isAdminRequest(request)) {
+      throw new ApiError(403, 'forbidden', 'listing jobs by state needs an admin key');
+    }
+    const { state, queue, offset, limit } = parseOr400(listQuerySchema, raw, 'query');
     const q = this.queues.get(queue) as Queue;
     const [jobs, counts] = await Promise.all([
       q.getJobs([state === 'waiting' ? 'wait' : state], offset, offset + limit - 1),

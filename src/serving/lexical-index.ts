@@ -1,4 +1,5 @@
 import { tokenize } from '../store/bm25/tokenizer';
+import { TopK } from './top-k';
 
 export interface Bm25Params {
   /** Term-frequency saturation. */
@@ -163,19 +164,17 @@ export class LexicalIndex {
         scores[slot] += (weight * tf * (k1 + 1)) / (tf + norm);
       }
     }
-    const ranked: ScoredDocument[] = touched.map((slot) => ({ slot, score: scores[slot] }));
-    for (const slot of touched) scores[slot] = 0;
-    ranked.sort(
-      (x, y) =>
-        y.score - x.score || compareIds(this.documentIdOf(x.slot), this.documentIdOf(y.slot)),
-    );
-    if (!accept) return ranked.slice(0, limit);
-    const kept: ScoredDocument[] = [];
-    for (const entry of ranked) {
-      if (kept.length >= limit) break;
-      if (accept(entry.slot)) kept.push(entry);
+    // The best `limit` accepted documents, without sorting (or filtering) all the others.
+    const better = (x: ScoredDocument, y: ScoredDocument) =>
+      x.score > y.score ||
+      (x.score === y.score && this.documentIdOf(x.slot) < this.documentIdOf(y.slot));
+    const top = new TopK<ScoredDocument>(limit, better);
+    for (const slot of touched) {
+      const candidate = { slot, score: scores[slot] };
+      scores[slot] = 0;
+      if (top.admits(candidate) && (!accept || accept(slot))) top.push(candidate);
     }
-    return kept;
+    return top.sorted();
   }
 
   /**

@@ -63,6 +63,35 @@ describe('admin surface with API keys (real app, real HTTP)', () => {
     }
   });
 
+  it('lets a search key read jobs by id in bulk, but list jobs by state only with the admin key', async () => {
+    const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+    const byIds = await http<{ jobs: { state: string }[] }>(
+      app.url,
+      'GET',
+      '/v1/jobs?ids=missing-1,missing-2',
+      undefined,
+      bearer(SEARCH_KEY),
+    );
+    expect(byIds.status).toBe(200);
+    expect(byIds.body.jobs.map((j) => j.state)).toEqual(['unknown', 'unknown']);
+    const listed = await http(
+      app.url,
+      'GET',
+      '/v1/jobs?state=failed',
+      undefined,
+      bearer(SEARCH_KEY),
+    );
+    expect(listed.status).toBe(403);
+    const asAdmin = await http(
+      app.url,
+      'GET',
+      '/v1/jobs?state=failed',
+      undefined,
+      bearer(ADMIN_KEY),
+    );
+    expect(asAdmin.status).toBe(200);
+  });
+
   it('serves every admin route to the admin key, as Basic password or Bearer token', async () => {
     for (const authorization of [basic(ADMIN_KEY), basic(ADMIN_KEY, ''), `Bearer ${ADMIN_KEY}`]) {
       for (const path of ADMIN_PATHS) {
