@@ -11,7 +11,23 @@ export const ADMIN_PAGE_PATH = '/admin';
 const QUEUE_DESCRIPTIONS: Record<string, string> = {
   ingest: 'Documents to parse, chunk, embed and upsert (one job per document version)',
   search: 'Searches that missed both cache tiers, micro-batched by the search worker',
+  reembed: 'Collections being embedded again with another embedder (one job per collection)',
+  tune: 'Recall and latency measurements of a collection at several ef values (ragline tune)',
 };
+
+/** Bull Board's page links its web fonts from the internet; they come from here instead. */
+export const BULL_BOARD_FONTS = `${ADMIN_PAGE_PATH}/assets/bull-board-fonts.css`;
+const REMOTE_LINK = /<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>/g;
+
+/** The board's HTML with every link to another origin replaced by the local font stylesheet. */
+export function withoutRemoteLinks(html: string): string {
+  let replaced = false;
+  return html.replace(REMOTE_LINK, () => {
+    if (replaced) return '';
+    replaced = true;
+    return `<link href="${BULL_BOARD_FONTS}" rel="stylesheet">`;
+  });
+}
 
 export interface BullBoardOptions {
   queues: readonly Queue[];
@@ -67,6 +83,12 @@ export function registerBullBoard(fastify: FastifyInstance, options: BullBoardOp
   void fastify.register(
     async (scope) => {
       scope.addHook('onRequest', options.onRequest);
+      scope.addHook('onSend', async (_request, reply, payload) => {
+        const type = String(reply.getHeader('content-type') ?? '');
+        return typeof payload === 'string' && type.startsWith('text/html')
+          ? withoutRemoteLinks(payload)
+          : payload;
+      });
       await scope.register(serverAdapter.registerPlugin());
     },
     { prefix: BULL_BOARD_PATH },
