@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
 import type { SearchTuning } from '../client/types';
 import { CollectionRecord, DesiredState, DocumentRecord, MigrationRecord } from './catalog.types';
+import { DocumentPage, documentPage, LIST_DOCUMENTS } from './document-listing';
 
 export interface VersionEvent {
   type: 'version';
@@ -14,7 +15,8 @@ export interface VersionEvent {
 /** What an ingest or delete job finds when it asks to write a document. */
 export type WriteAdmission = 'admitted' | 'locked' | 'migrating';
 
-type KeyPart = 'docs' | 'desired' | 'version' | 'lock' | 'migration' | 'writers' | 'seq';
+type KeyPart =
+  'docs' | 'docindex' | 'desired' | 'version' | 'lock' | 'migration' | 'writers' | 'seq';
 
 /**
  * Takes a document's write lock unless a re-embedding of the collection is running, and
@@ -202,6 +204,7 @@ export class CatalogService {
       .hdel(this.collectionsKey(), name)
       .del(
         this.key(name, 'docs'),
+        this.key(name, 'docindex'),
         this.key(name, 'desired'),
         this.key(name, 'migration'),
         this.key(name, 'writers'),
@@ -215,12 +218,41 @@ export class CatalogService {
     return raw ? (JSON.parse(raw) as DocumentRecord) : null;
   }
 
+  /** The record, and its id in the index that lists documents in order (one step). */
   async putDocument(collection: string, record: DocumentRecord): Promise<void> {
-    await this.redis.hset(this.key(collection, 'docs'), record.id, JSON.stringify(record));
+    await this.redis
+      .multi()
+      .hset(this.key(collection, 'docs'), record.id, JSON.stringify(record))
+      .zadd(this.key(collection, 'docindex'), 0, record.id)
+      .exec();
   }
 
   async removeDocument(collection: string, id: string): Promise<void> {
-    await this.redis.hdel(this.key(collection, 'docs'), id);
+    await this.redis
+      .multi()
+      .hdel(this.key(collection, 'docs'), id)
+      .zrem(this.key(collection, 'docindex'), id)
+      .exec();
+  }
+
+  /**
+   * Up to `limit` documents in id order, after the id `after` (null: from the first). A
+   * document stored for the whole listing is listed exactly once, whatever is written meanwhile.
+   */
+  async listDocuments(
+    collection: string,
+    after: string | null,
+    limit: number,
+  ): Promise<DocumentPage> {
+    const reply = (await this.redis.eval(
+      LIST_DOCUMENTS,
+      2,
+      this.key(collection, 'docs'),
+      this.key(collection, 'docindex'),
+      after ?? '',
+      String(limit),
+    )) as [string[], (string | null)[]];
+    return documentPage(reply, limit);
   }
 
   async documentCount(collection: string): Promise<number> {
