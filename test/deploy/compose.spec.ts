@@ -475,9 +475,9 @@ describe('Dockerfile', () => {
   const finalStage = instructions.slice(instructions.lastIndexOf(stages[stages.length - 1]));
   const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
 
-  it('is multi-stage on node:20-bookworm-slim, the last stage copying the build output', () => {
+  it('is multi-stage on node:24-bookworm-slim (the newest LTS), the last stage copying the build output', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.args).toMatch(/^node:20-bookworm-slim AS \w+$/);
+    for (const stage of stages) expect(stage.args).toMatch(/^node:24-bookworm-slim AS \w+$/);
     const copies = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
     expect(copies.some((c) => /--from=\w+ \/app\/node_modules /.test(c))).toBe(true);
     expect(copies.some((c) => /--from=\w+ \/app\/dist /.test(c))).toBe(true);
@@ -490,6 +490,13 @@ describe('Dockerfile', () => {
     expect(runs.some((r) => /\bnpm prune --omit=dev\b/.test(r))).toBe(true);
     expect(text).not.toMatch(/--omit[= ]optional|--no-optional/);
     expect(text).toMatch(/ENV [^\n]*ONNXRUNTIME_NODE_INSTALL_CUDA=skip/);
+    expect(text).toMatch(/ENV [^\n]*SCARF_ANALYTICS=false/);
+  });
+
+  it("uses a Node line that package.json's engines accepts", () => {
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines;
+    const major = Number(/^node:(\d+)-/.exec(stages[0].args)?.[1]);
+    expect(engines.node).toMatch(new RegExp(`(^|\\|\\|\\s)(\\^|>=)${major}\\.`));
   });
 
   it('runs as the non-root node user, with a node health probe and the main entry point', () => {
