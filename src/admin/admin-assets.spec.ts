@@ -33,6 +33,7 @@ describe('admin assets', () => {
     expect(assets.names().sort()).toEqual([
       'admin.css',
       'admin.js',
+      'bull-board-fetch.js',
       'bull-board-fonts.css',
       'favicon.svg',
       'index.html',

@@ -17,16 +17,28 @@ const QUEUE_DESCRIPTIONS: Record<string, string> = {
 
 /** Bull Board's page links its web fonts from the internet; they come from here instead. */
 export const BULL_BOARD_FONTS = `${ADMIN_PAGE_PATH}/assets/bull-board-fonts.css`;
+/** Makes the board's fetch() work on a page opened as user:key@host (see the file). */
+export const BULL_BOARD_FETCH_SCRIPT = `${ADMIN_PAGE_PATH}/assets/bull-board-fetch.js`;
 const REMOTE_LINK = /<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>/g;
+const BASE_ELEMENT = /<base\b[^>]*>/;
 
-/** The board's HTML with every link to another origin replaced by the local font stylesheet. */
-export function withoutRemoteLinks(html: string): string {
+/**
+ * The board's HTML for this server: every link to another origin replaced by the local font
+ * stylesheet, and a script first thing that keeps the board's fetch() calls working when the
+ * page was opened with credentials in its URL (user:key@host).
+ */
+export function servedBoardHtml(html: string): string {
   let replaced = false;
-  return html.replace(REMOTE_LINK, () => {
-    if (replaced) return '';
-    replaced = true;
-    return `<link href="${BULL_BOARD_FONTS}" rel="stylesheet">`;
-  });
+  return html
+    .replace(REMOTE_LINK, () => {
+      if (replaced) return '';
+      replaced = true;
+      return `<link href="${BULL_BOARD_FONTS}" rel="stylesheet">`;
+    })
+    .replace(
+      BASE_ELEMENT,
+      (base) => `<script src="${BULL_BOARD_FETCH_SCRIPT}"></script>\n    ${base}`,
+    );
 }
 
 export interface BullBoardOptions {
@@ -86,7 +98,7 @@ export function registerBullBoard(fastify: FastifyInstance, options: BullBoardOp
       scope.addHook('onSend', async (_request, reply, payload) => {
         const type = String(reply.getHeader('content-type') ?? '');
         return typeof payload === 'string' && type.startsWith('text/html')
-          ? withoutRemoteLinks(payload)
+          ? servedBoardHtml(payload)
           : payload;
       });
       await scope.register(serverAdapter.registerPlugin());

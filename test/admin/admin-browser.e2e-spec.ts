@@ -297,6 +297,32 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     await context.close();
   });
 
+  it('opens Bull Board from a URL with the credentials in it', async () => {
+    const context = await newContext(false);
+    const page = await context.newPage();
+    const problems = collectProblems(page);
+    const withCredentials = app.url.replace('http://', `http://ops:${ADMIN_KEY}@`);
+    // The board fetch()es its locale file; a URL resolved against a base with credentials in
+    // it is refused before any request, and the board waits for the locale to time out.
+    const locale = page.waitForResponse((r) => r.url().endsWith('/locales/en-US/messages.json'), {
+      timeout: 8000,
+    });
+    expect((await page.goto(`${withCredentials}/admin/queues`))?.status()).toBe(200);
+    expect((await locale).status()).toBe(200);
+    await page.locator('nav, aside').first().getByText('tune', { exact: true }).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('serves the API docs (/docs) without a request beyond this server', async () => {
+    const context = await newContext(true);
+    const page = await context.newPage();
+    expect((await page.goto(`${app.url}/docs`))?.status()).toBe(200);
+    await page.getByText('/v1/collections/{name}/documents').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    await context.close();
+  });
+
   it('lists every queue in Bull Board, with its fonts from this server and completed jobs at 100%', async () => {
     const context = await newContext(true);
     const page = await context.newPage();
