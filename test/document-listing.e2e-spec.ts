@@ -21,6 +21,8 @@ const record = (id: string): DocumentRecord => ({
 describe('GET /v1/collections/:name/documents (real app, real Redis)', () => {
   let app: RunningApp;
   let catalog: CatalogService;
+  const firstPage = (collection: string) =>
+    http<DocumentListResponse>(app.url, 'GET', `/v1/collections/${collection}/documents`);
 
   /** Every page of a listing, `limit` at a time; `between` runs after each page. */
   async function walk(
@@ -71,11 +73,7 @@ describe('GET /v1/collections/:name/documents (real app, real Redis)', () => {
       app.url,
       ingest.body.jobs.map((j) => j.id),
     );
-    const res = await http<DocumentListResponse>(
-      app.url,
-      'GET',
-      '/v1/collections/listed/documents',
-    );
+    const res = await firstPage('listed');
     expect(res.body.nextCursor).toBeNull();
     expect(res.body.documents.map((d) => d.id)).toEqual(['a.txt', 'b.md', 'c.html']);
     expect(res.body.documents[1]).toEqual({
@@ -95,11 +93,7 @@ describe('GET /v1/collections/:name/documents (real app, real Redis)', () => {
       app.url,
       removed.body.jobs.map((j) => j.id),
     );
-    const after = await http<DocumentListResponse>(
-      app.url,
-      'GET',
-      '/v1/collections/listed/documents',
-    );
+    const after = await firstPage('listed');
     expect(after.body.documents.map((d) => d.id)).toEqual(['a.txt', 'c.html']);
   }, 60_000);
 

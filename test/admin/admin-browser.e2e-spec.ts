@@ -277,11 +277,16 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     await context.close();
   });
 
-  it('works from a URL with the credentials in it (http://user:key@host/admin)', async () => {
+  /** A page of a context without stored credentials, for URLs that carry them (user:key@). */
+  async function pageForCredentialsInUrl() {
     const context = await newContext(false);
     const page = await context.newPage();
-    const problems = collectProblems(page);
     const withCredentials = app.url.replace('http://', `http://ops:${ADMIN_KEY}@`);
+    return { context, page, problems: collectProblems(page), withCredentials };
+  }
+
+  it('works from a URL with the credentials in it (http://user:key@host/admin)', async () => {
+    const { context, page, problems, withCredentials } = await pageForCredentialsInUrl();
     const response = await page.goto(`${withCredentials}/admin`);
     expect(response?.status()).toBe(200);
     await page.waitForFunction(
@@ -298,10 +303,7 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
   });
 
   it('opens Bull Board from a URL with the credentials in it', async () => {
-    const context = await newContext(false);
-    const page = await context.newPage();
-    const problems = collectProblems(page);
-    const withCredentials = app.url.replace('http://', `http://ops:${ADMIN_KEY}@`);
+    const { context, page, problems, withCredentials } = await pageForCredentialsInUrl();
     // The board fetch()es its locale file; a URL resolved against a base with credentials in
     // it is refused before any request, and the board waits for the locale to time out.
     const locale = page.waitForResponse((r) => r.url().endsWith('/locales/en-US/messages.json'), {

@@ -14,6 +14,8 @@ const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } }
  */
 describe('public operations endpoints (real app with API keys, real traffic)', () => {
   let app: RunningApp;
+  const adminPerformance = () =>
+    http<PerformanceReport>(app.url, 'GET', '/v1/health/performance', undefined, bearer(ADMIN_KEY));
 
   beforeAll(async () => {
     app = await startApp({
@@ -54,13 +56,7 @@ describe('public operations endpoints (real app with API keys, real traffic)', (
     );
     // A sample taken after the upsert, so its batcher (named after the collection) is in it.
     await waitFor(async () => {
-      const res = await http<PerformanceReport>(
-        app.url,
-        'GET',
-        '/v1/health/performance',
-        undefined,
-        bearer(ADMIN_KEY),
-      );
+      const res = await adminPerformance();
       return Object.keys(res.body.batching).some((b) => b.startsWith('upsert:'));
     }, 'a monitor sample with the upsert batcher');
   }, 90_000);
@@ -101,13 +97,7 @@ describe('public operations endpoints (real app with API keys, real traffic)', (
   });
 
   it('gives the admin scope the per-collection detail', async () => {
-    const res = await http<PerformanceReport>(
-      app.url,
-      'GET',
-      '/v1/health/performance',
-      undefined,
-      bearer(ADMIN_KEY),
-    );
+    const res = await adminPerformance();
     expect(res.body.batching[`upsert:${COLLECTION}`]).toBeDefined();
   });
 });
