@@ -3,11 +3,13 @@
 #   docker build -t ragline .
 #   docker run -e RAGLINE_ROLE=all -e REDIS_URL=redis://host:6379 -p 3000:3000 ragline
 #
+# Node 24, the newest LTS line (package.json's engines lists every line the tests run on).
 # Build stage: full install (dev dependencies are needed to compile), then prune.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # onnxruntime-node (an optional dependency of the transformers embedder) would otherwise
-# download CUDA libraries in its postinstall; SCARF is a telemetry postinstall.
+# download CUDA libraries in its postinstall; swagger-ui-dist's scarf postinstall is telemetry
+# (package.json's scarfSettings turns it off too). No audit, funding or update checks.
 ENV ONNXRUNTIME_NODE_INSTALL_CUDA=skip \
     SCARF_ANALYTICS=false \
     npm_config_audit=false \
@@ -28,7 +30,7 @@ RUN npm run build \
     && npm cache clean --force
 
 # Runtime stage: compiled code and production dependencies, run as the unprivileged `node` user.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

@@ -12,6 +12,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { EmbedderRegistry } from './embedding/embedder-registry';
 import { HealthController } from './health/health.controller';
+import { ReadinessMetrics } from './health/readiness-metrics';
 import { DocumentBodies } from './ingest/document-bodies';
 import { DocumentsController } from './ingest/documents.controller';
 import { IngestPipelineService } from './ingest/ingest-pipeline.service';
@@ -67,6 +68,7 @@ export class AppModule {
       // After AuthGuard (guards run in this order): limits are per authenticated key.
       { provide: APP_GUARD, useClass: RateLimitGuard },
       TuningRegistrar,
+      ReadinessMetrics,
     ];
     if (serveApi) {
       controllers.push(

@@ -7,6 +7,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { QuietStartupLogger } from './common/quiet-startup-logger';
 import { AppConfig } from './config/config';
 import { installJsonBodyParser } from './common/json-body-parser';
 import { MAX_DOCUMENT_ID_LENGTH } from './ingest/document-id';
@@ -48,7 +49,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(config), adapter, {
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    logger: new QuietStartupLogger({
+      logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    }),
     bufferLogs: false,
     bodyParser: false,
   });

@@ -2,6 +2,8 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 import { exitAfterStopDeadline } from './common/shutdown-deadline';
 import { ConfigError, loadConfig, redactedConfig } from './config/config';
+import { startupSummary } from './config/startup-summary';
+import { unknownSettingWarnings } from './config/unknown-settings';
 import { assertRedisReachable, RedisUnreachableError } from './redis/redis-connection';
 
 function roleFromArgs(argv: string[]): string | undefined {
@@ -13,18 +15,17 @@ function roleFromArgs(argv: string[]): string | undefined {
 async function main(): Promise<void> {
   const role = roleFromArgs(process.argv.slice(2));
   const config = loadConfig(process.env, role ? { RAGLINE_ROLE: role } : {});
+  const logger = new Logger('ragline');
+  for (const warning of unknownSettingWarnings(process.env)) logger.warn(warning);
   await assertRedisReachable(config.redisUrl);
   const app = await createApp(config);
   exitAfterStopDeadline(config.shutdownTimeoutMs, (message) =>
     new Logger('ragline').error(message),
   );
   await app.listen(config.port, config.host);
-  const logger = new Logger('ragline');
   const url = await app.getUrl();
-  logger.log(
-    `role '${config.role}' listening on ${url}${config.docs && config.role !== 'worker' ? ` (API docs at ${url}/docs)` : ''}`,
-  );
-  logger.log(`effective configuration: ${JSON.stringify(redactedConfig(config))}`);
+  for (const line of startupSummary(config, url)) logger.log(line);
+  logger.debug(`effective configuration: ${JSON.stringify(redactedConfig(config), null, 2)}`);
   if (!config.apiKeys) {
     logger.warn(
       'no API keys configured (RAGLINE_API_KEYS): the API is open; serve it on loopback only',

@@ -67,6 +67,30 @@ describe('ingest input validation (real HTTP)', () => {
       /documents\[0\]: needs exactly one/,
     ],
     [
+      'an empty text',
+      () =>
+        post({
+          documents: [
+            { id: 'a', text: 'x' },
+            { id: 'b', text: '' },
+          ],
+        }),
+      400,
+      /documents\[1\]\.text: is empty or only whitespace/,
+    ],
+    [
+      'whitespace-only Markdown',
+      () => post({ documents: [{ id: 'a', markdown: ' \n\t\n ' }] }),
+      400,
+      /documents\[0\]\.markdown: is empty or only whitespace/,
+    ],
+    [
+      'whitespace-only HTML',
+      () => post({ documents: [{ id: 'a', html: '   ' }] }),
+      400,
+      /documents\[0\]\.html: is empty or only whitespace/,
+    ],
+    [
       'an unknown field',
       () => post({ documents: [{ id: 'a', text: 'x', body: 'y' }] }),
       400,

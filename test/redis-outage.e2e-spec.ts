@@ -277,7 +277,12 @@ describe('Redis outages (private redis-server with AOF, real api and worker proc
       expectRefused(await search('long term support'));
       // the operator's view keeps working through the outage
       expect((await call('GET', '/v1/health/performance')).status).toBe(200);
-      expect((await call('GET', '/metrics')).status).toBe(200);
+      const exposition = await call('GET', '/metrics');
+      expect(exposition.status).toBe(200);
+      // ... and says Redis is gone, for RaglineRedisNotReady.
+      expect(String(exposition.body)).toMatch(
+        /^ragline_dependency_ready\{dependency="redis"\} 0$/m,
+      );
     } finally {
       worker.child.kill('SIGCONT');
     }

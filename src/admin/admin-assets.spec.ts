@@ -33,6 +33,8 @@ describe('admin assets', () => {
     expect(assets.names().sort()).toEqual([
       'admin.css',
       'admin.js',
+      'bull-board-fetch.js',
+      'bull-board-fonts.css',
       'favicon.svg',
       'index.html',
       'uPlot.iife.min.js',

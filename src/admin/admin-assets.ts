@@ -9,6 +9,8 @@ const OWN_FILES: Record<string, string> = {
   'admin.js': 'text/javascript; charset=utf-8',
   'admin.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
+  'bull-board-fonts.css': 'text/css; charset=utf-8',
+  'bull-board-fetch.js': 'text/javascript; charset=utf-8',
 };
 
 /** uPlot, served from node_modules (no CDN: the page must work offline). */

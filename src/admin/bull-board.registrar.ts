@@ -3,22 +3,12 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { INGEST_QUEUE } from '../ingest/ingest.types';
-import { REEMBED_QUEUE } from '../reembed/reembed.types';
-import { SEARCH_QUEUE } from '../search/search.constants';
-import { SOURCES_QUEUE } from '../sources/sources.types';
-import { TUNE_QUEUE } from '../tuning/tune.types';
+import { ALL_QUEUES } from '../queues/queue-names';
 import { AdminKeys } from './admin-auth';
 import { ADMIN_SETTINGS, AdminSettings } from './admin-settings';
 import { ADMIN_PAGE_PATH, registerBullBoard } from './bull-board';
 
-export const BOARD_QUEUES = [
-  INGEST_QUEUE,
-  SEARCH_QUEUE,
-  REEMBED_QUEUE,
-  TUNE_QUEUE,
-  SOURCES_QUEUE,
-] as const;
+export const BOARD_QUEUES = ALL_QUEUES;
 
 /**
  * Puts Bull Board on the app's Fastify instance when the module starts. The queues are the

@@ -14,7 +14,35 @@ export const ADMIN_PAGE_PATH = '/admin';
 const QUEUE_DESCRIPTIONS: Record<string, string> = {
   ingest: 'Documents to parse, chunk, embed and upsert (one job per document version)',
   search: 'Searches that missed both cache tiers, micro-batched by the search worker',
+  reembed: 'Collections being embedded again with another embedder (one job per collection)',
+  tune: 'Recall and latency measurements of a collection at several ef values (ragline tune)',
 };
+
+/** Bull Board's page links its web fonts from the internet; they come from here instead. */
+export const BULL_BOARD_FONTS = `${ADMIN_PAGE_PATH}/assets/bull-board-fonts.css`;
+/** Makes the board's fetch() work on a page opened as user:key@host (see the file). */
+export const BULL_BOARD_FETCH_SCRIPT = `${ADMIN_PAGE_PATH}/assets/bull-board-fetch.js`;
+const REMOTE_LINK = /<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>/g;
+const BASE_ELEMENT = /<base\b[^>]*>/;
+
+/**
+ * The board's HTML for this server: every link to another origin replaced by the local font
+ * stylesheet, and a script first thing that keeps the board's fetch() calls working when the
+ * page was opened with credentials in its URL (user:key@host).
+ */
+export function servedBoardHtml(html: string): string {
+  let replaced = false;
+  return html
+    .replace(REMOTE_LINK, () => {
+      if (replaced) return '';
+      replaced = true;
+      return `<link href="${BULL_BOARD_FONTS}" rel="stylesheet">`;
+    })
+    .replace(
+      BASE_ELEMENT,
+      (base) => `<script src="${BULL_BOARD_FETCH_SCRIPT}"></script>\n    ${base}`,
+    );
+}
 
 export interface BullBoardOptions {
   queues: readonly Queue[];
@@ -77,6 +105,12 @@ export function registerBullBoard(fastify: FastifyInstance, options: BullBoardOp
   void fastify.register(
     async (scope) => {
       scope.addHook('onRequest', options.onRequest);
+      scope.addHook('onSend', async (_request, reply, payload) => {
+        const type = String(reply.getHeader('content-type') ?? '');
+        return typeof payload === 'string' && type.startsWith('text/html')
+          ? servedBoardHtml(payload)
+          : payload;
+      });
       await scope.register(serverAdapter.registerPlugin());
     },
     { prefix: BULL_BOARD_PATH },

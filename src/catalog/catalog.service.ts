@@ -6,6 +6,7 @@ import { whenReady } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
 import type { SearchTuning } from '../client/types';
 import { CollectionRecord, DesiredState, DocumentRecord, MigrationRecord } from './catalog.types';
+import { DocumentPage, documentPage, LIST_DOCUMENTS } from './document-listing';
 
 export interface VersionEvent {
   type: 'version';
@@ -16,7 +17,8 @@ export interface VersionEvent {
 /** What an ingest or delete job finds when it asks to write a document. */
 export type WriteAdmission = 'admitted' | 'locked' | 'migrating';
 
-type KeyPart = 'record' | 'docs' | 'desired' | 'version' | 'lock' | 'migration' | 'writers' | 'seq';
+type KeyPart =
+  'record' | 'docs' | 'docindex' | 'desired' | 'version' | 'lock' | 'migration' | 'writers' | 'seq';
 
 /*
  * Every script below touches the keys of one collection only, all under the collection's hash
@@ -297,6 +299,7 @@ export class CatalogService implements OnModuleInit {
       .del(
         this.recordKey(name),
         this.key(name, 'docs'),
+        this.key(name, 'docindex'),
         this.key(name, 'desired'),
         this.key(name, 'migration'),
         this.key(name, 'writers'),
@@ -311,12 +314,41 @@ export class CatalogService implements OnModuleInit {
     return raw ? (JSON.parse(raw) as DocumentRecord) : null;
   }
 
+  /** The record, and its id in the index that lists documents in order (one step). */
   async putDocument(collection: string, record: DocumentRecord): Promise<void> {
-    await this.redis.hset(this.key(collection, 'docs'), record.id, JSON.stringify(record));
+    await this.redis
+      .multi()
+      .hset(this.key(collection, 'docs'), record.id, JSON.stringify(record))
+      .zadd(this.key(collection, 'docindex'), 0, record.id)
+      .exec();
   }
 
   async removeDocument(collection: string, id: string): Promise<void> {
-    await this.redis.hdel(this.key(collection, 'docs'), id);
+    await this.redis
+      .multi()
+      .hdel(this.key(collection, 'docs'), id)
+      .zrem(this.key(collection, 'docindex'), id)
+      .exec();
+  }
+
+  /**
+   * Up to `limit` documents in id order, after the id `after` (null: from the first). A
+   * document stored for the whole listing is listed exactly once, whatever is written meanwhile.
+   */
+  async listDocuments(
+    collection: string,
+    after: string | null,
+    limit: number,
+  ): Promise<DocumentPage> {
+    const reply = (await this.redis.eval(
+      LIST_DOCUMENTS,
+      2,
+      this.key(collection, 'docs'),
+      this.key(collection, 'docindex'),
+      after ?? '',
+      String(limit),
+    )) as [string[], (string | null)[]];
+    return documentPage(reply, limit);
   }
 
   async documentCount(collection: string): Promise<number> {

@@ -16,6 +16,25 @@ export async function readDocument(file: DiscoveredFile): Promise<IngestDocument
   }
 }
 
+/** The content of a document read from a file, whatever its format. */
+function contentOf(doc: IngestDocument): string {
+  return doc.text ?? doc.markdown ?? doc.html ?? '';
+}
+
+/**
+ * The documents with content; the blank ones (empty or whitespace-only files, which the
+ * server refuses with a 400 that would take their whole batch with them) go to `onBlank`.
+ */
+export async function* withoutBlank(
+  documents: AsyncIterable<IngestDocument>,
+  onBlank: (document: IngestDocument) => void,
+): AsyncGenerator<IngestDocument> {
+  for await (const doc of documents) {
+    if (contentOf(doc).trim() === '') onBlank(doc);
+    else yield doc;
+  }
+}
+
 /** Reads files one at a time, so at most one batch of content is in memory. */
 export async function* readDocuments(
   files: Iterable<DiscoveredFile>,

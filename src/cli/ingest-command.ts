@@ -4,7 +4,7 @@ import type { JobRef, JobView } from '../client/types';
 import { batchDocuments, BatchLimits } from './batching';
 import { checkCollectionName, CliError } from './cli-error';
 import { discoverFiles, IdStyle } from './discover';
-import { readDocuments } from './documents';
+import { readDocuments, withoutBlank } from './documents';
 import { CliIO, wantsProgressBar, writeLine } from './io';
 import { createProgressReporter } from './progress';
 import { RejectedDocument, sendBatch } from './sender';
@@ -89,7 +89,12 @@ export async function runIngest(
   let processed = 0;
   const sending = reporter('sending');
   try {
-    for await (const batch of batchDocuments(readDocuments(files), options.limits)) {
+    const blank = (doc: { id: string }) => {
+      rejected.push({ documentId: doc.id, reason: 'empty or only whitespace: not sent' });
+      processed++;
+    };
+    const documents = withoutBlank(readDocuments(files), blank);
+    for await (const batch of batchDocuments(documents, options.limits)) {
       const outcome = await sendBatch(client, options.collection, batch);
       refs.push(...outcome.jobs);
       rejected.push(...outcome.rejected);

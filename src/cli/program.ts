@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { RaglineApiError, RaglineError, RaglineNetworkError } from '../client/errors';
 import type { SearchMode } from '../client/types';
 import { DEFAULT_BATCH_LIMITS } from './batching';
+import { runCollections, runDocuments } from './catalog-commands';
 import { CliError } from './cli-error';
 import { defaultBaseUrl, unreachableMessage } from './connection';
 import { DiscoveryError, IdStyle } from './discover';
@@ -237,6 +238,34 @@ function buildProgram(
       const conn = connection(flags, io);
       setBaseUrl(conn.url);
       setExitCode(await runJobs(id, { ...flags, ...conn }, io));
+    },
+  );
+
+  withConnection(
+    program
+      .command('collections')
+      .description('list the collections with their documents, chunks and embedder')
+      .option('--json', 'print raw JSON', false),
+    io,
+  ).action(async (flags: ConnectionFlags & { json: boolean }) => {
+    const conn = connection(flags, io);
+    setBaseUrl(conn.url);
+    setExitCode(await runCollections({ ...flags, ...conn }, io));
+  });
+
+  withConnection(
+    program
+      .command('documents')
+      .description("list a collection's documents (id, chunks, last update, metadata)")
+      .argument('<collection>', 'collection name')
+      .option('-l, --limit <n>', 'at most this many (default: all)', positiveInt)
+      .option('--json', 'print raw JSON', false),
+    io,
+  ).action(
+    async (collection: string, flags: ConnectionFlags & { limit?: number; json: boolean }) => {
+      const conn = connection(flags, io);
+      setBaseUrl(conn.url);
+      setExitCode(await runDocuments(collection, { ...flags, ...conn }, io));
     },
   );
 

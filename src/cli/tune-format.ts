@@ -1,17 +1,7 @@
 import type { TuneReport, TuneRow } from '../client/types';
+import { table } from './text-table';
 
 const fixed = (value: number, digits: number) => value.toFixed(digits);
-
-/** Columns padded to their widest cell; the first left-aligned, numbers right-aligned. */
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
 
 function rowCells(row: TuneRow, report: TuneReport): string[] {
   const own = row.variant === report.searchVariant;

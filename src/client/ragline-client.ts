@@ -12,6 +12,7 @@ import type {
   CollectionList,
   CollectionSettings,
   CreateCollectionResult,
+  DocumentPage,
   DocumentView,
   HealthResponse,
   IngestDocument,
@@ -184,6 +185,31 @@ export class RaglineClient {
       method: 'GET',
       path: `/v1/collections/${seg(collection)}/documents/${seg(id)}`,
     });
+  }
+
+  /** One page of a collection's documents (`limit` 1-1000, server default 100). */
+  listDocuments(
+    collection: string,
+    page: { cursor?: string; limit?: number } = {},
+  ): Promise<DocumentPage> {
+    return this.json<DocumentPage>({
+      method: 'GET',
+      path: `/v1/collections/${seg(collection)}/documents`,
+      query: {
+        cursor: page.cursor,
+        limit: page.limit === undefined ? undefined : String(page.limit),
+      },
+    });
+  }
+
+  /** Every document of a collection, a page at a time. */
+  async *allDocuments(collection: string, pageSize = 500): AsyncGenerator<DocumentView> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listDocuments(collection, { cursor, limit: pageSize });
+      yield* page.documents;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
   }
 
   // ------------------------------------------------------------ jobs

@@ -126,6 +126,12 @@ export interface DocumentView {
   [extra: string]: unknown;
 }
 
+/** `GET /v1/collections/:name/documents`: a page in id order and the cursor of the next. */
+export interface DocumentPage {
+  documents: DocumentView[];
+  nextCursor: string | null;
+}
+
 // ---------------------------------------------------------------- jobs
 
 /**

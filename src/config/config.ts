@@ -127,7 +127,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function readConfigFile(path: string): Env {
+export function readConfigFile(path: string): Env {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(resolve(path), 'utf8'));

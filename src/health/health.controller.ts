@@ -12,6 +12,7 @@ import { ApiError } from '../common/api-error';
 import { errorResponseSchema } from '../common/openapi';
 import { publicText } from '../common/public-text';
 import { throttledWarning } from '../common/throttled-warning';
+import { within } from '../common/within';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { REDIS } from '../redis/redis.module';
@@ -23,18 +24,6 @@ import {
   STORE_WRITES,
 } from '../resilience/circuit-breakers';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
-
-async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface CircuitReport {
   circuits?: Record<string, CircuitState>;

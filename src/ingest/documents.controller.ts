@@ -1,5 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.guard';
 import { CatalogService } from '../catalog/catalog.service';
 import { ApiError } from '../common/api-error';
@@ -9,6 +19,11 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { parseCollectionName } from '../collections/collections.controller';
 import { CollectionsService } from '../collections/collections.service';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
+import {
+  DocumentListResponse,
+  documentListResponseSchema,
+  listDocumentsPage,
+} from './document-list';
 import { AcceptedJob, IngestProducerService } from './ingest-producer.service';
 import { documentIdSchema, ingestBodySchema } from './ingest.schemas';
 
@@ -75,6 +90,23 @@ export class DocumentsController {
     const documentId = parseOr400(documentIdSchema, id, 'document id');
     const collection = await this.requireWritable(name);
     return { jobs: [await this.producer.delete(collection, documentId)] };
+  }
+
+  @Get()
+  @RequireScope('ingest', 'search')
+  @ApiOperation({ summary: "List a collection's documents, a page at a time, in id order" })
+  @ApiQuery({ name: 'limit', required: false, description: 'documents per page, 1-1000 (100)' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiResponse({ status: 200, schema: documentListResponseSchema })
+  @ApiResponse({ status: 400, schema: errorResponseSchema })
+  @ApiResponse({ status: 404, schema: errorResponseSchema })
+  async list(
+    @Param('name') name: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<DocumentListResponse> {
+    const collection = parseCollectionName(name);
+    await this.collections.require(collection);
+    return listDocumentsPage(this.catalog, collection, query);
   }
 
   @Get(':id')

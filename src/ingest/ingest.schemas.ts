@@ -34,6 +34,16 @@ export const ingestDocumentSchema = z
             : `needs exactly one of text, markdown, html, url (got ${given.join(' and ')})`,
       });
     }
+    // A blank document would be stored as 0 chunks, silently: refuse it with a reason instead.
+    for (const field of given) {
+      if (field !== 'url' && doc[field]?.trim() === '') {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [field],
+          message: 'is empty or only whitespace: a document needs some text',
+        });
+      }
+    }
   });
 
 export const ingestBodySchema = z

@@ -17,6 +17,7 @@ export type CacheTier = 'l1' | 'l2';
 export type BatcherKind = 'embed' | 'upsert' | 'search' | 'other';
 export type AvoidedModelCallReason = 'embedding_cache' | 'search_cache' | 'single_flight';
 export type RateLimitClass = 'ingest' | 'search' | 'admin';
+const RATE_LIMIT_CLASSES: readonly RateLimitClass[] = ['ingest', 'search', 'admin'];
 /** ragline_circuit_breaker_state values. */
 export const CIRCUIT_STATE_VALUES = { closed: 0, 'half-open': 1, open: 2 } as const;
 export type StoreOperation =
@@ -195,6 +196,32 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly readinessProbes = new Map<string, () => Promise<boolean>>();
+  private readonly dependencyReady = new Gauge({
+    name: `${METRIC_PREFIX}dependency_ready`,
+    help: 'Whether a dependency (redis, store) answered its readiness probe at this scrape: 1 yes, 0 no',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      await Promise.all(
+        [...this.readinessProbes].map(async ([dependency, probe]) => {
+          const ready = await probe().catch(() => false);
+          this.dependencyReady.set({ dependency }, ready ? 1 : 0);
+        }),
+      );
+    },
+  });
+  private readonly searchP95Target = new Gauge({
+    name: `${METRIC_PREFIX}search_p95_target_seconds`,
+    help: 'The search p95 latency target (RAGLINE_SEARCH_P95_TARGET_MS): above it the service is degraded',
+    registers: [this.registry],
+  });
+  private readonly rssLimit = new Gauge({
+    name: `${METRIC_PREFIX}rss_limit_bytes`,
+    help: 'The resident memory limit the optimizer defends (RAGLINE_RSS_LIMIT_BYTES, else 75% of the memory available)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     // prom-client names these gauges `_total`, which Prometheus reserves for counters (promtool
@@ -202,6 +229,24 @@ export class MetricsService {
     for (const name of MISNAMED_DEFAULT_GAUGES) {
       this.registry.removeSingleMetric(`${METRIC_PREFIX}${name}`);
     }
+    // Counters start at 0 for every known label value: rate() and increase() then see the first
+    // event (a series born at 1 has no increase), and dashboards show 0 rather than no data.
+    for (const routeClass of RATE_LIMIT_CLASSES) this.rateLimited.inc({ class: routeClass }, 0);
+  }
+
+  /** Starts the failure counters of a queue at 0 (see the constructor). */
+  trackQueue(queue: string): void {
+    for (const final of ['true', 'false']) this.jobFailures.inc({ queue, final }, 0);
+  }
+
+  /** A probe run at each scrape for ragline_dependency_ready (it must bound its own wait). */
+  trackReadiness(dependency: string, probe: () => Promise<boolean>): void {
+    this.readinessProbes.set(dependency, probe);
+  }
+
+  setHealthLimits(searchP95TargetMs: number, rssLimitBytes: number): void {
+    this.searchP95Target.set(seconds(searchP95TargetMs));
+    this.rssLimit.set(rssLimitBytes);
   }
 
   get contentType(): string {

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
+import { within } from '../common/within';
 import type { RuleAction } from './rules/rule.types';
 import { duplicateConnection } from '../redis/redis-connection';
 
@@ -56,14 +57,6 @@ export interface ActionBusOptions {
   startTimeoutMs?: number;
 }
 
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * The fleet's shared optimizer state in Redis: actions are published on one channel and applied
  * by every other process; a per-rule cooldown key (SET NX PX) lets one process act per cooldown.
@@ -106,7 +99,7 @@ export class ActionBus {
     // subscription still happens once Redis answers: ioredis queues it and resubscribes).
     const subscribed = subscriber.subscribe(this.channel);
     subscribed.catch((error: unknown) => this.options.onError?.('subscribing', error));
-    await within(this.options.startTimeoutMs ?? 3000, subscribed);
+    await within(this.options.startTimeoutMs ?? 3000, subscribed, 'no answer from Redis');
   }
 
   async publish(action: RuleAction, at: number): Promise<void> {
@@ -151,7 +144,7 @@ export class ActionBus {
       return;
     }
     try {
-      await within(1000, subscriber.quit());
+      await within(1000, subscriber.quit(), 'no answer from Redis');
     } catch {
       subscriber.disconnect();
     }

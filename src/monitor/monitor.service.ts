@@ -9,6 +9,7 @@ import {
 import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { within } from '../common/within';
 import { MetricsService } from '../metrics/metrics.service';
 import { REDIS } from '../redis/redis.module';
 import { ActionBus, type FleetAction } from './action-bus';
@@ -83,14 +84,6 @@ const QUEUE_COUNT_TYPES = [
   'completed',
 ];
 
-function withTimeout<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -162,6 +155,7 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
       eventLoopP99LimitMs: options.eventLoopP99LimitMs ?? 200,
       rssLimitBytes: this.config.memory.rssLimitBytes,
     };
+    this.metrics?.setHealthLimits(this.thresholds.searchP95TargetMs, this.thresholds.rssLimitBytes);
     this.rules = options.rules ?? DEFAULT_RULES;
     this.runner = new OptimizerRunner(
       this.rules,
@@ -409,7 +403,7 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
     const entries = await Promise.all(
       [...this.queues].map(async ([name, queue]): Promise<[string, QueueCounts] | null> => {
         try {
-          const c = await withTimeout(this.readTimeoutMs, queue.getJobCounts(...QUEUE_COUNT_TYPES));
+          const c = await within(this.readTimeoutMs, queue.getJobCounts(...QUEUE_COUNT_TYPES));
           const n = (key: string): number => c[key] ?? 0;
           return [
             name,
@@ -434,7 +428,7 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
     const entries = await Promise.all(
       [...this.probes].map(async ([name, probe]): Promise<[string, number | null]> => {
         try {
-          const value = await withTimeout(this.readTimeoutMs, probe());
+          const value = await within(this.readTimeoutMs, probe());
           return [name, Number.isFinite(value) ? value : null];
         } catch (error) {
           this.logger.debug(`probe ${name} failed: ${errorMessage(error)}`);

@@ -1,8 +1,13 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { checkAdminAccess } from '../admin/admin-auth';
+import { ApiKeyEntry, parseApiKeys } from '../auth/api-keys';
 import { Public } from '../auth/auth.guard';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { MonitorService } from './monitor.service';
 import type { PerformanceReport } from './performance-report';
+import { withoutCollectionNames } from './public-report';
 
 /** `?history=1` (or true/yes) adds every kept sample; `?history=<n>` (n > 1) the latest n. */
 export function historySamplesFromQuery(value: string | undefined, kept: number): number {
@@ -17,15 +22,31 @@ export function historySamplesFromQuery(value: string | undefined, kept: number)
 @Public()
 @Controller('v1/health')
 export class PerformanceController {
-  constructor(private readonly monitor: MonitorService) {}
+  private readonly keys: ApiKeyEntry[];
+
+  constructor(
+    private readonly monitor: MonitorService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.keys = parseApiKeys(config.apiKeys);
+  }
 
   @Get('performance')
   @ApiOperation({
     summary:
       'Latency percentiles, throughput, cache hit rates, queues, batching and optimizer actions',
+    description:
+      'Needs no key. Without a key that has the admin scope (when keys are configured), no ' +
+      'collection is named: per-collection batchers are summed under their kind (`upsert`).',
   })
   @ApiQuery({ name: 'history', required: false, description: '1: include the kept samples' })
-  performance(@Query('history') history?: string): Promise<PerformanceReport> {
-    return this.monitor.report(historySamplesFromQuery(history, this.monitor.history().length));
+  async performance(
+    @Req() request: FastifyRequest,
+    @Query('history') history?: string,
+  ): Promise<PerformanceReport> {
+    const report = await this.monitor.report(
+      historySamplesFromQuery(history, this.monitor.history().length),
+    );
+    return checkAdminAccess(this.keys, request).allowed ? report : withoutCollectionNames(report);
   }
 }

@@ -12,14 +12,39 @@ export function onJobTimes(worker: Worker, record: (waitMs: number, runMs: numbe
   });
 }
 
+/**
+ * How a job that returned gets progress 100, whatever it reported on the way (Bull Board
+ * shows the stored progress, not the state). `awaited`: before the job completes, one Redis
+ * round trip (about 0.5 ms) per job. `pipelined`: sent without waiting, ahead of the
+ * completion on the same connection, for short jobs someone waits on (searches).
+ */
+export type ProgressAtCompletion = 'awaited' | 'pipelined';
+
+function completingAt100<D, R>(
+  processor: Processor<D, R>,
+  mode: ProgressAtCompletion,
+): Processor<D, R> {
+  return async (job, token) => {
+    const result = await processor(job, token);
+    const update = job.updateProgress(100).catch(() => undefined);
+    if (mode === 'awaited') await update;
+    return result;
+  };
+}
+
 /** A BullMQ worker with ragline's connection, prefix and lock settings. */
 export function createWorker<D, R>(
   config: AppConfig,
   queue: string,
   processor: Processor<D, R>,
-  options: Partial<WorkerOptions> = {},
+  {
+    progressAtCompletion = 'awaited',
+    ...options
+  }: Partial<WorkerOptions> & {
+    progressAtCompletion?: ProgressAtCompletion;
+  } = {},
 ): Worker<D, R> {
-  return new Worker<D, R>(queue, processor, {
+  return new Worker<D, R>(queue, completingAt100(processor, progressAtCompletion), {
     connection: bullConnectionOptions(config.redisUrl),
     prefix: configuredQueuePrefix(config, queue),
     lockDuration: config.ingest.lockMs,

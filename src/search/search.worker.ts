@@ -79,7 +79,12 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
         const result = await this.batcher.submit({ ...job.data.spec, version: job.data.version });
         return { hits: result.hits, timings: { ...result.timings, queueMs } };
       },
-      { concurrency: this.config.search.concurrency, lockDuration: 30_000, maxStalledCount: 0 },
+      {
+        concurrency: this.config.search.concurrency,
+        lockDuration: 30_000,
+        maxStalledCount: 0,
+        progressAtCompletion: 'pipelined',
+      },
     );
     this.worker.on('error', (err) => this.warnConnection(`worker error: ${err.message}`));
     // The full reason stays here and in the job (Bull Board); the API answers without it.

@@ -6,15 +6,14 @@ import { BatchersService } from '../batching/batchers.service';
 import { CatalogService } from '../catalog/catalog.service';
 import { storeNameOf } from '../catalog/catalog.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { INGEST_QUEUE } from '../ingest/ingest.types';
 import { IngestWorker } from '../ingest/ingest.worker';
+import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
-import { REEMBED_QUEUE } from '../reembed/reembed.types';
+import { ALL_QUEUES } from '../queues/queue-names';
 import { TASK, TUNABLE } from '../monitor/tunables';
 import { SOURCES_QUEUE } from '../sources/sources.types';
 import { SearchCache } from '../search/search-cache';
 import { SearchExecutor } from '../search/search-executor';
-import { SEARCH_QUEUE } from '../search/search.constants';
 import { SearchWorker } from '../search/search.worker';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 
@@ -28,6 +27,7 @@ export class TuningRegistrar implements OnApplicationBootstrap {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly monitor: MonitorService,
+    private readonly metrics: MetricsService,
     private readonly catalog: CatalogService,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -42,9 +42,10 @@ export class TuningRegistrar implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    for (const name of [INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, SOURCES_QUEUE]) {
+    for (const name of ALL_QUEUES) {
       const queue = this.optional<Queue>(getQueueToken(name));
       if (queue) this.monitor.registerQueue(name, queue);
+      this.metrics.trackQueue(name);
     }
     this.registerApiKnobs();
     this.registerWorkerKnobs();

@@ -66,6 +66,9 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
   let app: RunningApp;
   let browser: Browser;
   let failedJobId: string;
+  let completedJobIds: string[];
+  /** Every request a page tried to send anywhere but the app (aborted, and a failure). */
+  const outside: string[] = [];
 
   /** A browser context that signs in with HTTP Basic when challenged, and never leaves the app. */
   async function newContext(withCredentials: boolean): Promise<BrowserContext> {
@@ -73,10 +76,13 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
       viewport: { width: 1440, height: 1000 },
       ...(withCredentials ? { httpCredentials: { username: 'ops', password: ADMIN_KEY } } : {}),
     });
-    // Bull Board's page links a web font; there is no internet here, so fail such requests fast.
-    await context.route('**/*', (route) =>
-      route.request().url().startsWith(app.url) ? route.continue() : route.abort(),
-    );
+    // Nothing may leave the app (it must work offline): such requests are recorded and aborted.
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (new URL(url).origin === app.url) return route.continue();
+      outside.push(url);
+      return route.abort();
+    });
     return context;
   }
 
@@ -133,6 +139,7 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
       .get(IngestProducerService)
       .ingest('ghost', [{ id: 'orphan', text: 'A document whose collection is gone.' }]);
     failedJobId = orphan.id;
+    completedJobIds = ingest.body.jobs.map((j) => j.id);
     const states = await finalStates([...ingest.body.jobs.map((j) => j.id), failedJobId]);
     expect(states).toEqual(['completed', 'completed', 'completed', 'failed']);
 
@@ -169,6 +176,10 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+  });
+
+  afterEach(() => {
+    expect(outside.splice(0)).toEqual([]);
   });
 
   it('draws live charts of the real traffic, with optimizer markers, and runs a search', async () => {
@@ -227,6 +238,16 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     expect(actions).toBeGreaterThan(0);
     await expect(page.locator('#actions').textContent()).resolves.toMatch(/search-(ef|latency)/);
     await expect(page.locator('[data-kpi="failed"] .kpi-value').textContent()).resolves.toBe('1');
+    // Every queue, the tune queue included, with its link into Bull Board.
+    await expect(page.locator('#queue-rows tr td:first-child').allTextContents()).resolves.toEqual([
+      'ingest',
+      'reembed',
+      'search',
+      'tune',
+    ]);
+    await expect(
+      page.locator('#queue-rows a', { hasText: 'tune' }).getAttribute('href'),
+    ).resolves.toBe('/admin/queues/queue/tune');
 
     // It keeps updating: new samples arrive by polling.
     const before = byName.latency.points;
@@ -256,15 +277,95 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     await context.close();
   });
 
-  it('shows both queues in Bull Board, the failed job with its reason, and retries it', async () => {
+  /** A page of a context without stored credentials, for URLs that carry them (user:key@). */
+  async function pageForCredentialsInUrl() {
+    const context = await newContext(false);
+    const page = await context.newPage();
+    const withCredentials = app.url.replace('http://', `http://ops:${ADMIN_KEY}@`);
+    return { context, page, problems: collectProblems(page), withCredentials };
+  }
+
+  it('works from a URL with the credentials in it (http://user:key@host/admin)', async () => {
+    const { context, page, problems, withCredentials } = await pageForCredentialsInUrl();
+    const response = await page.goto(`${withCredentials}/admin`);
+    expect(response?.status()).toBe(200);
+    await page.waitForFunction(
+      () => !!(globalThis as unknown as { __ragline?: { ready?: boolean } }).__ragline?.ready,
+    );
+    // The page's own requests reached the API: the status, the queues and the collections.
+    await expect(page.locator('#status-text').textContent()).resolves.toMatch(
+      /^(healthy|degraded)$/,
+    );
+    await expect(page.locator('#queue-rows tr').count()).resolves.toBe(4);
+    await page.locator('#search-collection option[value="kb"]').waitFor({ state: 'attached' });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('opens Bull Board from a URL with the credentials in it', async () => {
+    const { context, page, problems, withCredentials } = await pageForCredentialsInUrl();
+    // The board fetch()es its locale file; a URL resolved against a base with credentials in
+    // it is refused before any request, and the board waits for the locale to time out.
+    const locale = page.waitForResponse((r) => r.url().endsWith('/locales/en-US/messages.json'), {
+      timeout: 8000,
+    });
+    expect((await page.goto(`${withCredentials}/admin/queues`))?.status()).toBe(200);
+    expect((await locale).status()).toBe(200);
+    await page.locator('nav, aside').first().getByText('tune', { exact: true }).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('serves the API docs (/docs) without a request beyond this server', async () => {
     const context = await newContext(true);
     const page = await context.newPage();
+    expect((await page.goto(`${app.url}/docs`))?.status()).toBe(200);
+    await page.getByText('/v1/collections/{name}/documents').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    await context.close();
+  });
+
+  it('lists every queue in Bull Board, with its fonts from this server and completed jobs at 100%', async () => {
+    const context = await newContext(true);
+    const page = await context.newPage();
+    const stylesheets: { url: string; status: number }[] = [];
+    page.on('response', (r) => {
+      if (r.request().resourceType() === 'stylesheet') {
+        stylesheets.push({ url: r.url(), status: r.status() });
+      }
+    });
     const overview = await page.goto(`${app.url}/admin/queues`);
     expect(overview?.status()).toBe(200);
     const sidebar = page.locator('nav, aside').first();
-    await sidebar.getByText('ingest', { exact: true }).waitFor();
-    await sidebar.getByText('search', { exact: true }).waitFor();
+    for (const queue of ['ingest', 'search', 'reembed', 'tune']) {
+      await sidebar.getByText(queue, { exact: true }).waitFor();
+    }
+    expect(stylesheets).toContainEqual({
+      url: `${app.url}/admin/assets/bull-board-fonts.css`,
+      status: 200,
+    });
     await page.screenshot({ path: join(ARTIFACTS, 'bull-board-overview.png'), fullPage: true });
+
+    // The completed list, and the progress the board shows for each of its jobs.
+    const listed = page.waitForResponse(
+      (r) => r.url().includes('/admin/queues/api/queues') && r.url().includes('status=completed'),
+    );
+    await page.goto(`${app.url}/admin/queues/queue/ingest?status=completed`);
+    const board = (await (await listed).json()) as {
+      queues: { name: string; jobs: { id: string; progress: unknown }[] }[];
+    };
+    const jobs = board.queues.find((q) => q.name === 'ingest')?.jobs ?? [];
+    const progress = Object.fromEntries(jobs.map((j) => [j.id, j.progress]));
+    for (const id of completedJobIds)
+      expect({ id, progress: progress[id] }).toEqual({ id, progress: 100 });
+    await page.getByText(completedJobIds[0]).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'bull-board-completed.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('shows the failed job in Bull Board with its reason, and retries it', async () => {
+    const context = await newContext(true);
+    const page = await context.newPage();
 
     await page.goto(`${app.url}/admin/queues/queue/ingest?status=failed`);
     await page.getByText(failedJobId).waitFor();

@@ -6,6 +6,7 @@ import { http, RunningApp, startApp, waitForJobs } from '../support/app-harness'
 
 const ROOT = join(__dirname, '..', '..');
 const DASHBOARD = join(ROOT, 'deploy', 'grafana', 'dashboards', 'ragline.json');
+const ALERT_RULES = join(ROOT, 'deploy', 'prometheus', 'rules', 'ragline.rules.yml');
 const DATASOURCES = join(
   ROOT,
   'deploy',
@@ -17,6 +18,8 @@ const DATASOURCES = join(
 
 /** Labels Prometheus adds when it scrapes, and the bucket label of histograms. */
 const SCRAPE_LABELS = new Set(['job', 'instance']);
+/** Series Prometheus itself writes for each target. */
+const SCRAPE_SERIES = new Set(['up']);
 const PROMQL_KEYWORDS = new Set([
   'and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring',
   'group_left', 'group_right', 'inf', 'nan',
@@ -126,6 +129,17 @@ function expressions(d: Dashboard): { where: string; expr: string }[] {
 
 const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
 
+/** The alert rules' expressions, checked like the dashboard's. */
+function alertExpressions(): { where: string; expr: string }[] {
+  const { groups } = load(readFileSync(ALERT_RULES, 'utf8')) as {
+    groups: { rules: { alert?: string; record?: string; expr: string }[] }[];
+  };
+  return groups.flatMap((g) =>
+    g.rules.map((r) => ({ where: `alert ${r.alert ?? r.record}`, expr: r.expr })),
+  );
+}
+const checked = [...expressions(dashboard), ...alertExpressions()];
+
 describe('Grafana dashboard (deploy/grafana/dashboards/ragline.json)', () => {
   it('is a well-formed dashboard on the provisioned Prometheus data source', () => {
     const provisioned = load(readFileSync(DATASOURCES, 'utf8')) as {
@@ -178,6 +192,15 @@ describe('Grafana dashboard (deploy/grafana/dashboards/ragline.json)', () => {
       'resident memory',
       'heap',
       'event-loop lag',
+      // ... and the signals the alerts watch.
+      'circuit breakers',
+      'dependencies ready',
+      '429',
+      '5xx',
+      'dead-lettered',
+      'store call duration',
+      'embedding call duration',
+      'memory used of the limit',
     ]) {
       expect(titles).toContain(chart);
     }
@@ -235,12 +258,12 @@ describe('Grafana dashboard (deploy/grafana/dashboards/ragline.json)', () => {
     }, 90_000);
     afterAll(() => app?.close());
 
-    it('queries only metrics the app exports, all with the ragline_ prefix', () => {
+    it('queries only metrics the app exports, all with the ragline_ prefix (alerts too)', () => {
       const problems: string[] = [];
-      for (const { where, expr } of expressions(dashboard)) {
+      for (const { where, expr } of checked) {
         const names = metricNames(expr);
         if (names.length === 0) problems.push(`${where}: selects no metric`);
-        for (const name of names) {
+        for (const name of names.filter((n) => !SCRAPE_SERIES.has(n))) {
           if (!name.startsWith('ragline_'))
             problems.push(`${where}: ${name} lacks the ragline_ prefix`);
           if (!familyOf(name, exported.types)) problems.push(`${where}: ${name} is not exported`);
@@ -254,9 +277,9 @@ describe('Grafana dashboard (deploy/grafana/dashboards/ragline.json)', () => {
 
     it('uses labels those metrics carry, and rates only counters and histogram parts', () => {
       const problems: string[] = [];
-      for (const { where, expr } of expressions(dashboard)) {
+      for (const { where, expr } of checked) {
         const names = metricNames(expr);
-        for (const [metric, labels] of selectors(expr)) {
+        for (const [metric, labels] of selectors(expr).filter(([m]) => !SCRAPE_SERIES.has(m))) {
           const seen = exported.samples.get(metric) ?? new Set<string>();
           for (const label of labels) {
             if (!seen.has(label) && !SCRAPE_LABELS.has(label)) {

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { load, YAML11_SCHEMA } from 'js-yaml';
 import { configSchema } from '../../src/config/config.schema';
+import { findOnPath } from '../support/processes';
 
 /**
  * Checks the deployment files without a Docker daemon: the compose file's structure, that
@@ -60,21 +61,15 @@ function bindMounts(name: string): Array<[string, string]> {
     .map(([source, target]) => [source, target]);
 }
 
+/** Compose's `${VAR:-default}`, `${VAR:-}` and `${VAR}` against the given variables. */
+function interpolate(text: string, vars: Record<string, string>): string {
+  return text.replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) =>
+    vars[name] ? vars[name] : (fallback ?? ''),
+  );
+}
+
 /** Compose's own escaping: `$$` is a literal `$` in the command the container runs. */
 const unescapeCompose = (text: string) => text.replace(/\$\$/g, '$');
-
-function findOnPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, binary);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 function run(
   command: string,
@@ -225,9 +220,28 @@ describe('docker-compose.yml: api and worker', () => {
     },
   );
 
-  it('publishes the api on port 3000', () => {
+  it('publishes the api on port 3000 of 127.0.0.1 unless RAGLINE_HTTP_BIND says otherwise', () => {
     const ports = (service('api').ports as string[]).map(String);
-    expect(ports.map((p) => p.split(':').pop())).toContain('3000');
+    expect(ports.map((p) => interpolate(p, {}))).toEqual(['127.0.0.1:3000:3000']);
+    expect(ports.map((p) => interpolate(p, { RAGLINE_HTTP_BIND: '0.0.0.0' }))).toEqual([
+      '0.0.0.0:3000:3000',
+    ]);
+  });
+
+  it('binds every published port of every service to loopback by default', () => {
+    const published = Object.entries(services).flatMap(([name, value]) =>
+      (((value as Dict).ports ?? []) as unknown[]).map((p) => ({
+        name,
+        port: interpolate(String(p), {}),
+      })),
+    );
+    expect(published.length).toBeGreaterThanOrEqual(4);
+    for (const { name, port } of published) {
+      expect({ name, port }).toEqual({
+        name,
+        port: expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/),
+      });
+    }
   });
 
   it('lets the worker scale: no container_name, no host port, several replicas', () => {
@@ -357,6 +371,99 @@ describe('docker-compose.yml: monitoring profile', () => {
     ]);
   });
 
+  it('Prometheus loads the alert rules from the mounted rules folder', () => {
+    const mount = bindMounts('prometheus').find(
+      ([source]) => source === './deploy/prometheus/rules',
+    );
+    expect(mount).toBeDefined();
+    const ruleFiles = (promConfig.rule_files ?? []) as string[];
+    expect(ruleFiles).toEqual([`${mount?.[1]}/*.rules.yml`]);
+    const inRepo = readdirSync(join(repo, 'deploy/prometheus/rules')).filter((f) =>
+      f.endsWith('.rules.yml'),
+    );
+    expect(inRepo).toContain('ragline.rules.yml');
+  });
+
+  it('Grafana waits for a healthy Prometheus', () => {
+    const dependsOn = dict(service('grafana').depends_on, 'grafana.depends_on');
+    expect(dict(dependsOn.prometheus, 'prometheus dependency').condition).toBe('service_healthy');
+  });
+
+  describe.each([
+    ['prometheus', 9090, '/-/ready'],
+    ['grafana', 3000, '/api/health'],
+  ])('%s healthcheck, run against a local HTTP server', (name, port, path) => {
+    const test = dict(service(name).healthcheck, `${name}.healthcheck`).test as string[];
+    const servers: Server[] = [];
+    afterAll(async () => Promise.all(servers.map(closeServer)));
+    const wget = findOnPath('wget');
+    const probeOn = (localPort: number) => {
+      const args = test.slice(2).map((a) => a.replace(`:${port}/`, `:${localPort}/`));
+      return run(wget as string, args);
+    };
+
+    it(`asks ${path} on its own port with wget (in the image)`, () => {
+      expect(test.slice(0, 2)).toEqual(['CMD', 'wget']);
+      expect(test[test.length - 1]).toBe(`http://127.0.0.1:${port}${path}`);
+    });
+
+    (wget ? it : it.skip)('passes on 200, fails on 503 and when nothing listens', async () => {
+      const ok = await httpServer(200, path);
+      const down = await httpServer(503, path);
+      servers.push(ok.server, down.server);
+      expect(await probeOn(ok.port)).toBe(0);
+      expect(await probeOn(down.port)).not.toBe(0);
+      expect(await probeOn(await closedPort())).not.toBe(0);
+    });
+  });
+
+  describe('Grafana admin password', () => {
+    const grafana = service('grafana');
+    const entrypoint = (grafana.entrypoint as string[]).map(unescapeCompose);
+    /** Runs the entrypoint with sh, /run.sh (Grafana's own) replaced by a stand-in. */
+    const start = (password: string | undefined) =>
+      spawnSync(
+        entrypoint[0],
+        [
+          ...entrypoint.slice(1, 2),
+          entrypoint[2].replace('/run.sh', 'echo started'),
+          entrypoint[3],
+          'arg',
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            ...(password === undefined ? {} : { GF_SECURITY_ADMIN_PASSWORD: password }),
+          },
+        },
+      );
+
+    it('comes from GRAFANA_ADMIN_PASSWORD, with no default', () => {
+      expect(environmentOf('grafana').GF_SECURITY_ADMIN_PASSWORD).toBe(
+        '${GRAFANA_ADMIN_PASSWORD:-}',
+      );
+      expect(read('docker-compose.yml')).not.toMatch(/GRAFANA_ADMIN_PASSWORD:-\w/);
+    });
+
+    it.each([
+      ['unset', undefined],
+      ['empty', ''],
+      ['admin', 'admin'],
+    ])('refuses to start Grafana when it is %s, saying what to set', (_what, password) => {
+      const result = start(password);
+      expect(result.status).toBe(64);
+      expect(result.stderr).toContain('set GRAFANA_ADMIN_PASSWORD');
+      expect(result.stdout).not.toContain('started');
+    });
+
+    it("starts Grafana's own entrypoint with its arguments when one is set", () => {
+      const result = start('a-long-random-password');
+      expect(result.status).toBe(0);
+      expect(result.stdout.trim()).toBe('started arg');
+    });
+  });
+
   const promtool = findOnPath('promtool');
   if (!promtool) {
     console.warn(
@@ -435,9 +542,9 @@ describe('Dockerfile', () => {
   const finalStage = instructions.slice(instructions.lastIndexOf(stages[stages.length - 1]));
   const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
 
-  it('is multi-stage on node:20-bookworm-slim, the last stage copying the build output', () => {
+  it('is multi-stage on node:24-bookworm-slim (the newest LTS), the last stage copying the build output', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.args).toMatch(/^node:20-bookworm-slim AS \w+$/);
+    for (const stage of stages) expect(stage.args).toMatch(/^node:24-bookworm-slim AS \w+$/);
     const copies = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
     expect(copies.some((c) => /--from=\w+ \/app\/node_modules /.test(c))).toBe(true);
     expect(copies.some((c) => /--from=\w+ \/app\/dist /.test(c))).toBe(true);
@@ -450,6 +557,13 @@ describe('Dockerfile', () => {
     expect(runs.some((r) => /\bnpm prune --omit=dev\b/.test(r))).toBe(true);
     expect(text).not.toMatch(/--omit[= ]optional|--no-optional/);
     expect(text).toMatch(/ENV [^\n]*ONNXRUNTIME_NODE_INSTALL_CUDA=skip/);
+    expect(text).toMatch(/ENV [^\n]*SCARF_ANALYTICS=false/);
+  });
+
+  it("uses a Node line that package.json's engines accepts", () => {
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines;
+    const major = Number(/^node:(\d+)-/.exec(stages[0].args)?.[1]);
+    expect(engines.node).toMatch(new RegExp(`(^|\\|\\|\\s)(\\^|>=)${major}\\.`));
   });
 
   it('runs as the non-root node user, with a node health probe and the main entry point', () => {

@@ -5,6 +5,15 @@
   'use strict';
 
   var API = '/admin/api';
+  /**
+   * Request URLs are absolute on location.origin: a page opened as http://user:key@host/admin
+   * has those credentials in its own URL, and fetch() refuses a relative URL resolved against
+   * it ("Request cannot be constructed from a URL that includes credentials"). The browser
+   * still sends the Basic credentials it authenticated /admin with.
+   */
+  function apiUrl(path) {
+    return new URL(API + path, location.origin).href;
+  }
   /** Samples the monitor keeps at most (its default history size); asking for more is harmless. */
   var FULL_HISTORY = 720;
   var MAX_KEPT = 2000;
@@ -36,7 +45,7 @@
     '#fb7185',
     '#2dd4bf',
   ];
-  var QUEUE_COLORS = { ingest: '#f59e0b', search: '#a78bfa' };
+  var QUEUE_COLORS = { ingest: '#f59e0b', search: '#a78bfa', reembed: '#34d399', tune: '#f472b6' };
   /** Tick steps for counts: whole jobs and items, never 0.25 of one. */
   var INTEGER_INCRS = [
     1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6,
@@ -150,7 +159,7 @@
 
   async function getJson(path, init) {
     var res = await fetch(
-      API + path,
+      apiUrl(path),
       Object.assign({ credentials: 'same-origin', cache: 'no-store' }, init || {}),
     );
     var text = await res.text();
@@ -1144,7 +1153,7 @@
         refreshMs: 5000,
         windowSeconds: 60,
         auth: 'open',
-        queues: ['ingest', 'search'],
+        queues: ['ingest', 'search', 'reembed', 'tune'],
         bullBoard: '/admin/queues',
       };
     }
