@@ -76,7 +76,7 @@ describe('search core: in-memory serving, grouping, freshness (real model, Redis
         metadata: { source: 'kitchen', rank: 9 },
       },
     ]);
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await second?.close({ keepData: true });

@@ -94,6 +94,8 @@ if (!canFail) {
     RAGLINE_INGEST_BACKOFF_MS: '300',
     RAGLINE_BREAKER_FAILURES: '3',
     RAGLINE_BREAKER_COOLDOWN_MS: '1000',
+    // Searches read the store here (not the in-memory index), whose files this test takes away.
+    RAGLINE_SERVING: 'false',
   };
   const docs = [
     { id: 'http2.md', markdown: page('HTTP2.md') },

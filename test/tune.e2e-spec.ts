@@ -48,6 +48,9 @@ describe('tuning a collection through the service', () => {
       RAGLINE_API_KEYS: `ops:admin:${hashApiKey(ADMIN_KEY)},app:search+ingest:${hashApiKey(APP_KEY)}`,
       // The optimizer would scale ef down if this busy machine made searches slow.
       RAGLINE_OPTIMIZER: 'false',
+      // Tuning measures and sets the store's own ANN search; searches served from the
+      // in-memory graph would not reach it.
+      RAGLINE_SERVING: 'false',
     });
     admin = new RaglineClient({ baseUrl: running.url, apiKey: ADMIN_KEY });
     const app = new RaglineClient({ baseUrl: running.url, apiKey: APP_KEY });

@@ -329,7 +329,8 @@ describe('chunkDocument', () => {
       // Best of two runs: the machine is shared, and a noisy neighbour is not a regression.
       const first = run();
       const { chunks, calls, elapsed } = run();
-      expect(Math.min(first.elapsed, elapsed)).toBeLessThan(1000);
+      // A loose bound (about 1 s when quiet): quadratic work on 1 MB would take minutes.
+      expect(Math.min(first.elapsed, elapsed)).toBeLessThan(5000);
       expect(first.chunks).toEqual(chunks);
       expect(chunks.length).toBeGreaterThan(1000);
       expect(calls.length).toBeLessThanOrEqual(1.5 * chunks.length);

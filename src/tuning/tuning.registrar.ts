@@ -11,7 +11,6 @@ import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
 import { ALL_QUEUES } from '../queues/queue-names';
 import { TASK, TUNABLE } from '../monitor/tunables';
-import { SOURCES_QUEUE } from '../sources/sources.types';
 import { SearchCache } from '../search/search-cache';
 import { SearchExecutor } from '../search/search-executor';
 import { SearchWorker } from '../search/search.worker';

@@ -214,6 +214,7 @@ describe('admin surface in open mode, read-only (real app, real HTTP)', () => {
       'ingest',
       'reembed',
       'search',
+      'sources',
       'tune',
     ]);
     for (const q of board.body.queues) {
