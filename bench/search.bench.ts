@@ -17,6 +17,7 @@
  * BENCH_SEARCH_CLUSTERS (300), BENCH_SEARCH_CONCURRENCY (32: unique searches in flight).
  */
 import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -137,7 +138,8 @@ async function missThroughput(
  * then waits until the service's metrics show the index holding chunks.
  */
 async function awaitServingIndex(service: BenchService, query: string): Promise<void> {
-  await search(service.url, `${query} (loads the serving index)`);
+  // never asked before, so no cache (L1, or L2 shared with an earlier service) answers it
+  await search(service.url, `${query} (loads the serving index ${randomUUID()})`);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text());
