@@ -2,16 +2,29 @@
  * Search latency by tier, server-side (the `took` the service reports): L1 hits, L2 hits (a
  * second api process sharing the Redis), misses, and for misses the part spent outside the
  * model and the store (queue and plumbing). Then miss throughput with micro-batching against
- * one job per model call (RAGLINE_SEARCH_BATCH_MAX=1), same queries, same run.
+ * one job per model call (RAGLINE_SEARCH_BATCH_MAX=1), same queries, same run; unique-query
+ * throughput against the bare model's batched throughput.
  *
- *   npm run bench:search          (BENCH_SEARCH_DOCS, BENCH_SEARCH_QUERIES to resize)
+ * First, without the model or the shared datasets: the in-memory serving index (src/serving)
+ * on synthetic collections of 30,000 and 100,000 chunks, each built in a child process (so its
+ * memory growth is its own): build time, memory per chunk, store time per hybrid search and
+ * dense recall@10 against exact search.
+ *
+ *   npm run bench:search
+ *
+ * Env: BENCH_SEARCH_DOCS, BENCH_SEARCH_QUERIES (the service part); BENCH_SEARCH_STORE_SIZES
+ * (30000,100000), BENCH_SEARCH_STORE_QUERIES (500), BENCH_SEARCH_RECALL_QUERIES (200; 0 skips),
+ * BENCH_SEARCH_CLUSTERS (300), BENCH_SEARCH_CONCURRENCY (32: unique searches in flight).
  */
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { documentText, hasBeirDataset, loadBeirDataset, sharedDatasetsDir } from './support/beir';
 import { UseLiteEmbedder } from '../src/embedding';
 import { printBenchLine, round } from './support/report';
+import { measureServingStore, ServingStoreJob, ServingStoreResult } from './support/serving-store';
 import { summary } from './support/stats';
 import { awaitJobs, BenchService, postJson, startBenchService } from './support/service';
 
@@ -22,12 +35,20 @@ interface SearchAnswer {
 
 const DOCS = Number(process.env.BENCH_SEARCH_DOCS ?? 400);
 const QUERIES = Number(process.env.BENCH_SEARCH_QUERIES ?? 200);
+const STORE_SIZES = (process.env.BENCH_SEARCH_STORE_SIZES ?? '30000,100000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const STORE_QUERIES = Number(process.env.BENCH_SEARCH_STORE_QUERIES ?? 500);
+const RECALL_QUERIES = Number(process.env.BENCH_SEARCH_RECALL_QUERIES ?? 200);
+const CLUSTERS = Number(process.env.BENCH_SEARCH_CLUSTERS ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_SEARCH_CONCURRENCY ?? 32);
 
-function material(): { docs: { id: string; text: string }[]; queries: string[] } {
+function material(): { docs: { id: string; text: string }[]; queries: string[] } | null {
   const dir = join(sharedDatasetsDir(), 'cisi');
   if (!hasBeirDataset(dir)) {
-    console.log(`${dir} is absent: nothing to benchmark on (the shared datasets are not here)`);
-    process.exit(0);
+    console.log(`${dir} is absent: the service part is skipped (the shared datasets are not here)`);
+    return null;
   }
   const data = loadBeirDataset(dir);
   const base = loadBeirDataset(join(sharedDatasetsDir(), 'cranfield')).queries.map((q) => q.text);
@@ -54,10 +75,14 @@ async function seed(service: BenchService, docs: { id: string; text: string }[])
 }
 
 /**
- * The most micro-batching can give: the bare model's query throughput in batches of `batch`
- * against one query per call, two calls in flight as in the service, on the same queries.
+ * The bare model's query throughput (queries/s) in batches of `batch` and one query per call,
+ * two calls in flight as in the service, on the same queries: their ratio is the most
+ * micro-batching can gain, the batched figure what a miss-bound service could reach at best.
  */
-async function modelBatchCeiling(queries: string[], batch: number): Promise<number> {
+async function modelThroughput(
+  queries: string[],
+  batch: number,
+): Promise<{ batched: number; single: number }> {
   const embedder = await UseLiteEmbedder.create({ poolSize: availableParallelism() });
   try {
     const rate = async (size: number, tag: string) => {
@@ -72,7 +97,7 @@ async function modelBatchCeiling(queries: string[], batch: number): Promise<numb
       return texts.length / ((performance.now() - started) / 1000);
     };
     await rate(batch, 'warm');
-    return (await rate(batch, 'batched')) / (await rate(1, 'single'));
+    return { batched: await rate(batch, 'batched'), single: await rate(1, 'single') };
   } finally {
     await embedder.close();
   }
@@ -86,29 +111,128 @@ const search = (url: string, query: string, extra: Record<string, unknown> = {})
     },
   );
 
-/** Unique searches with `concurrency` in flight; searches/s. */
+/** Unique searches with `concurrency` in flight: searches/s and each one's round trip (ms). */
 async function missThroughput(
   url: string,
   queries: string[],
   concurrency: number,
   tag: string,
-): Promise<number> {
+): Promise<{ perSec: number; latencies: number[] }> {
   let next = 0;
+  const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < queries.length) await search(url, `${queries[next++]} ${tag}`);
+      while (next < queries.length) {
+        const sent = performance.now();
+        await search(url, `${queries[next++]} ${tag}`);
+        latencies.push(performance.now() - sent);
+      }
     }),
   );
-  return queries.length / ((performance.now() - started) / 1000);
+  return { perSec: queries.length / ((performance.now() - started) / 1000), latencies };
 }
 
-async function main(): Promise<void> {
-  const { docs, queries } = material();
-  // First, on a quiet machine: what the model alone gains from batches.
-  const ceiling = await modelBatchCeiling(queries, 8);
+/**
+ * Searches once (which starts loading the collection's serving index in the background),
+ * then waits until the service's metrics show the index holding chunks.
+ */
+async function awaitServingIndex(service: BenchService, query: string): Promise<void> {
+  // never asked before, so no cache (L1, or L2 shared with an earlier service) answers it
+  await search(service.url, `${query} (loads the serving index ${randomUUID()})`);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text());
+    const held = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('ragline_serving_chunks{'))
+      .map((line) => Number(line.split(' ').pop()));
+    if (held.some((n) => n > 0)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the serving index did not load within 60 s');
+}
+
+/** One synthetic serving-store measurement in a child process (this file with --store). */
+function servingStoreInChild(job: ServingStoreJob): Promise<ServingStoreResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--store', JSON.stringify(job)], {
+      stdio: 'inherit',
+      execArgv: ['--expose-gc'],
+    });
+    let result: ServingStoreResult | null = null;
+    child.on('message', (message) => (result = message as ServingStoreResult));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`store child exited ${code}`)),
+    );
+  });
+}
+
+async function servingStoreFigures(): Promise<Record<string, unknown>> {
+  const results: ServingStoreResult[] = [];
+  for (const chunks of STORE_SIZES) {
+    const r = await servingStoreInChild({
+      chunks,
+      queries: STORE_QUERIES,
+      recallQueries: RECALL_QUERIES,
+      clusters: CLUSTERS,
+    });
+    results.push(r);
+    console.log(
+      `serving index, ${r.chunks} synthetic chunks: built in ${r.buildMs} ms; ` +
+        `rank ms p50/p95 hybrid ${r.hybrid.p50}/${r.hybrid.p95}, dense ${r.dense.p50}/${r.dense.p95}, ` +
+        `bm25 ${r.bm25.p50}/${r.bm25.p95} (n ${r.hybrid.n}); dense recall@10 ${r.denseRecallAt10 ?? 'not measured'}; ` +
+        `bytes a chunk: approximateBytes ${r.approximateBytesPerChunk}, RSS growth ${r.rssBytesPerChunk}, JS heap+external growth ${r.heapBytesPerChunk}`,
+    );
+  }
+  const figures: Record<string, unknown> = {};
+  for (const r of results) {
+    const size = r.chunks % 1000 === 0 ? `${r.chunks / 1000}k` : String(r.chunks);
+    figures[`storeP50Ms${size}`] = r.hybrid.p50;
+    figures[`storeP95Ms${size}`] = r.hybrid.p95;
+    figures[`buildMs${size}`] = r.buildMs;
+  }
+  const recalls = results.filter((r) => r.denseRecallAt10 !== null);
+  if (recalls.length) {
+    figures.denseRecallAt10 = round(
+      Math.min(...recalls.map((r) => r.denseRecallAt10 as number)),
+      4,
+    );
+  }
+  if (results.length) {
+    // Resident growth is the honest figure when sizes agree on it (within 25%).
+    const rss = results.map((r) => r.rssBytesPerChunk);
+    const stable = Math.max(...rss) <= 1.25 * Math.min(...rss) && Math.min(...rss) > 0;
+    figures.bytesPerChunk = stable ? rss[0] : results[0].approximateBytesPerChunk;
+    figures.bytesPerChunkSource = stable ? 'rss' : 'approximateBytes';
+    figures.approximateBytesPerChunk = results[0].approximateBytesPerChunk;
+  }
+  if (results.length > 1) {
+    figures.plots = {
+      storeTime: {
+        title: 'Serving index: store time per hybrid search',
+        xLabel: 'chunks',
+        yLabel: 'ms',
+        lines: [
+          { name: 'p50', points: results.map((r) => [r.chunks, r.hybrid.p50]) },
+          { name: 'p95', points: results.map((r) => [r.chunks, r.hybrid.p95]) },
+        ],
+      },
+    };
+  }
+  return figures;
+}
+
+async function serviceFigures(): Promise<Record<string, unknown>> {
+  const data = material();
+  if (!data) return {};
+  const { docs, queries } = data;
+  // First, on a quiet machine: what the model alone does with batches and without.
+  const model = await modelThroughput(queries, 8);
+  const ceiling = model.batched / model.single;
   console.log(
-    `the bare model, batches of 8 against 1 query a call: ${round(ceiling)}x (the most micro-batching can gain here)`,
+    `the bare model: ${round(model.batched)} queries/s in batches of 8, ${round(model.single)}/s one a call: ${round(ceiling)}x (the most micro-batching can gain here)`,
   );
   const main = await startBenchService('search');
   const shared = {
@@ -121,6 +245,7 @@ async function main(): Promise<void> {
   let mainOpen = true;
   try {
     await seed(main, docs);
+    await awaitServingIndex(main, queries[0]);
     peer = await startBenchService('search-peer', shared);
     console.log(`seeded ${docs.length} CISI documents; ${queries.length} queries`);
 
@@ -142,6 +267,7 @@ async function main(): Promise<void> {
       l2: summary(tiers(l2, 'l2')),
       miss: summary(tiers(miss, 'miss')),
       missOverhead: summary(overhead),
+      missStore: summary(miss.filter((a) => a.cache === 'miss').map((a) => a.took.storeMs ?? 0)),
     };
     console.log('server-side ms      p50      p95      p99      n');
     for (const [name, s] of Object.entries(figures)) {
@@ -150,7 +276,13 @@ async function main(): Promise<void> {
       );
     }
 
-    const batched = await missThroughput(main.url, queries, 32, 'mb');
+    const batched = await missThroughput(main.url, queries, CONCURRENCY, 'mb');
+    const unique = summary(batched.latencies);
+    console.log(
+      `unique searches, ${CONCURRENCY} in flight: ${round(batched.perSec)}/s, ` +
+        `${round(batched.perSec / model.batched)} of the bare model's batched ${round(model.batched)}/s; ` +
+        `round trip ms p50 ${unique.p50}, p95 ${unique.p95}`,
+    );
     await peer.stop();
     peer = undefined;
     await main.app.close();
@@ -160,12 +292,13 @@ async function main(): Promise<void> {
       RAGLINE_DATA_DIR: main.config.dataDir,
       RAGLINE_SEARCH_BATCH_MAX: '1',
     });
-    const unbatched = await missThroughput(single.url, queries, 32, 'one');
+    await awaitServingIndex(single, queries[0]);
+    const unbatched = await missThroughput(single.url, queries, CONCURRENCY, 'one');
     console.log(
-      `miss throughput, 32 in flight: micro-batched ${round(batched)}/s, one job per model call ${round(unbatched)}/s`,
+      `miss throughput, ${CONCURRENCY} in flight: micro-batched ${round(batched.perSec)}/s, one job per model call ${round(unbatched.perSec)}/s`,
     );
 
-    printBenchLine({
+    return {
       l1HitP50Ms: figures.l1.p50,
       l1HitP95Ms: figures.l1.p95,
       l2HitP50Ms: figures.l2.p50,
@@ -173,11 +306,15 @@ async function main(): Promise<void> {
       missP95Ms: figures.miss.p95,
       missOverheadP50Ms: figures.missOverhead.p50,
       missOverheadP95Ms: figures.missOverhead.p95,
-      microBatchedPerSec: round(batched),
-      singlePerSec: round(unbatched),
-      microBatchSpeedup: round(batched / unbatched),
+      missStoreP50Ms: figures.missStore.p50,
+      microBatchedPerSec: round(batched.perSec),
+      singlePerSec: round(unbatched.perSec),
+      microBatchSpeedup: round(batched.perSec / unbatched.perSec),
       modelBatchCeiling: round(ceiling),
-    });
+      bareModelBatchedPerSec: round(model.batched),
+      uniqueToBareModel: round(batched.perSec / model.batched),
+      uniqueP95Ms: round(unique.p95, 1),
+    };
   } finally {
     await peer?.stop();
     await single?.stop();
@@ -187,7 +324,19 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const store = await servingStoreFigures();
+  const service = await serviceFigures();
+  const { plots, ...storeFigures } = store;
+  printBenchLine({ ...service, ...storeFigures, ...(plots ? { plots } : {}) });
+}
+
+if (process.argv[2] === '--store') {
+  const result = measureServingStore(JSON.parse(process.argv[3]) as ServingStoreJob);
+  (process.send as NonNullable<typeof process.send>)(result, () => process.exit(0));
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

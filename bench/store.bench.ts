@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { connect } from '@lancedb/lancedb';
 import { LanceDbStore } from '../src/store/lancedb.store';
 import type { CollectionSpec, StoredPoint } from '../src/store/vector-store.port';
+import { bruteForceTopK } from './support/exact-search';
 import { percentile } from './support/stats';
 import { clusterCentres, clusteredVectors, syntheticPoint } from './support/synthetic-vectors';
 
@@ -53,37 +54,6 @@ interface VariantRow {
 interface VariantResult {
   rows: VariantRow[];
   rssDeltaMb: number;
-}
-
-// ---- data ----------------------------------------------------------------------------
-
-/** Exact top-K by dot product (vectors are unit length, so this is cosine). */
-function bruteForceTopK(data: Float32Array, queries: Float32Array): number[][] {
-  const n = data.length / DIMS;
-  const q = queries.length / DIMS;
-  const truth: number[][] = [];
-  for (let j = 0; j < q; j++) {
-    const qo = j * DIMS;
-    const bestIds: number[] = [];
-    const bestScores: number[] = [];
-    for (let p = 0; p < n; p++) {
-      const po = p * DIMS;
-      let dot = 0;
-      for (let i = 0; i < DIMS; i++) dot += data[po + i] * queries[qo + i];
-      if (bestScores.length < K || dot > bestScores[bestScores.length - 1]) {
-        let at = bestScores.length;
-        while (at > 0 && bestScores[at - 1] < dot) at--;
-        bestScores.splice(at, 0, dot);
-        bestIds.splice(at, 0, p);
-        if (bestScores.length > K) {
-          bestScores.pop();
-          bestIds.pop();
-        }
-      }
-    }
-    truth.push(bestIds);
-  }
-  return truth;
 }
 
 // ---- measurement -------------------------------------------------------------------------
@@ -208,7 +178,7 @@ async function main(): Promise<void> {
   const queries = clusteredVectors(centres, DIMS, queryCount, 3);
   console.log(`generated data in ${fmt((Date.now() - t0) / 1000, 1)} s`);
   t0 = Date.now();
-  const truth = bruteForceTopK(data, queries);
+  const truth = bruteForceTopK(data, queries, DIMS, K);
   console.log(`exact top-${K} (JS brute force) in ${fmt((Date.now() - t0) / 1000, 1)} s`);
   const queriesFile = join(dataDir, 'queries.f32');
   const truthFile = join(dataDir, 'truth.json');
