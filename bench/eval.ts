@@ -65,7 +65,7 @@ async function servedFromMemory(service: BenchService): Promise<void> {
   const info = await fetch(`${service.url}/v1/collections/eval`);
   const { chunks } = (await info.json()) as { chunks: number };
   await postJson(`${service.url}/v1/collections/eval/search`, { query: 'warm up', mode: 'bm25' });
-  await waitForServing(service.url, 'eval', chunks);
+  await waitForServing(service.url, chunks);
 }
 
 async function ingest(service: BenchService, data: BeirDataset, docs: number): Promise<void> {

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { documentText, hasBeirDataset, loadBeirDataset, sharedDatasetsDir } from './support/beir';
 import { UseLiteEmbedder } from '../src/embedding';
+import { waitForServing } from './support/serving';
 import { printBenchLine, round } from './support/report';
 import { measureServingStore, ServingStoreJob, ServingStoreResult } from './support/serving-store';
 import { summary } from './support/stats';
@@ -135,22 +136,14 @@ async function missThroughput(
 
 /**
  * Searches once (which starts loading the collection's serving index in the background),
- * then waits until the service's metrics show the index holding chunks.
+ * then waits until the service's metrics show the index holding every chunk.
  */
 async function awaitServingIndex(service: BenchService, query: string): Promise<void> {
   // never asked before, so no cache (L1, or L2 shared with an earlier service) answers it
   await search(service.url, `${query} (loads the serving index ${randomUUID()})`);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text());
-    const held = metrics
-      .split('\n')
-      .filter((line) => line.startsWith('ragline_serving_chunks{'))
-      .map((line) => Number(line.split(' ').pop()));
-    if (held.some((n) => n > 0)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the serving index did not load within 60 s');
+  const info = await fetch(`${service.url}/v1/collections/bench`);
+  const { chunks } = (await info.json()) as { chunks: number };
+  await waitForServing(service.url, chunks, 120_000);
 }
 
 /** One synthetic serving-store measurement in a child process (this file with --store). */

@@ -270,7 +270,7 @@ describe('sources: a documentation site kept in sync (real site on 127.0.0.1, re
       ],
       ...['--schedule', '6h', '--wait', '--url', app.url],
     );
-    expect(code).toBe(0);
+    expect({ code, out: t.out(), err: t.err() }).toMatchObject({ code: 0 });
     const id = /source (\S+) \(urls\)/.exec(t.out())?.[1] as string;
     expect(t.out()).toContain('1 added');
     const queue = app.app.get<Queue>(getQueueToken('sources'));

@@ -5,8 +5,9 @@
  * get a plain sentence instead. The one place every answer's text passes through.
  */
 const INTERNAL_MARKERS: readonly RegExp[] = [
-  // an absolute path with at least two segments: /var/lib/ragline/lancedb, ~/data/x
-  /(?:^|[\s'"`([{=:,])~?\/[^\s'"`/]+\/[^\s'"`]*/,
+  // an absolute path with at least two segments: /var/lib/ragline/lancedb, ~/data/x (the
+  // service's own routes, /v1/..., /admin/..., are no secret)
+  /(?:^|[\s'"`([{=:,])~?\/(?!(?:v1|admin|metrics|docs)\/)[^\s'"`/]+\/[^\s'"`]*/,
   // a Windows path or a file: URL
   /\b[A-Za-z]:\\|\\\\[\w.-]+\\|\bfile:\/\//,
   /node_modules/,

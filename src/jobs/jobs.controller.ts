@@ -66,11 +66,15 @@ const BULLMQ_KEY_NAMES = new Set(Object.keys(new QueueKeys().getKeys('queue')));
 
 /**
  * Whether a job could have this id. A job's hash is read at `<queue>:<id>`, so an id naming
- * one of BullMQ's own keys, or a job's sub-key (`<id>:logs`, `<id>:lock`; ragline's ids never
- * hold a ':'), would read something that is not a job.
+ * one of BullMQ's own keys would read something that is not a job. A job's sub-keys
+ * (`<id>:logs`, `<id>:lock`) are not hashes: reading one fails, and lookup() takes that as
+ * "no such job" (ids with ':' are real: a job scheduler's jobs are `repeat:<key>:<time>`).
  */
 function couldBeJobId(id: string): boolean {
-  return !id.includes(':') && !BULLMQ_KEY_NAMES.has(id);
+  return (
+    !BULLMQ_KEY_NAMES.has(id) &&
+    !/:(logs|lock|dependencies|processed|failed|unsuccessful)$/.test(id)
+  );
 }
 
 @ApiTags('jobs')
@@ -105,7 +109,11 @@ export class JobsController {
 
   private async lookup(jobId: string): Promise<{ job: Job; queue: Queue } | null> {
     for (const queue of this.queues.values()) {
-      const job = await Job.fromId(queue, jobId);
+      const job = await Job.fromId(queue, jobId).catch((error: Error) => {
+        // A key that is not a job's hash (WRONGTYPE): no job has this id.
+        if (/WRONGTYPE/.test(error.message)) return undefined;
+        throw error;
+      });
       if (job) return { job, queue };
     }
     return null;

@@ -99,7 +99,6 @@ export class MetricsService {
   private readonly servingLoad = new Gauge({
     name: `${METRIC_PREFIX}serving_load_seconds`,
     help: 'How long the latest load of a serving index from the store took',
-    labelNames: ['collection'] as const,
     registers: [this.registry],
   });
   private readonly cacheRequests = new Counter({
@@ -332,13 +331,14 @@ export class MetricsService {
     this.circuitRejected.inc({ dependency });
   }
 
-  setServingIndex(collection: string, chunks: number, bytes: number): void {
-    this.servingChunks.set({ collection }, chunks);
-    this.servingBytes.set({ collection }, bytes);
+  /** Totals over every collection (public /metrics names no collection). */
+  setServingIndexes(chunks: number, bytes: number): void {
+    this.servingChunks.set(chunks);
+    this.servingBytes.set(bytes);
   }
 
-  observeServingLoad(collection: string, durationMs: number): void {
-    this.servingLoad.set({ collection }, seconds(durationMs));
+  observeServingLoad(durationMs: number): void {
+    this.servingLoad.set(seconds(durationMs));
   }
 
   countAvoidedModelCalls(reason: AvoidedModelCallReason, count = 1): void {

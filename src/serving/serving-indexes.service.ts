@@ -45,6 +45,7 @@ export class ServingIndexes {
   private readonly states = new Map<string, ServingState>();
   private readonly feed: ChangeFeed;
   private closed = false;
+  private reportedAt = 0;
 
   constructor(
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
@@ -183,10 +184,21 @@ export class ServingIndexes {
     await this.ensureVersion(state, state.wanted);
     const ms = performance.now() - started;
     const bytes = index.approximateBytes();
-    this.metrics.observeServingLoad(state.storeName, ms);
-    this.metrics.setServingIndex(state.storeName, index.size, bytes);
+    this.metrics.observeServingLoad(ms);
+    this.reportMemory(true);
     this.logger.log(
       `serving '${state.storeName}' from memory: ${index.size} chunks loaded in ${Math.round(ms)} ms, ~${index.size ? Math.round(bytes / index.size) : 0} bytes a chunk`,
+    );
+  }
+
+  /** Updates the memory gauges, at most every 10 s (counting postings is not free). */
+  private reportMemory(force = false): void {
+    if (!force && Date.now() - this.reportedAt < 10_000) return;
+    this.reportedAt = Date.now();
+    const all = this.stats();
+    this.metrics.setServingIndexes(
+      all.reduce((sum, s) => sum + s.chunks, 0),
+      all.reduce((sum, s) => sum + s.bytes, 0),
     );
   }
 
@@ -245,13 +257,7 @@ export class ServingIndexes {
         [...ids].filter((id) => !found.has(id)),
       );
       state.lastEntryId = entries[entries.length - 1].id;
-      if (state.index) {
-        this.metrics.setServingIndex(
-          state.storeName,
-          state.index.size,
-          state.index.approximateBytes(),
-        );
-      }
+      this.reportMemory();
     }
   }
 }

@@ -243,6 +243,7 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
       'ingest',
       'reembed',
       'search',
+      'sources',
       'tune',
     ]);
     await expect(
@@ -296,7 +297,7 @@ describeBrowser('admin pages in headless Chromium (real app, traffic, queues)', 
     await expect(page.locator('#status-text').textContent()).resolves.toMatch(
       /^(healthy|degraded)$/,
     );
-    await expect(page.locator('#queue-rows tr').count()).resolves.toBe(4);
+    await expect(page.locator('#queue-rows tr').count()).resolves.toBe(5);
     await page.locator('#search-collection option[value="kb"]').waitFor({ state: 'attached' });
     expect(problems).toEqual([]);
     await context.close();

@@ -67,7 +67,7 @@ describe('public operations endpoints (real app with API keys, real traffic)', (
     expect(res.status).toBe(200);
     const text = String(res.body);
     expect(text).not.toContain(COLLECTION);
-    for (const queue of ['ingest', 'search', 'reembed', 'tune']) {
+    for (const queue of ['ingest', 'search', 'reembed', 'tune', 'sources']) {
       expect(text).toMatch(
         new RegExp(`^ragline_queue_jobs\\{queue="${queue}",state="waiting"\\} \\d+$`, 'm'),
       );
@@ -93,7 +93,13 @@ describe('public operations endpoints (real app with API keys, real traffic)', (
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).not.toContain(COLLECTION);
     expect(res.body.batching.upsert).toBeDefined();
-    expect(Object.keys(res.body.queues).sort()).toEqual(['ingest', 'reembed', 'search', 'tune']);
+    expect(Object.keys(res.body.queues).sort()).toEqual([
+      'ingest',
+      'reembed',
+      'search',
+      'sources',
+      'tune',
+    ]);
   });
 
   it('gives the admin scope the per-collection detail', async () => {
