@@ -204,7 +204,3 @@ export class LexicalIndex {
     return entries * 40 + this.postings.size * 120;
   }
 }
-
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
