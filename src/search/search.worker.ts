@@ -16,6 +16,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
 import { createWorker, onJobTimes } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
+import { ServingIndexes } from '../serving/serving-indexes.service';
 import { ExecutableSearch, SearchExecutor } from './search-executor';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobData, SearchJobResult } from './search.types';
@@ -41,6 +42,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitor: MonitorService,
     private readonly metrics: MetricsService,
+    private readonly serving: ServingIndexes,
   ) {
     this.batcher = new AdaptiveBatcher<ExecutableSearch, SearchJobResult>({
       name: 'search',
@@ -102,12 +104,17 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.worker) this.worker.concurrency = value;
   }
 
-  /** Loads the model and touches every collection, so the first real search is not the slow one. */
+  /**
+   * Loads the model, starts loading every collection's in-memory index and touches every
+   * collection in the store, so the first real search is not the slow one.
+   */
   private async warmUp(): Promise<void> {
     try {
       const embedder = await this.embedders.get(this.config.embedder.defaultId);
       const [vector] = await embedder.embed(['warm up the model']);
       for (const record of await this.catalog.listCollections()) {
+        // In the background: searches use the store until a collection's index is loaded.
+        void this.serving.load(record.name, storeNameOf(record)).catch(() => undefined);
         if (record.embedder !== embedder.id) continue;
         await this.store
           .search(storeNameOf(record), [{ mode: 'dense', vector, limit: 1 }])
