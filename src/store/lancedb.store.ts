@@ -406,6 +406,8 @@ export class LanceDbStore implements VectorStore {
   async info(collection: string): Promise<StoreCollectionInfo | null> {
     const state = await this.tryState(collection);
     if (!state) return null;
+    // As of the latest commit, also other processes' (a tune job reads the size it tunes).
+    await state.table.checkoutLatest();
     const [points, indices] = await Promise.all([
       state.table.countRows(),
       state.table.listIndices(),
