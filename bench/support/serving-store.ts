@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../../src/common/seeded-random';
 import { loadConfig } from '../../src/config/config';
 import { queryTerms } from '../../src/serving/lexical-index';
-import { ServedChunk, ServingCollection } from '../../src/serving/serving-collection';
+import { ServedChunk, servingCollectionFor } from '../../src/serving/serving-collection';
 import { bruteForceTopK } from './exact-search';
 import { summary } from './stats';
 import { clusterCentres, clusteredVectors, gaussian } from './synthetic-vectors';
@@ -85,12 +85,7 @@ export function measureServingStore(job: ServingStoreJob): ServingStoreResult {
   collectGarbage();
   const before = process.memoryUsage();
 
-  const collection = new ServingCollection({
-    lexical: true,
-    bm25: config.search.bm25,
-    hnsw: { connectivity: 16, expansionAdd: 128, expansionSearch: 128 },
-    hybridCandidates: config.search.hybridCandidates,
-  });
+  const collection = servingCollectionFor(config.search);
   const texts: string[] = [];
   const started = performance.now();
   const batch = 100 * CHUNKS_PER_DOCUMENT;

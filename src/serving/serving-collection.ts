@@ -1,3 +1,4 @@
+import type { AppConfig } from '../config/config';
 import { matchesFilter } from '../store/filter';
 import type { Filter } from '../store/filter.types';
 import type { SearchHit, SearchMode, StoredChunk } from '../store/vector-store.port';
@@ -33,6 +34,19 @@ export interface RankedDocument {
   score: number;
   /** Its matching chunks, best first; the first one carries the document's score. */
   chunks: SearchHit[];
+}
+
+/** The in-memory graph's settings: measured recall@10 0.998+ against exact search (bench:search). */
+const SERVING_HNSW = { connectivity: 16, expansionAdd: 128, expansionSearch: 128 };
+
+/** A collection's serving index as the service builds it (benchmarks measure the same one). */
+export function servingCollectionFor(search: AppConfig['search']): ServingCollection {
+  return new ServingCollection({
+    lexical: true,
+    bm25: search.bm25,
+    hnsw: SERVING_HNSW,
+    hybridCandidates: search.hybridCandidates,
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { REDIS } from '../redis/redis.module';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { ChangeFeed } from './change-feed';
-import { ServingCollection } from './serving-collection';
+import { ServingCollection, servingCollectionFor } from './serving-collection';
 
 /** Points read from the store per batch while loading; the event loop runs between batches. */
 const LOAD_BATCH = 64;
@@ -162,7 +162,7 @@ export class ServingIndexes {
     const version = await this.catalog.version(state.collection);
     const head = await this.feed.head(state.storeName);
     const budget = this.config.serving.maxChunks - this.heldChunks(state);
-    const index = this.newIndex();
+    const index = servingCollectionFor(this.config.search);
     for await (const batch of (this.store.scanPoints as NonNullable<VectorStore['scanPoints']>)(
       state.storeName,
       LOAD_BATCH,
@@ -200,15 +200,6 @@ export class ServingIndexes {
       all.reduce((sum, s) => sum + s.chunks, 0),
       all.reduce((sum, s) => sum + s.bytes, 0),
     );
-  }
-
-  private newIndex(): ServingCollection {
-    return new ServingCollection({
-      lexical: true,
-      bm25: this.config.search.bm25,
-      hnsw: { connectivity: 16, expansionAdd: 128, expansionSearch: 128 },
-      hybridCandidates: this.config.search.hybridCandidates,
-    });
   }
 
   private async ensureVersion(state: ServingState, version: number): Promise<void> {
