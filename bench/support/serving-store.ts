@@ -126,8 +126,9 @@ export function measureServingStore(job: ServingStoreJob): ServingStoreResult {
     return { vector: perturbed(data, p, normal), terms: queryTerms(terms.join(' ')) };
   });
   const weights = config.search.hybridWeights;
+  const ef = config.search.defaultEf;
   const rank = (mode: 'hybrid' | 'dense' | 'bm25') => (j: number) =>
-    collection.rank({ mode, ...requests[j], weights, documents: K });
+    collection.rank({ mode, ...requests[j], weights, documents: K, ef });
   const hybrid = summary(timed(job.queries, rank('hybrid')));
   const dense = summary(timed(job.queries, rank('dense')));
   const bm25 = summary(timed(job.queries, rank('bm25')));
@@ -148,6 +149,7 @@ export function measureServingStore(job: ServingStoreJob): ServingStoreResult {
         vector: queries.subarray(j * DIMS, (j + 1) * DIMS),
         weights,
         documents: K + 1,
+        ef,
       });
       const answer = (ranked ?? [])
         .flatMap((d) => d.chunks)

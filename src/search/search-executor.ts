@@ -152,6 +152,7 @@ export class SearchExecutor {
       filter: spec.filter,
       weights: spec.weights ?? this.defaultWeights,
       documents: depth,
+      ef: this.efFor(spec),
     });
     if (!ranked) return null;
     return spec.groupBy === 'document'

@@ -1,3 +1,4 @@
+import { seededRandom } from '../common/seeded-random';
 import { tokenize } from '../store/bm25/tokenizer';
 import { LexicalIndex, queryTerms, TEXTBOOK_BM25 } from './lexical-index';
 
@@ -70,5 +71,54 @@ describe('LexicalIndex', () => {
     const terms = queryTerms('jobs queues');
     expect(index.chunkScore(1, terms)).toBeGreaterThan(0);
     expect(index.chunkScore(2, terms)).toBe(0);
+  });
+
+  it('answers as a fresh index after a long random history of writes, replacements and removals', () => {
+    const random = seededRandom(21);
+    const vocabulary = Array.from(
+      { length: 40 },
+      (_, i) => `term${String.fromCharCode(97 + (i % 26))}${i}`,
+    );
+    // a few words in most documents, many in few (so postings are long and short)
+    const word = () => vocabulary[Math.floor(vocabulary.length * random() ** 2)];
+    const text = () => Array.from({ length: 3 + Math.floor(random() * 30) }, word).join(' ');
+    const churned = new LexicalIndex();
+    const final = new Map<string, string>();
+    for (let step = 0; step < 3000; step++) {
+      const id = `d${Math.floor(random() * 150)}`;
+      if (random() < 0.25) {
+        churned.setDocument(id, null);
+        final.delete(id);
+      } else {
+        const body = text();
+        churned.setDocument(id, body);
+        final.set(id, body);
+      }
+    }
+    const fresh = new LexicalIndex();
+    for (const [id, body] of final) fresh.setDocument(id, body);
+    expect(churned.documentCount).toBe(final.size);
+    for (let q = 0; q < 30; q++) {
+      const query = queryTerms(`${word()} ${word()} ${vocabulary[q]}`);
+      const ranked = (index: LexicalIndex) =>
+        index
+          .searchDocuments(query, 20)
+          .map((r) => `${index.documentIdOf(r.slot)}:${r.score.toFixed(9)}`);
+      expect(ranked(churned)).toEqual(ranked(fresh));
+      expect(churned.idf(vocabulary[q])).toBeCloseTo(fresh.idf(vocabulary[q]), 12);
+    }
+  });
+
+  it('forgets terms that no document or chunk holds any more', () => {
+    const index = new LexicalIndex();
+    index.setDocument('a', 'ephemeral words');
+    index.setChunk(1, 'ephemeral chunk words');
+    const before = index.approximateBytes();
+    index.setDocument('a', null);
+    index.removeChunk(1);
+    index.setDocument('b', 'lasting');
+    expect(index.searchDocuments(queryTerms('ephemeral'), 10)).toEqual([]);
+    expect(index.approximateBytes()).toBeLessThan(before);
+    expect(index.searchDocuments(queryTerms('lasting'), 10)).toHaveLength(1);
   });
 });

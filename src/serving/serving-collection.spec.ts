@@ -59,6 +59,7 @@ describe('ServingCollection', () => {
         mode: 'bm25',
         terms: queryTerms('queue workers jobs'),
         weights,
+        ef: 64,
         documents: 10,
       }) ?? [];
     expect(ranked.map((d) => d.documentId)).toEqual(['guide']);
@@ -70,7 +71,8 @@ describe('ServingCollection', () => {
   it('ranks chunks by cosine in dense mode and fuses both sides in hybrid', () => {
     const served = collection();
     const dense =
-      served.rank({ mode: 'dense', vector: unit([0, 0.1, 1]), weights, documents: 2 }) ?? [];
+      served.rank({ mode: 'dense', vector: unit([0, 0.1, 1]), weights, documents: 2, ef: 64 }) ??
+      [];
     expect(dense.map((d) => d.documentId)).toEqual(['recette', 'vectors']);
     const hybrid =
       served.rank({
@@ -78,6 +80,7 @@ describe('ServingCollection', () => {
         vector: unit([0, 0, 1]),
         terms: queryTerms('vectors disk'),
         weights,
+        ef: 64,
         documents: 3,
       }) ?? [];
     // BM25 has the larger weight: the lexical match leads, the dense-only match follows.
@@ -88,7 +91,14 @@ describe('ServingCollection', () => {
     const served = collection();
     const filter = { must: [{ key: 'metadata.lang', match: 'fr' }] };
     const french =
-      served.rank({ mode: 'dense', vector: unit([1, 0, 0]), filter, weights, documents: 5 }) ?? [];
+      served.rank({
+        mode: 'dense',
+        vector: unit([1, 0, 0]),
+        filter,
+        weights,
+        documents: 5,
+        ef: 64,
+      }) ?? [];
     expect(french.map((d) => d.documentId)).toEqual(['recette']);
     served.apply(
       [chunk('vectors', 0, 'now about bread and flour', [0, 1, 0])],
@@ -96,9 +106,9 @@ describe('ServingCollection', () => {
     );
     expect(served.size).toBe(2);
     const bm25 = (q: string) =>
-      (served.rank({ mode: 'bm25', terms: queryTerms(q), weights, documents: 5 }) ?? []).map(
-        (d) => d.documentId,
-      );
+      (
+        served.rank({ mode: 'bm25', terms: queryTerms(q), weights, documents: 5, ef: 64 }) ?? []
+      ).map((d) => d.documentId);
     expect(bm25('queue workers')).toEqual([]);
     expect(bm25('vectors disk')).toEqual([]);
     expect(bm25('bread flour')).toEqual(['vectors']);
@@ -125,7 +135,14 @@ describe('ServingCollection', () => {
     served.apply(points, []);
     const filter = { must: [{ key: 'metadata.rare', match: true }] };
     expect(
-      served.rank({ mode: 'dense', vector: unit([1, 0, 0, 0]), filter, weights, documents: 10 }),
+      served.rank({
+        mode: 'dense',
+        vector: unit([1, 0, 0, 0]),
+        filter,
+        weights,
+        documents: 10,
+        ef: 64,
+      }),
     ).toBeNull();
   });
 });

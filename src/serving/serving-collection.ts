@@ -27,6 +27,8 @@ export interface RankRequest {
   weights: FusionWeights;
   /** How many documents to rank (their matching chunks come with them). */
   documents: number;
+  /** HNSW search breadth of the dense side (the request's, the tuned or the default ef). */
+  ef: number;
 }
 
 export interface RankedDocument {
@@ -36,8 +38,12 @@ export interface RankedDocument {
   chunks: SearchHit[];
 }
 
-/** The in-memory graph's settings: measured recall@10 0.998+ against exact search (bench:search). */
-const SERVING_HNSW = { connectivity: 16, expansionAdd: 128, expansionSearch: 128 };
+/**
+ * The in-memory graph's settings. Searches set their own breadth (the ef the executor gives:
+ * the request's, `ragline tune`'s or RAGLINE_SEARCH_DEFAULT_EF), so the graph's own floor is
+ * low; measured recall@10 at the default ef 64: 0.999 at 30,000 chunks (bench:search).
+ */
+const SERVING_HNSW = { connectivity: 16, expansionAdd: 128, expansionSearch: 16 };
 
 /** A collection's serving index as the service builds it (benchmarks measure the same one). */
 export function servingCollectionFor(search: AppConfig['search']): ServingCollection {
@@ -66,6 +72,11 @@ export class ServingCollection {
   private readonly slotOfId = new Map<string, number>();
   private readonly freeSlots: number[] = [];
   private readonly chunksOfDocument = new Map<string, Set<number>>();
+  /** A document's chunks share one metadata object (it is the document's, written to each). */
+  private readonly metadataOfDocument = new Map<
+    string,
+    { json: string; value: ServedChunk['metadata'] }
+  >();
   private readonly lexical: LexicalIndex | null;
   /** Made with the first vector (its length gives the dimensions). */
   private vectors: VectorIndex | null = null;
@@ -101,13 +112,14 @@ export class ServingCollection {
       const { vector, ...chunk } = point;
       this.chunks[slot] = chunk;
       this.slotOfId.set(chunk.id, slot);
+      chunk.metadata = this.sharedMetadata(chunk.documentId, chunk.metadata);
       let slots = this.chunksOfDocument.get(chunk.documentId);
       if (!slots) this.chunksOfDocument.set(chunk.documentId, (slots = new Set()));
       slots.add(slot);
       this.vectors ??= new VectorIndex({ ...this.options.hnsw, dimensions: vector.length });
       this.vectors.set(slot, vector);
       this.lexical?.setChunk(slot, chunk.text);
-      this.textBytes += chunk.text.length * 2 + JSON.stringify(chunk.metadata).length * 2;
+      this.textBytes += chunk.text.length * 2;
       touched.add(chunk.documentId);
     }
     if (!this.lexical) return;
@@ -131,8 +143,26 @@ export class ServingCollection {
       (this.vectors?.approximateBytes() ?? 0) +
       (this.lexical?.approximateBytes() ?? 0) +
       this.textBytes +
+      this.metadataBytes() +
       this.slotOfId.size * 200
     );
+  }
+
+  private metadataBytes(): number {
+    let bytes = 0;
+    for (const { json } of this.metadataOfDocument.values()) bytes += json.length * 4 + 100;
+    return bytes;
+  }
+
+  private sharedMetadata(
+    documentId: string,
+    metadata: ServedChunk['metadata'],
+  ): ServedChunk['metadata'] {
+    const json = JSON.stringify(metadata);
+    const known = this.metadataOfDocument.get(documentId);
+    if (known?.json === json) return known.value;
+    this.metadataOfDocument.set(documentId, { json, value: metadata });
+    return metadata;
   }
 
   private removeSlot(slot: number): void {
@@ -141,16 +171,20 @@ export class ServingCollection {
     this.slotOfId.delete(chunk.id);
     const slots = this.chunksOfDocument.get(chunk.documentId);
     slots?.delete(slot);
-    if (slots?.size === 0) this.chunksOfDocument.delete(chunk.documentId);
+    if (slots?.size === 0) {
+      this.chunksOfDocument.delete(chunk.documentId);
+      this.metadataOfDocument.delete(chunk.documentId);
+    }
     this.vectors?.remove(slot);
     this.lexical?.removeChunk(slot);
-    this.textBytes -= chunk.text.length * 2 + JSON.stringify(chunk.metadata).length * 2;
+    this.textBytes -= chunk.text.length * 2;
     this.freeSlots.push(slot);
   }
 
   private denseSearch(
     vector: Float32Array,
     k: number,
+    ef: number,
     accept?: (slot: number) => boolean,
   ): ReturnType<VectorIndex['search']> {
     if (!this.vectors) return { matches: [], complete: true };
@@ -159,7 +193,7 @@ export class ServingCollection {
         `query vector has ${vector.length} dimensions; the collection ${this.vectors.dimensions}`,
       );
     }
-    return this.vectors.search(vector, k, accept);
+    return this.vectors.search(vector, k, ef, accept);
   }
 
   private filterOf(filter: Filter): (slot: number) => boolean {
@@ -185,7 +219,7 @@ export class ServingCollection {
   ): RankedDocument[] | null {
     // Enough chunks for the documents asked, whatever their chunk counts (bounded).
     const wanted = Math.min(this.size, Math.max(request.documents * 4, request.documents + 50));
-    const found = this.denseSearch(request.vector as Float32Array, wanted, accept);
+    const found = this.denseSearch(request.vector as Float32Array, wanted, request.ef, accept);
     if (!found.complete) return null;
     const documents = new Map<string, RankedDocument>();
     for (const { slot, score } of found.matches) {
@@ -255,7 +289,12 @@ export class ServingCollection {
     const lexical = this.lexical;
     if (!lexical || !request.terms || !request.vector) return null;
     const candidates = Math.max(this.options.hybridCandidates, request.documents);
-    const dense = this.denseSearch(request.vector, Math.min(this.size, candidates), accept);
+    const dense = this.denseSearch(
+      request.vector,
+      Math.min(this.size, candidates),
+      request.ef,
+      accept,
+    );
     if (!dense.complete) return null;
     const chunkCosine = new Map<number, number>();
     const denseDocuments = new Map<string, number>();

@@ -1,20 +1,29 @@
 import { seededRandom } from '../common/seeded-random';
-import { TopK } from './top-k';
+import { ScoredSlots } from './top-k';
 
-describe('TopK', () => {
-  it('keeps exactly what a full sort would, in the same order', () => {
-    const random = seededRandom(7);
+describe('ScoredSlots', () => {
+  it('keeps exactly what a full sort would, ties broken by the given order', () => {
+    const random = seededRandom(11);
     for (const k of [0, 1, 5, 50, 500]) {
-      const items = Array.from({ length: 300 }, (_, i) => ({
-        id: i,
-        score: Math.floor(random() * 40),
-      }));
-      const better = (a: { id: number; score: number }, b: { id: number; score: number }) =>
-        a.score > b.score || (a.score === b.score && a.id < b.id);
-      const top = new TopK(k, better);
-      items.forEach((item) => top.push(item));
-      const expected = [...items].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, k);
+      const scores = Array.from({ length: 300 }, () => Math.floor(random() * 40));
+      // ties rank the higher slot first, so the tie order cannot come from insertion order
+      const top = new ScoredSlots(k, (a, b) => a > b);
+      scores.forEach((score, slot) => top.push(score, slot));
+      const expected = scores
+        .map((score, slot) => ({ slot, score }))
+        .sort((a, b) => b.score - a.score || b.slot - a.slot)
+        .slice(0, k);
       expect(top.sorted()).toEqual(expected);
     }
+  });
+
+  it('admits only what would be kept', () => {
+    const top = new ScoredSlots(2, (a, b) => a < b);
+    top.push(5, 1);
+    top.push(3, 2);
+    expect(top.admits(2, 3)).toBe(false);
+    expect(top.admits(3, 1)).toBe(true);
+    expect(top.admits(3, 4)).toBe(false);
+    expect(top.admits(4, 9)).toBe(true);
   });
 });

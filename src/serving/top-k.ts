@@ -1,57 +1,93 @@
 /**
- * The best `k` of a stream of items, in O(n log k): a binary heap whose root is the worst item
- * kept. `better(a, b)` is true when a ranks before b (it must be a strict total order).
+ * The best `k` of a stream of (score, slot) pairs, higher scores first, ties broken by
+ * `before(a, b)` (true when slot a ranks first). A heap in two typed arrays, so the scoring
+ * loop makes no object per candidate.
  */
-export class TopK<T> {
-  private readonly heap: T[] = [];
+export class ScoredSlots {
+  private readonly scores: Float64Array;
+  private readonly slots: Int32Array;
+  private size = 0;
 
   constructor(
     private readonly k: number,
-    private readonly better: (a: T, b: T) => boolean,
-  ) {}
-
-  /** Whether an item would be kept (cheap check before any costly work on it). */
-  admits(item: T): boolean {
-    return this.heap.length < this.k || this.better(item, this.heap[0]);
+    private readonly before: (a: number, b: number) => boolean,
+  ) {
+    this.scores = new Float64Array(Math.max(0, k));
+    this.slots = new Int32Array(Math.max(0, k));
   }
 
-  push(item: T): void {
-    if (this.k <= 0) return;
-    if (this.heap.length < this.k) {
-      this.heap.push(item);
-      this.up(this.heap.length - 1);
-    } else if (this.better(item, this.heap[0])) {
-      this.heap[0] = item;
+  /** Whether (score, slot) would be kept: check before any costly work on it. */
+  admits(score: number, slot: number): boolean {
+    if (this.size < this.k) return true;
+    return this.k > 0 && this.better(score, slot, this.scores[0], this.slots[0]);
+  }
+
+  push(score: number, slot: number): void {
+    if (this.size < this.k) {
+      this.scores[this.size] = score;
+      this.slots[this.size] = slot;
+      this.up(this.size++);
+    } else if (this.admits(score, slot)) {
+      this.scores[0] = score;
+      this.slots[0] = slot;
       this.down(0);
     }
   }
 
-  /** The kept items, best first. */
-  sorted(): T[] {
-    return [...this.heap].sort((a, b) => (this.better(a, b) ? -1 : this.better(b, a) ? 1 : 0));
+  /** The kept pairs, best first. */
+  sorted(): { slot: number; score: number }[] {
+    const kept = Array.from({ length: this.size }, (_, i) => ({
+      slot: this.slots[i],
+      score: this.scores[i],
+    }));
+    return kept.sort((x, y) =>
+      this.better(x.score, x.slot, y.score, y.slot)
+        ? -1
+        : this.better(y.score, y.slot, x.score, x.slot)
+          ? 1
+          : 0,
+    );
   }
 
+  private better(scoreA: number, slotA: number, scoreB: number, slotB: number): boolean {
+    return scoreA > scoreB || (scoreA === scoreB && slotA !== slotB && this.before(slotA, slotB));
+  }
+
+  /** Moves a worse item towards the root: the root stays the worst kept. */
   private up(i: number): void {
-    const heap = this.heap;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.better(heap[parent], heap[i])) break;
-      [heap[parent], heap[i]] = [heap[i], heap[parent]];
+      if (!this.better(this.scores[parent], this.slots[parent], this.scores[i], this.slots[i])) {
+        return;
+      }
+      this.swap(parent, i);
       i = parent;
     }
   }
 
   private down(i: number): void {
-    const heap = this.heap;
     for (;;) {
       const left = 2 * i + 1;
       const right = left + 1;
       let worst = i;
-      if (left < heap.length && this.better(heap[worst], heap[left])) worst = left;
-      if (right < heap.length && this.better(heap[worst], heap[right])) worst = right;
+      if (left < this.size && this.worse(left, worst)) worst = left;
+      if (right < this.size && this.worse(right, worst)) worst = right;
       if (worst === i) return;
-      [heap[worst], heap[i]] = [heap[i], heap[worst]];
+      this.swap(worst, i);
       i = worst;
     }
+  }
+
+  private worse(i: number, j: number): boolean {
+    return this.better(this.scores[j], this.slots[j], this.scores[i], this.slots[i]);
+  }
+
+  private swap(i: number, j: number): void {
+    const score = this.scores[i];
+    const slot = this.slots[i];
+    this.scores[i] = this.scores[j];
+    this.slots[i] = this.slots[j];
+    this.scores[j] = score;
+    this.slots[j] = slot;
   }
 }
