@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
 import { metadataProblem } from '../common/metadata';
@@ -14,7 +14,7 @@ import { CrashIsolation } from '../queues/crash-isolation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
-import { createWorker, drainWorker, onJobTimes } from '../queues/worker-factory';
+import { createWorker, drainWorker, onJobTimes, RaglineWorker } from '../queues/worker-factory';
 import { CircuitOpenError, isCircuitOpenError } from '../resilience/circuit-breaker';
 import { CircuitBreakers, embedderDependency, STORE_WRITES } from '../resilience/circuit-breakers';
 import { circuitWaitMs, waitsSoFar } from './circuit-wait';
@@ -63,7 +63,7 @@ const OUTAGE_RECHECK_MS = 250;
 export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestWorker');
   private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
-  private worker?: Worker<IngestJobData, IngestJobResult>;
+  private worker?: RaglineWorker<IngestJobData, IngestJobResult>;
   private readonly isolation = new CrashIsolation();
 
   constructor(

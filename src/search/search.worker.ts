@@ -5,7 +5,6 @@ import {
   OnApplicationBootstrap,
   BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { UnrecoverableError, Worker } from 'bullmq';
 import { AdaptiveBatcher } from '../batching/adaptive-batcher';
 import { CatalogService } from '../catalog/catalog.service';
 import { storeNameOf } from '../catalog/catalog.types';
@@ -14,10 +13,12 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
-import { createWorker, onJobTimes } from '../queues/worker-factory';
+import { jobFailureError, jobFailureText } from '../queues/job-failure';
+import { createWorker, drainWorker, onJobTimes, RaglineWorker } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { ServingIndexes } from '../serving/serving-indexes.service';
 import { ExecutableSearch, SearchExecutor } from './search-executor';
+import { searchJobFailure } from './search-failure';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobData, SearchJobResult } from './search.types';
 
@@ -31,7 +32,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger('SearchWorker');
   private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
   private readonly warnFailure = throttledWarning((m) => this.logger.warn(m));
-  private worker?: Worker<SearchJobData, SearchJobResult>;
+  private worker?: RaglineWorker<SearchJobData, SearchJobResult>;
   readonly batcher: AdaptiveBatcher<ExecutableSearch, SearchJobResult>;
 
   constructor(
@@ -74,12 +75,20 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
           // Its caller has had its 504: under a backlog, work nobody waits for only delays
           // the searches that can still be answered in time.
           this.metrics.countExpiredSearch();
-          throw new UnrecoverableError(
-            `expired: waited ${queueMs} ms in the queue (timeout ${this.config.search.timeoutMs} ms)`,
-          );
+          throw jobFailureError({
+            code: 'expired',
+            message: `expired: waited ${queueMs} ms in the queue (timeout ${this.config.search.timeoutMs} ms)`,
+          });
         }
-        const result = await this.batcher.submit({ ...job.data.spec, version: job.data.version });
-        return { hits: result.hits, timings: { ...result.timings, queueMs } };
+        try {
+          const result = await this.batcher.submit({
+            ...job.data.spec,
+            version: job.data.version,
+          });
+          return { hits: result.hits, timings: { ...result.timings, queueMs } };
+        } catch (error) {
+          throw jobFailureError(searchJobFailure(error, job.data.spec));
+        }
       },
       {
         concurrency: this.config.search.concurrency,
@@ -91,7 +100,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.worker.on('error', (err) => this.warnConnection(`worker error: ${err.message}`));
     // The full reason stays here and in the job (Bull Board); the API answers without it.
     this.worker.on('failed', (job, err) =>
-      this.warnFailure(`search job ${job?.id ?? '?'} failed: ${err.message}`),
+      this.warnFailure(`search job ${job?.id ?? '?'} failed: ${jobFailureText(err.message)}`),
     );
     onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(SEARCH_QUEUE, waitMs, runMs));
   }
@@ -126,7 +135,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await drainWorker(this.worker, this.config.shutdownTimeoutMs);
     await this.batcher.close();
   }
 }
