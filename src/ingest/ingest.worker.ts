@@ -14,6 +14,7 @@ import { CrashIsolation } from '../queues/crash-isolation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
+import { TUNABLE } from '../monitor/tunables';
 import { createWorker, drainWorker, onJobTimes, RaglineWorker } from '../queues/worker-factory';
 import { CircuitOpenError, isCircuitOpenError } from '../resilience/circuit-breaker';
 import { CircuitBreakers, embedderDependency, STORE_WRITES } from '../resilience/circuit-breakers';
@@ -87,14 +88,15 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.worker.on('failed', (job, error) => this.onFailed(job, error));
     onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(INGEST_QUEUE, waitMs, runMs));
     this.worker.on('error', (error) => this.warnConnection(`worker error: ${error.message}`));
-  }
-
-  get concurrency(): number {
-    return this.worker?.concurrency ?? 0;
-  }
-
-  set concurrency(value: number) {
-    if (this.worker) this.worker.concurrency = value;
+    const worker = this.worker;
+    this.monitor.registerTunable({
+      name: TUNABLE.ingestConcurrency,
+      get: () => worker.concurrency,
+      set: (v) => (worker.concurrency = v),
+      min: 1,
+      max: Math.max(64, this.config.ingest.concurrency),
+      baseline: this.config.ingest.concurrency,
+    });
   }
 
   /**
