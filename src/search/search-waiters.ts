@@ -4,8 +4,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { ApiError } from '../common/api-error';
 import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnectionOptions } from '../redis/redis-connection';
-import { configuredQueuePrefix } from '../redis/keys';
+import { createQueueEvents } from '../queues/queue-events';
 import { redisUnavailable } from '../redis/redis-errors';
 import { searchFailure } from './search-failure';
 import { SEARCH_QUEUE } from './search.constants';
@@ -56,13 +55,7 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const events = new QueueEvents(SEARCH_QUEUE, {
-      connection: bullConnectionOptions(
-        this.config.redisUrl,
-        `${this.config.prefix}:search-events`,
-      ),
-      prefix: configuredQueuePrefix(this.config, SEARCH_QUEUE),
-    });
+    const events = createQueueEvents(this.config, SEARCH_QUEUE, 'search-events');
     this.events = events;
     events.on('error', (err) => this.warn(`queue events: ${err.message}`));
     events.on('completed', ({ jobId, returnvalue }) => {
