@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminModule } from './admin/admin.module';
@@ -17,11 +16,8 @@ import { DocumentBodies } from './ingest/document-bodies';
 import { DocumentsController } from './ingest/documents.controller';
 import { IngestPipelineService } from './ingest/ingest-pipeline.service';
 import { IngestProducerService } from './ingest/ingest-producer.service';
-import { INGEST_QUEUE } from './ingest/ingest.types';
 import { IngestWorker } from './ingest/ingest.worker';
 import { JobsController } from './jobs/jobs.controller';
-import { configuredQueuePrefix } from './redis/keys';
-import { producerConnectionOptions } from './redis/redis-connection';
 import { RateLimitGuard } from './ratelimit/rate-limit.guard';
 import { RedisModule } from './redis/redis.module';
 import { CollectionStates } from './search/collection-states';
@@ -29,7 +25,6 @@ import { SearchCache } from './search/search-cache';
 import { SearchExecutor } from './search/search-executor';
 import { ServingIndexes } from './serving/serving-indexes.service';
 import { SearchWaiters } from './search/search-waiters';
-import { SEARCH_QUEUE } from './search/search.constants';
 import { SearchController } from './search/search.controller';
 import { SearchService } from './search/search.service';
 import { SearchWorker } from './search/search.worker';
@@ -37,19 +32,17 @@ import { ActiveMigrations } from './reembed/active-migrations';
 import { CollectionMigration } from './reembed/collection-migration.service';
 import { ReembedController } from './reembed/reembed.controller';
 import { ReembedService } from './reembed/reembed.service';
-import { REEMBED_QUEUE } from './reembed/reembed.types';
 import { ReembedWorker } from './reembed/reembed.worker';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
+import { QueuesModule } from './queues/queues.module';
 import { ResilienceModule } from './resilience/circuit-breakers';
 import { StoreModule } from './store/store.module';
 import { sourcesFeature } from './sources/sources.module';
-import { SOURCES_QUEUE } from './sources/sources.types';
 import { TuneController } from './tuning/tune.controller';
 import { TuneService } from './tuning/tune.service';
-import { TUNE_QUEUE } from './tuning/tune.types';
 import { TuneWorker } from './tuning/tune.worker';
-import { TuningRegistrar } from './tuning/tuning.registrar';
+import { StoreMaintenanceRegistrar } from './tuning/store-maintenance.registrar';
 
 @Module({})
 export class AppModule {
@@ -67,7 +60,6 @@ export class AppModule {
       { provide: APP_GUARD, useClass: AuthGuard },
       // After AuthGuard (guards run in this order): limits are per authenticated key.
       { provide: APP_GUARD, useClass: RateLimitGuard },
-      TuningRegistrar,
       ReadinessMetrics,
     ];
     if (serveApi) {
@@ -100,6 +92,7 @@ export class AppModule {
         CollectionMigration,
         ReembedWorker,
         TuneWorker,
+        StoreMaintenanceRegistrar,
       );
     }
     // Sync workers hand pages to ingest through the same producer as the API.
@@ -130,18 +123,7 @@ export class AppModule {
               : {}),
           },
         }),
-        // The Queues registered here add and read jobs on behalf of requests, so they fail fast;
-        // workers and QueueEvents open their own connections that wait for Redis.
-        BullModule.forRoot({
-          connection: producerConnectionOptions(config.redisUrl, config.redisCommandTimeoutMs),
-          prefix: config.prefix,
-        }),
-        BullModule.registerQueue(
-          ...[INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE, SOURCES_QUEUE].map((name) => ({
-            name,
-            prefix: configuredQueuePrefix(config, name),
-          })),
-        ),
+        QueuesModule.forRoot(config),
         ...(serveApi ? [AdminModule] : []),
       ],
       controllers,

@@ -4,6 +4,7 @@ import { SEARCH_QUEUE } from '../src/search/search.constants';
 import { SearchJobData } from '../src/search/search.types';
 import { SearchWaiters } from '../src/search/search-waiters';
 import { bullConnectionOptions } from '../src/redis/redis-connection';
+import { decodeJobFailure } from '../src/queues/job-failure';
 import { fastifyDocs } from './support/corpus';
 import { waitFor } from './support/processes';
 import {
@@ -401,7 +402,10 @@ describe('search timeouts', () => {
         'the expired job to be dropped',
       );
       const reread = await queue.getJob(String(job.id));
-      expect(reread?.failedReason).toMatch(/^expired: waited \d+ ms in the queue/);
+      expect(decodeJobFailure(reread?.failedReason)).toEqual({
+        code: 'expired',
+        message: expect.stringMatching(/^expired: waited \d+ ms in the queue/),
+      });
       expect(reread?.returnvalue ?? null).toBeNull();
     } finally {
       await worker?.close({ keepData: true });

@@ -1,8 +1,7 @@
-import { getQueueToken } from '@nestjs/bullmq';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
-import type { Queue } from 'bullmq';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { JobQueues } from '../queues/job-queues';
 import { ALL_QUEUES } from '../queues/queue-names';
 import { AdminKeys } from './admin-auth';
 import { ADMIN_SETTINGS, AdminSettings } from './admin-settings';
@@ -12,22 +11,20 @@ export const BOARD_QUEUES = ALL_QUEUES;
 
 /**
  * Puts Bull Board on the app's Fastify instance when the module starts. The queues are the
- * app's own instances (registered once in AppModule), looked up by token: importing
- * BullModule.registerQueue here again would open a second Queue, and Redis connection, per name.
+ * app's own instances (QueuesModule's JobQueues): registering them here again would open a
+ * second Queue, and Redis connection, per name.
  */
 @Injectable()
 export class BullBoardRegistrar implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly moduleRef: ModuleRef,
+    private readonly queues: JobQueues,
     private readonly keys: AdminKeys,
     @Inject(ADMIN_SETTINGS) private readonly settings: AdminSettings,
   ) {}
 
   onModuleInit(): void {
-    const queues = BOARD_QUEUES.map((name) =>
-      this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
-    );
+    const queues = BOARD_QUEUES.map((name) => this.queues.get(name));
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     registerBullBoard(fastify, { queues, settings: this.settings, onRequest: this.keys.onRequest });
     // Nest folds `/admin/` into `/admin`, so the slash form would otherwise be a 404.

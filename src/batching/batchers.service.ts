@@ -1,9 +1,14 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Embedder } from '../embedding/embedder.port';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
+import { MonitorService } from '../monitor/monitor.service';
+import { TUNABLE } from '../monitor/tunables';
 import { AdaptiveBatcher, BatchReport } from './adaptive-batcher';
+
+const EMBED_BATCH_INITIAL = 16;
+const EMBED_BATCH_MAX = 128;
 
 /**
  * The process-wide batchers: one per embedder for document chunks (chunks of many concurrent
@@ -19,7 +24,25 @@ export class BatchersService implements OnApplicationShutdown {
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Optional() monitor?: MonitorService,
+  ) {
+    if (!monitor) return;
+    monitor.registerBatchers(() => this.all());
+    const embedBatchers = () => [...this.embed.values()];
+    monitor.registerTunable({
+      name: TUNABLE.embedBatchTarget,
+      // Batchers are made per embedder on first use: until then the target they will start at.
+      get: () => embedBatchers()[0]?.target ?? this.initialEmbedTarget(),
+      set: (v) => embedBatchers().forEach((b) => b.setTarget(v)),
+      min: 1,
+      max: EMBED_BATCH_MAX,
+      baseline: this.initialEmbedTarget(),
+    });
+  }
+
+  private initialEmbedTarget(): number {
+    return this.config.embedder.fixedBatch ?? EMBED_BATCH_INITIAL;
+  }
 
   private report(name: string): (r: BatchReport) => void {
     return (r) => {
@@ -38,8 +61,8 @@ export class BatchersService implements OnApplicationShutdown {
         name: `embed:${embedder.id}`,
         run: (texts) => embedder.embed(texts, { priority: 'bulk' }),
         minSize: fixed ?? 1,
-        maxSize: fixed ?? 128,
-        initialSize: fixed ?? 16,
+        maxSize: fixed ?? EMBED_BATCH_MAX,
+        initialSize: this.initialEmbedTarget(),
         adapt: fixed === undefined,
         maxWaitMs: 10,
         latencyTargetMs: 4000,

@@ -8,6 +8,7 @@ import { ApiError } from '../common/api-error';
 import { sha256Hex } from '../common/hashing';
 import { metadataProblem, stableStringify } from '../common/metadata';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { removeFinishedJobs } from '../queues/finished-jobs';
 import { retriedJobOptions } from '../queues/job-options';
 import { DocumentBodies } from './document-bodies';
 import { orUnavailable, redisUnavailable } from '../redis/redis-errors';
@@ -161,7 +162,12 @@ export class IngestProducerService {
     // its jobs exist must not supersede jobs already accepted (and if the record is what
     // fails, the worker records it; see IngestWorker).
     await orUnavailable('ingest queue', async () => {
-      await this.clearFinishedJobs(jobs.map((j) => j.opts.jobId));
+      // A resubmission whose job is still kept as finished must run again (an older state may
+      // have been applied since); jobs still waiting or active are left: that is the dedup.
+      await removeFinishedJobs(
+        this.queue,
+        jobs.map((j) => j.opts.jobId),
+      );
       // After the clear: a body stored before it could be removed by a finishing job of that id.
       await this.bodies.store(large);
       await this.queue.addBulk(jobs);
@@ -189,26 +195,6 @@ export class IngestProducerService {
       await this.catalog.recordDesired(collection, new Map([[documentId, { seq, target }]]));
     });
     return { id, documentId };
-  }
-
-  /**
-   * A resubmission whose job id is still kept as completed or failed must run again (an
-   * older state may have been applied since), but BullMQ ignores an add with an existing id.
-   * Jobs still waiting or active are left alone: that is the deduplication.
-   */
-  private async clearFinishedJobs(ids: string[]): Promise<void> {
-    const client = (await this.queue.client) as unknown as Redis;
-    const pipeline = client.pipeline();
-    const base = `${this.queue.opts.prefix}:${this.queue.name}`;
-    for (const id of ids) {
-      pipeline.zscore(`${base}:completed`, id);
-      pipeline.zscore(`${base}:failed`, id);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    const finished = ids.filter(
-      (_, i) => replies[2 * i]?.[1] !== null || replies[2 * i + 1]?.[1] !== null,
-    );
-    await Promise.all(finished.map((id) => this.queue.remove(id)));
   }
 
   async backlog(): Promise<number> {

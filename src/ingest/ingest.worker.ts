@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
 import { metadataProblem } from '../common/metadata';
@@ -14,7 +14,8 @@ import { CrashIsolation } from '../queues/crash-isolation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
-import { createWorker, drainWorker, onJobTimes } from '../queues/worker-factory';
+import { TUNABLE } from '../monitor/tunables';
+import { createWorker, drainWorker, onJobTimes, RaglineWorker } from '../queues/worker-factory';
 import { CircuitOpenError, isCircuitOpenError } from '../resilience/circuit-breaker';
 import { CircuitBreakers, embedderDependency, STORE_WRITES } from '../resilience/circuit-breakers';
 import { circuitWaitMs, waitsSoFar } from './circuit-wait';
@@ -63,7 +64,7 @@ const OUTAGE_RECHECK_MS = 250;
 export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestWorker');
   private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
-  private worker?: Worker<IngestJobData, IngestJobResult>;
+  private worker?: RaglineWorker<IngestJobData, IngestJobResult>;
   private readonly isolation = new CrashIsolation();
 
   constructor(
@@ -87,14 +88,15 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.worker.on('failed', (job, error) => this.onFailed(job, error));
     onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(INGEST_QUEUE, waitMs, runMs));
     this.worker.on('error', (error) => this.warnConnection(`worker error: ${error.message}`));
-  }
-
-  get concurrency(): number {
-    return this.worker?.concurrency ?? 0;
-  }
-
-  set concurrency(value: number) {
-    if (this.worker) this.worker.concurrency = value;
+    const worker = this.worker;
+    this.monitor.registerTunable({
+      name: TUNABLE.ingestConcurrency,
+      get: () => worker.concurrency,
+      set: (v) => (worker.concurrency = v),
+      min: 1,
+      max: Math.max(64, this.config.ingest.concurrency),
+      baseline: this.config.ingest.concurrency,
+    });
   }
 
   /**

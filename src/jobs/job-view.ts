@@ -1,5 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import { publicText } from '../common/public-text';
+import { jobFailureText } from '../queues/job-failure';
 
 /** What a non-admin caller reads instead of a failure reason that reveals internals. */
 export const WITHHELD_FAILURE =
@@ -71,8 +72,8 @@ export async function toJobView(
     result: state === 'completed' ? job.returnvalue : undefined,
     failedReason: job.failedReason
       ? internals
-        ? job.failedReason
-        : publicText(job.failedReason, WITHHELD_FAILURE)
+        ? jobFailureText(job.failedReason)
+        : publicText(jobFailureText(job.failedReason), WITHHELD_FAILURE)
       : undefined,
     createdAt: new Date(job.timestamp).toISOString(),
     finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,

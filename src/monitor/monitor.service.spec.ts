@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +15,7 @@ import { actionsChannel } from './action-bus';
 import { MonitorModule } from './monitor.module';
 import { MonitorOptions, MonitorService } from './monitor.service';
 import type { PerformanceReport } from './performance-report';
+import type { RuleDefinition } from './rules/rule.types';
 import { dropPrefix } from '../../bench/support/service';
 import { TUNABLE } from './tunables';
 
@@ -35,6 +36,18 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+async function monitorWithRedis(options: Partial<MonitorOptions>): Promise<MonitorService> {
+  const redis = await commandConnection();
+  const m = new MonitorService({ prefix, intervalMs: 0, ...options }, redis);
+  await m.start();
+  const stop = m.stop.bind(m);
+  m.stop = async () => {
+    await stop();
+    redis.disconnect();
+  };
+  return m;
 }
 
 const MiB = 1024 * 1024;
@@ -262,6 +275,99 @@ describe('MonitorService', () => {
     );
     await until(() => l1 === 42);
     expect(e.recentActions()).toHaveLength(1);
+  });
+});
+
+describe('MonitorService logs and records only actions that change something', () => {
+  /** Asks every sample for searchConcurrency +1: a decision whose effect the test controls. */
+  const alwaysMore: RuleDefinition = {
+    name: 'always-more',
+    cooldownMs: () => 0,
+    evaluate: () => ({
+      rule: 'always-more',
+      reason: 'test',
+      adjustments: [{ tunable: TUNABLE.searchConcurrency, op: 'add', value: 1 }],
+    }),
+  };
+  let logged: jest.SpyInstance;
+
+  beforeEach(() => {
+    logged = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => logged.mockRestore());
+
+  it('a decision that moves nothing here is neither logged, recorded, counted nor published', async () => {
+    const metrics = new MetricsService();
+    const m = new MonitorService(
+      { prefix: `${prefix}:noop`, intervalMs: 0, rules: [alwaysMore] },
+      null,
+      metrics,
+    );
+    // Its owner keeps the value (as a worker that is not running would).
+    m.registerTunable({
+      name: TUNABLE.searchConcurrency,
+      get: () => 8,
+      set: () => undefined,
+      min: 1,
+      max: 64,
+    });
+    for (let i = 0; i < 5; i++) await m.sampleNow();
+    expect(logged).not.toHaveBeenCalled();
+    expect(m.recentActions()).toHaveLength(0);
+    expect(await metrics.render()).not.toContain('ragline_optimizer_actions_total{rule=');
+
+    // The same decision on a knob that moves: logged and recorded once per change.
+    let value = 8;
+    m.registerTunable({
+      name: TUNABLE.searchConcurrency,
+      get: () => value,
+      set: (v) => (value = v),
+      min: 1,
+      max: 9,
+    });
+    for (let i = 0; i < 5; i++) await m.sampleNow();
+    expect(value).toBe(9);
+    expect(m.recentActions().map((a) => a.change)).toEqual([`${TUNABLE.searchConcurrency} 8 -> 9`]);
+    expect(logged).toHaveBeenCalledTimes(1);
+  });
+
+  it('a fleet action that changes nothing here is neither logged nor recorded', async () => {
+    const fleet = `${prefix}:noop-fleet`;
+    const receiver = await monitorWithRedis({ prefix: fleet, instanceId: 'R', rules: [] });
+    let value = 12;
+    receiver.registerTunable({
+      name: TUNABLE.searchConcurrency,
+      get: () => value,
+      set: (v) => (value = v),
+      min: 1,
+      max: 12,
+    });
+    const redis = await commandConnection();
+    try {
+      const publish = (op: 'set' | 'add', v: number) =>
+        redis.publish(
+          actionsChannel(fleet),
+          JSON.stringify({
+            origin: 'X',
+            at: Date.now(),
+            rule: 'search-latency',
+            reason: 'test',
+            adjustments: [{ tunable: TUNABLE.searchConcurrency, op, value: v }],
+          }),
+        );
+      await publish('add', 1); // already at its max here
+      await publish('set', 12); // already there
+      await publish('set', 10); // a change
+      await until(() => value === 10);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(receiver.recentActions().map((a) => a.change)).toEqual([
+        `${TUNABLE.searchConcurrency} 12 -> 10`,
+      ]);
+      expect(logged).toHaveBeenCalledTimes(1);
+    } finally {
+      await receiver.stop();
+      redis.disconnect();
+    }
   });
 });
 

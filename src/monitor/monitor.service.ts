@@ -40,7 +40,7 @@ import {
 import type { RuleAction, RuleDefinition } from './rules/rule.types';
 import { SlidingCounter } from './sliding-counter';
 import { SlidingHistogram } from './sliding-histogram';
-import { type Tunable, TunableRegistry } from './tunables';
+import { type Tunable, TunableRegistry, type TunableView } from './tunables';
 
 export const MONITOR_OPTIONS = Symbol('MONITOR_OPTIONS');
 
@@ -292,6 +292,11 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
     return this.tunables.values();
   }
 
+  /** Each registered tunable's value, bounds and baseline. */
+  tunableViews(): Record<string, TunableView> {
+    return this.tunables.views();
+  }
+
   /** The performance report from the latest sample (taking one if there is none yet). */
   async report(historySamples = 0): Promise<PerformanceReport> {
     const latest = this.latest() ?? (await this.sampleNow());
@@ -356,6 +361,8 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
         continue;
       }
       const outcome = this.runner.apply(planned, now);
+      // Planned as a change, but nothing moved (the value changed meanwhile, or its owner kept it).
+      if (outcome.changes.length === 0 && !outcome.task) continue;
       this.keep(outcome, 'local', this.instanceId, now);
       this.metrics?.countAction(planned.rule);
       this.logger.log(`${planned.rule}: ${outcome.change} (${planned.reason})`);
@@ -378,6 +385,8 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
   private applyFleetAction(action: FleetAction): void {
     const now = Date.now();
     const outcome = this.runner.applyRemote(action, now);
+    // Already where the action would take it, or without the tunable: nothing to tell.
+    if (outcome.changes.length === 0) return;
     this.keep(outcome, 'fleet', action.origin, now);
     this.logger.log(`${action.rule} from ${action.origin}: ${outcome.change} (${action.reason})`);
   }

@@ -102,6 +102,18 @@ describe('TunableRegistry', () => {
     expect(registry.view('concurrency')).toMatchObject({ value: 7, baseline: 3 });
   });
 
+  it('reports no change when the owner does not take the value', () => {
+    const registry = new TunableRegistry();
+    // e.g. a knob of a worker that is not running: it keeps its value whatever it is told.
+    registry.register({ name: 'stuck', get: () => 4, set: () => undefined, min: 1, max: 9 });
+    expect(registry.preview({ tunable: 'stuck', op: 'add', value: 1 })).toEqual({
+      tunable: 'stuck',
+      from: 4,
+      to: 5,
+    });
+    expect(registry.apply({ tunable: 'stuck', op: 'add', value: 1 })).toBeNull();
+  });
+
   it('refuses min > max', () => {
     expect(() =>
       new TunableRegistry().register({

@@ -163,11 +163,16 @@ export class TunableRegistry {
     return to === view.value ? null : { tunable: adjustment.tunable, from: view.value, to };
   }
 
-  /** Applies the adjustment within bounds; returns the change made, or null if none. */
+  /**
+   * Applies the adjustment within bounds; returns the change made, or null if none. The value
+   * is read back after set(): a knob whose owner did not take the value has not changed.
+   */
   apply(adjustment: Adjustment): AppliedChange | null {
     const change = this.preview(adjustment);
-    if (!change) return null;
-    this.tunables.get(adjustment.tunable)?.set(change.to);
-    return change;
+    const tunable = this.tunables.get(adjustment.tunable);
+    if (!change || !tunable) return null;
+    tunable.set(change.to);
+    const to = tunable.get();
+    return to === change.from ? null : { ...change, to };
   }
 }

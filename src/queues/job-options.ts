@@ -11,3 +11,36 @@ export function retriedJobOptions(ingest: AppConfig['ingest']): JobsOptions {
     removeOnFail: { count: keepFailed.count, age: keepFailed.age },
   };
 }
+
+/**
+ * A search job: one attempt (its caller waits for it, a retry would answer too late); kept a
+ * minute once done (a late reader can still find it), failures an hour (for Bull Board).
+ */
+export function searchJobOptions(jobId: string): JobsOptions {
+  return {
+    jobId,
+    attempts: 1,
+    removeOnComplete: { age: 60, count: 5000 },
+    removeOnFail: { age: 3600, count: 1000 },
+  };
+}
+
+/**
+ * A tune job: two attempts, and at most one waiting or running per collection (adding another
+ * meanwhile returns that job); kept like ingest jobs.
+ */
+export function tuneJobOptions(
+  ingest: AppConfig['ingest'],
+  collection: string,
+  jobId: string,
+): JobsOptions {
+  const { keepCompleted, keepFailed } = ingest;
+  return {
+    jobId,
+    deduplication: { id: `tune-${collection}` },
+    attempts: 2,
+    backoff: { type: 'exponential', delay: 5000 },
+    removeOnComplete: { count: keepCompleted.count, age: keepCompleted.age },
+    removeOnFail: { count: keepFailed.count, age: keepFailed.age },
+  };
+}

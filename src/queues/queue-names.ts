@@ -12,3 +12,5 @@ export const ALL_QUEUES = [
   TUNE_QUEUE,
   SOURCES_QUEUE,
 ] as const;
+
+export type QueueName = (typeof ALL_QUEUES)[number];

@@ -32,6 +32,32 @@ function completingAt100<D, R>(
   };
 }
 
+/**
+ * A BullMQ Worker that can also stop at once. Its `close(true)` cannot: once a close is under
+ * way (the graceful one a drain starts), BullMQ returns that pending close, which waits for the
+ * active jobs however long they run, while their locks are still renewed (so no other worker
+ * retries them) and the connection and timers keep the process alive.
+ */
+export class RaglineWorker<D = unknown, R = unknown> extends Worker<D, R> {
+  /**
+   * Aborts the active jobs' signals, stops renewing their locks (they expire and another worker
+   * retries the jobs) and drops both connections at once (a job that still finishes here is not
+   * recorded: BullMQ skips completing it on a closing connection).
+   */
+  async forceClose(reason = 'worker force-closed'): Promise<void> {
+    this.cancelAllJobs(reason);
+    if (!this.closing) void this.close(true).catch(() => undefined);
+    await this.lockManager.close();
+    // Private in BullMQ's types: the stalled checker's wake-up timer and the blocking
+    // connection (a pending graceful close never reaches either).
+    this['stalledCheckStopper']?.();
+    await Promise.all([
+      this['blockingConnection'].close(true).catch(() => undefined),
+      this.connection.close(true).catch(() => undefined),
+    ]);
+  }
+}
+
 /** A BullMQ worker with ragline's connection, prefix and lock settings. */
 export function createWorker<D, R>(
   config: AppConfig,
@@ -43,8 +69,8 @@ export function createWorker<D, R>(
   }: Partial<WorkerOptions> & {
     progressAtCompletion?: ProgressAtCompletion;
   } = {},
-): Worker<D, R> {
-  return new Worker<D, R>(queue, completingAt100(processor, progressAtCompletion), {
+): RaglineWorker<D, R> {
+  return new RaglineWorker<D, R>(queue, completingAt100(processor, progressAtCompletion), {
     connection: bullConnectionOptions(config.redisUrl),
     prefix: configuredQueuePrefix(config, queue),
     lockDuration: config.ingest.lockMs,
@@ -60,10 +86,23 @@ export function createWorker<D, R>(
  * it by force, and the jobs cut off are retried by another worker (their locks expire).
  * Resolves to whether the active jobs finished in time.
  */
-export async function drainWorker(worker: Worker, timeoutMs: number): Promise<boolean> {
-  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
-  const closed = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
+export async function drainWorker(
+  worker: Pick<RaglineWorker, 'close' | 'forceClose'>,
+  timeoutMs: number,
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), timeoutMs);
+  });
+  const closed = await Promise.race([
+    worker.close().then(
+      () => 'closed' as const,
+      () => 'closed' as const,
+    ),
+    timeout,
+  ]);
+  clearTimeout(timer);
   if (closed === 'closed') return true;
-  await worker.close(true);
+  await worker.forceClose(`not finished within the shutdown timeout (${timeoutMs} ms)`);
   return false;
 }

@@ -5,10 +5,10 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
-import { createWorker, drainWorker } from '../queues/worker-factory';
+import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
 import { CollectionMigration } from './collection-migration.service';
 import { REEMBED_QUEUE, ReembedJobData, ReembedJobResult } from './reembed.types';
 
@@ -29,7 +29,7 @@ function isFinalAttempt(job: ReembedJob, error: unknown): boolean {
 @Injectable()
 export class ReembedWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ReembedWorker');
-  private worker?: Worker<ReembedJobData, ReembedJobResult>;
+  private worker?: RaglineWorker<ReembedJobData, ReembedJobResult>;
 
   constructor(
     private readonly migration: CollectionMigration,

@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { pack, unpack } from 'msgpackr';
 import { sha256Hex } from '../common/hashing';
 import { stableStringify } from '../common/metadata';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { MonitorService } from '../monitor/monitor.service';
+import { TUNABLE } from '../monitor/tunables';
 import { REDIS } from '../redis/redis.module';
 import { HitView, SearchSpec } from './search.types';
 
@@ -38,8 +40,18 @@ export class SearchCache {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() monitor?: MonitorService,
   ) {
     this.l1 = this.createL1(config.search.l1MaxEntries);
+    const configured = config.search.l1MaxEntries;
+    monitor?.registerTunable({
+      name: TUNABLE.l1MaxEntries,
+      get: () => this.l1MaxEntries,
+      set: (v) => (this.l1MaxEntries = v),
+      min: Math.min(100, configured),
+      max: configured,
+      baseline: configured,
+    });
   }
 
   private createL1(max: number): LRUCache<string, HitView[]> {

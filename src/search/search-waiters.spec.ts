@@ -3,8 +3,7 @@ import { ApiError } from '../common/api-error';
 import { AppConfig, loadConfig } from '../config/config';
 import { bullConnectionOptions, producerConnectionOptions } from '../redis/redis-connection';
 import { PrivateRedis } from '../redis/testing/private-redis';
-import { CircuitOpenError } from '../resilience/circuit-breaker';
-import { searchFailure, SearchWaiters } from './search-waiters';
+import { SearchWaiters } from './search-waiters';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobResult } from './search.types';
 
@@ -155,41 +154,6 @@ describe('SearchWaiters when Redis goes away (private redis-server)', () => {
       expect(value).toEqual(RESULT);
     } finally {
       await worker.close();
-    }
-  });
-});
-
-describe('searchFailure (a failed search job, as the API answers it)', () => {
-  it('answers an open circuit 503 with Retry-After, without the internal error', () => {
-    const reason = new CircuitOpenError(
-      'store-read',
-      4200,
-      'LanceError(IO): Object at location /data/x.lance not found',
-    ).message;
-    const answer = searchFailure(reason);
-    expect(answer.status).toBe(503);
-    expect(answer.headers['retry-after']).toBe('5');
-    expect(answer.message).toBe('store-read is unavailable (circuit open); retry in 5 s');
-  });
-
-  it('answers a missing collection 404, but a missing data file 503', () => {
-    expect(searchFailure("collection 'gone' does not exist").status).toBe(404);
-    expect(
-      searchFailure("Qdrant search failed (HTTP 404): Not found: Collection `gone` doesn't exist!")
-        .status,
-    ).toBe(404);
-    expect(searchFailure("collection 'gone' does not exist").message).toBe(
-      "collection 'gone' not found",
-    );
-    for (const io of [
-      'lance error: LanceError(IO): Object at location /d/c.lance/data/1.lance not found: No such file or directory (os error 2)',
-      'Failed to get next batch from stream: lance error: Not found: d/c.lance/data/1.lance, local.rs:133:40 not found',
-      'Qdrant search failed (HTTP 500): Service internal error: http://qdrant.internal:6333/ timed out',
-    ]) {
-      const answer = searchFailure(io);
-      expect(answer.status).toBe(503);
-      // The store's own words (files, hosts, source lines) stay in the service's log.
-      expect(answer.message).not.toMatch(/lance|\/d\/|\.rs|qdrant\.internal|os error/i);
     }
   });
 });

@@ -4,10 +4,9 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { ApiError } from '../common/api-error';
 import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnectionOptions } from '../redis/redis-connection';
-import { configuredQueuePrefix } from '../redis/keys';
-import { circuitOpenAnswer, parseCircuitOpenReason } from '../resilience/circuit-breaker';
+import { createQueueEvents } from '../queues/queue-events';
 import { redisUnavailable } from '../redis/redis-errors';
+import { searchFailure } from './search-failure';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobResult } from './search.types';
 
@@ -56,13 +55,7 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const events = new QueueEvents(SEARCH_QUEUE, {
-      connection: bullConnectionOptions(
-        this.config.redisUrl,
-        `${this.config.prefix}:search-events`,
-      ),
-      prefix: configuredQueuePrefix(this.config, SEARCH_QUEUE),
-    });
+    const events = createQueueEvents(this.config, SEARCH_QUEUE, 'search-events');
     this.events = events;
     events.on('error', (err) => this.warn(`queue events: ${err.message}`));
     events.on('completed', ({ jobId, returnvalue }) => {
@@ -195,34 +188,4 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
 
 export function searchTimeout(timeoutMs: number): ApiError {
   return new ApiError(504, 'timeout', `the search did not finish within ${timeoutMs} ms`);
-}
-
-/** A collection deleted meanwhile (LanceDB and Qdrant wordings); a missing data file is no 404. */
-const COLLECTION_GONE = /collection\b.*(does not exist|doesn't exist|not found)/i;
-const COLLECTION_NAMED = /collection\W+([A-Za-z0-9_.-]+)\W/i;
-
-/**
- * A failed search job as the API answers it. The job's own reason is the store's or the
- * model's error text, which can name files, hosts and internals: it stays in the worker's log
- * and the job (Bull Board), and the client gets what it can act on.
- */
-export function searchFailure(reason: string | undefined): ApiError {
-  const message = reason ?? 'search failed';
-  // The worker dropped it unrun: it had waited in the queue past the timeout (overload).
-  if (message.startsWith('expired:')) {
-    return new ApiError(
-      504,
-      'timeout',
-      'the search waited past its deadline in the queue (overload)',
-    );
-  }
-  const open = parseCircuitOpenReason(message);
-  if (open) return circuitOpenAnswer(open.dependency, open.retryAfterSeconds);
-  const gone = COLLECTION_NAMED.exec(message);
-  if (gone && COLLECTION_GONE.test(message)) {
-    return ApiError.notFound(`collection '${gone[1]}'`);
-  }
-  return ApiError.unavailable(
-    'search failed in the vector store or the embedding model; retry shortly (the reason is in the service log)',
-  );
 }

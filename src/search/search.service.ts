@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
+import { searchJobOptions } from '../queues/job-options';
 import { redisUnavailable } from '../redis/redis-errors';
 import { CollectionStates } from './collection-states';
 import { HotQueries } from './hot-queries';
@@ -219,12 +220,7 @@ export class SearchService implements OnModuleInit {
       await this.queue.add(
         'search',
         { spec, version, enqueuedAt: Date.now() },
-        {
-          jobId,
-          attempts: 1,
-          removeOnComplete: { age: 60, count: 5000 },
-          removeOnFail: { age: 3600, count: 1000 },
-        },
+        searchJobOptions(jobId),
       );
     } catch (err) {
       this.waiters.cancel(jobId);

@@ -5,7 +5,6 @@ import {
   OnApplicationBootstrap,
   BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { UnrecoverableError, Worker } from 'bullmq';
 import { AdaptiveBatcher } from '../batching/adaptive-batcher';
 import { CatalogService } from '../catalog/catalog.service';
 import { storeNameOf } from '../catalog/catalog.types';
@@ -14,12 +13,18 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
-import { createWorker, onJobTimes } from '../queues/worker-factory';
+import { TUNABLE } from '../monitor/tunables';
+import { jobFailureError, jobFailureText } from '../queues/job-failure';
+import { createWorker, drainWorker, onJobTimes, RaglineWorker } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { ServingIndexes } from '../serving/serving-indexes.service';
 import { ExecutableSearch, SearchExecutor } from './search-executor';
+import { searchJobFailure } from './search-failure';
 import { SEARCH_QUEUE } from './search.constants';
 import { SearchJobData, SearchJobResult } from './search.types';
+
+/** The search micro-batcher's window: how long a batch waits for company under load. */
+const SEARCH_BATCH_WAIT_MS = 2;
 
 /**
  * Consumes the search queue. Many jobs are taken at once (concurrency) and fed into one
@@ -31,8 +36,8 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger('SearchWorker');
   private readonly warnConnection = throttledWarning((m) => this.logger.warn(m));
   private readonly warnFailure = throttledWarning((m) => this.logger.warn(m));
-  private worker?: Worker<SearchJobData, SearchJobResult>;
-  readonly batcher: AdaptiveBatcher<ExecutableSearch, SearchJobResult>;
+  private worker?: RaglineWorker<SearchJobData, SearchJobResult>;
+  private readonly batcher: AdaptiveBatcher<ExecutableSearch, SearchJobResult>;
 
   constructor(
     private readonly executor: SearchExecutor,
@@ -52,7 +57,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
       minSize: Math.min(4, config.search.batchMax),
       maxSize: config.search.batchMax,
       initialSize: Math.min(8, config.search.batchMax),
-      maxWaitMs: 2,
+      maxWaitMs: SEARCH_BATCH_WAIT_MS,
       // Only a sanity ceiling. A search's latency is its wait plus its batch; under a backlog,
       // smaller batches mean lower throughput and longer waits (measured on a contended
       // machine with a 150 ms ceiling: batches shrank to 1 item and 40% of searches timed
@@ -74,12 +79,20 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
           // Its caller has had its 504: under a backlog, work nobody waits for only delays
           // the searches that can still be answered in time.
           this.metrics.countExpiredSearch();
-          throw new UnrecoverableError(
-            `expired: waited ${queueMs} ms in the queue (timeout ${this.config.search.timeoutMs} ms)`,
-          );
+          throw jobFailureError({
+            code: 'expired',
+            message: `expired: waited ${queueMs} ms in the queue (timeout ${this.config.search.timeoutMs} ms)`,
+          });
         }
-        const result = await this.batcher.submit({ ...job.data.spec, version: job.data.version });
-        return { hits: result.hits, timings: { ...result.timings, queueMs } };
+        try {
+          const result = await this.batcher.submit({
+            ...job.data.spec,
+            version: job.data.version,
+          });
+          return { hits: result.hits, timings: { ...result.timings, queueMs } };
+        } catch (error) {
+          throw jobFailureError(searchJobFailure(error, job.data.spec));
+        }
       },
       {
         concurrency: this.config.search.concurrency,
@@ -91,17 +104,41 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.worker.on('error', (err) => this.warnConnection(`worker error: ${err.message}`));
     // The full reason stays here and in the job (Bull Board); the API answers without it.
     this.worker.on('failed', (job, err) =>
-      this.warnFailure(`search job ${job?.id ?? '?'} failed: ${err.message}`),
+      this.warnFailure(`search job ${job?.id ?? '?'} failed: ${jobFailureText(err.message)}`),
     );
     onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(SEARCH_QUEUE, waitMs, runMs));
+    this.registerTunables(this.worker);
   }
 
-  get concurrency(): number {
-    return this.worker?.concurrency ?? 0;
-  }
-
-  set concurrency(value: number) {
-    if (this.worker) this.worker.concurrency = value;
+  /** The knobs the optimizer may turn here, once they exist; baselines are the configured values. */
+  private registerTunables(worker: RaglineWorker<SearchJobData, SearchJobResult>): void {
+    const { search, monitor } = this.config;
+    this.monitor.registerBatcher('search', this.batcher);
+    this.monitor.registerTunable({
+      name: TUNABLE.searchConcurrency,
+      get: () => worker.concurrency,
+      set: (v) => (worker.concurrency = v),
+      min: 1,
+      max: Math.max(256, search.concurrency),
+      baseline: search.concurrency,
+    });
+    this.monitor.registerTunable({
+      name: TUNABLE.searchMaxWaitMs,
+      get: () => this.batcher.stats().maxWaitMs,
+      set: (v) => this.batcher.setMaxWaitMs(v),
+      min: 1,
+      max: 20,
+      baseline: SEARCH_BATCH_WAIT_MS,
+    });
+    // The executor's default ef: this worker is what runs the executor in this process.
+    this.monitor.registerTunable({
+      name: TUNABLE.searchEf,
+      get: () => this.executor.defaultEf,
+      set: (v) => (this.executor.defaultEf = v),
+      min: monitor.efMin,
+      max: monitor.efMax,
+      baseline: search.defaultEf,
+    });
   }
 
   /**
@@ -126,7 +163,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await drainWorker(this.worker, this.config.shutdownTimeoutMs);
     await this.batcher.close();
   }
 }

@@ -6,10 +6,10 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, Queue, UnrecoverableError } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { createWorker, drainWorker } from '../queues/worker-factory';
+import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
 import { HostPoliteness } from './fetch/host-politeness';
 import { SafeFetcher } from './fetch/safe-fetcher';
 import { IngestHandoff } from './ingest-handoff';
@@ -32,7 +32,7 @@ const LOCKED_RETRY_MS = 2000;
 @Injectable()
 export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SourcesWorker');
-  private worker?: Worker<SyncJobData, SyncResult>;
+  private worker?: RaglineWorker<SyncJobData, SyncResult>;
 
   constructor(
     @InjectQueue(SOURCES_QUEUE) private readonly queue: Queue<SyncJobData>,

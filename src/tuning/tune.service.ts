@@ -6,6 +6,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import type { TuneReport, TuneStarted } from '../client/types';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { tuneJobOptions } from '../queues/job-options';
 import { storeSearchTuning } from './search-tuning';
 import type { TuneBody } from './tune.schemas';
 import { TUNE_QUEUE, TuneJobData } from './tune.types';
@@ -28,7 +29,6 @@ export class TuneService {
     }
     const { apply, ...params } = body;
     const jobId = `tune-${collection}-${randomUUID()}`;
-    const { keepCompleted, keepFailed } = this.config.ingest;
     let job;
     try {
       job = await this.queue.add(
@@ -43,15 +43,8 @@ export class TuneService {
           },
           apply,
         },
-        {
-          jobId,
-          // While one tune of this collection waits or runs, asking again returns that job.
-          deduplication: { id: `tune-${collection}` },
-          attempts: 2,
-          backoff: { type: 'exponential', delay: 5000 },
-          removeOnComplete: { count: keepCompleted.count, age: keepCompleted.age },
-          removeOnFail: { count: keepFailed.count, age: keepFailed.age },
-        },
+        // While one tune of this collection waits or runs, asking again returns that job.
+        tuneJobOptions(this.config.ingest, collection, jobId),
       );
     } catch (err) {
       throw ApiError.unavailable(`tune queue unavailable: ${(err as Error).message}`);

@@ -5,11 +5,11 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
 import type { TuneReport } from '../client/types';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { createWorker, drainWorker } from '../queues/worker-factory';
+import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { tuneCollection } from './ef-tuner';
 import { searchTuningFrom, storeSearchTuning } from './search-tuning';
@@ -26,7 +26,7 @@ const PROGRESS_EVERY_MS = 500;
 @Injectable()
 export class TuneWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TuneWorker');
-  private worker?: Worker<TuneJobData, TuneReport>;
+  private worker?: RaglineWorker<TuneJobData, TuneReport>;
 
   constructor(
     private readonly catalog: CatalogService,

@@ -1,0 +1,87 @@
+import { Job, Queue } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../config/config';
+import { bullConnectionOptions } from '../redis/redis-connection';
+import { createWorker, drainWorker, RaglineWorker } from './worker-factory';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const QUEUE = 'drain';
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** drainWorker against real Redis and real BullMQ workers. */
+describe('drainWorker', () => {
+  const prefix = `t-drain-${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    REDIS_URL,
+    RAGLINE_QUEUE_PREFIX: prefix,
+    RAGLINE_JOB_LOCK_MS: '1000',
+    RAGLINE_STALLED_INTERVAL_MS: '500',
+  });
+  const workers: RaglineWorker[] = [];
+  let queue: Queue;
+
+  function worker(processor: (job: Job) => Promise<unknown>): RaglineWorker {
+    const w = createWorker<unknown, unknown>(config, QUEUE, processor);
+    w.on('error', () => undefined);
+    workers.push(w);
+    return w;
+  }
+
+  beforeAll(async () => {
+    queue = new Queue(QUEUE, { connection: bullConnectionOptions(REDIS_URL), prefix });
+    await queue.waitUntilReady();
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.forceClose()));
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+
+  it('waits for an active job that finishes within the timeout', async () => {
+    const w = worker(async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      return 'done';
+    });
+    const job = await queue.add('quick', {});
+    await until(async () => (await job.getState()) === 'active', 5000);
+    await expect(drainWorker(w, 5000)).resolves.toBe(true);
+    expect(await queue.getJobState(String(job.id))).toBe('completed');
+  });
+
+  it('forces the close at the timeout when a job never finishes, and the job is retried elsewhere', async () => {
+    let started = 0;
+    const stuck = worker(() => {
+      started++;
+      return new Promise<never>(() => undefined);
+    });
+    const job = await queue.add('endless', {}, { attempts: 1 });
+    await until(() => started === 1, 5000);
+
+    const timeoutMs = 400;
+    const t0 = Date.now();
+    await expect(drainWorker(stuck, timeoutMs)).resolves.toBe(false);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(timeoutMs - 5);
+    expect(took).toBeLessThan(timeoutMs + 500);
+    // Its connections are gone: it neither takes jobs nor renews the stuck job's lock.
+    expect((await stuck.client).status).toBe('end');
+
+    // So the lock expires and another worker gets the job back from the stalled check.
+    const rescued: string[] = [];
+    worker(async (j) => {
+      rescued.push(String(j.id));
+      return 'rescued';
+    });
+    await until(async () => (await queue.getJobState(String(job.id))) === 'completed', 10_000);
+    expect(rescued).toEqual([String(job.id)]);
+    expect(started).toBe(1);
+  }, 20_000);
+});
