@@ -19,7 +19,13 @@ import { IngestPipelineService } from './ingest/ingest-pipeline.service';
 import { IngestProducerService } from './ingest/ingest-producer.service';
 import { INGEST_QUEUE } from './ingest/ingest.types';
 import { IngestWorker } from './ingest/ingest.worker';
+import { GoneJobs } from './jobs/gone-jobs';
+import { JobEventStreams } from './jobs/job-event-streams';
+import { JobEventsController } from './jobs/job-events.controller';
+import { JobLookup } from './jobs/job-lookup';
+import { JobOutcomes } from './jobs/job-outcomes';
 import { JobsController } from './jobs/jobs.controller';
+import { QueueEventsHub } from './jobs/queue-events-hub';
 import { configuredQueuePrefix } from './redis/keys';
 import { producerConnectionOptions } from './redis/redis-connection';
 import { RateLimitGuard } from './ratelimit/rate-limit.guard';
@@ -69,12 +75,15 @@ export class AppModule {
       { provide: APP_GUARD, useClass: RateLimitGuard },
       TuningRegistrar,
       ReadinessMetrics,
+      // Workers write a finished job's outcome; the API reads it once the job is removed.
+      JobOutcomes,
     ];
     if (serveApi) {
       controllers.push(
         CollectionsController,
         DocumentsController,
         JobsController,
+        JobEventsController,
         SearchController,
         ReembedController,
         TuneController,
@@ -84,6 +93,10 @@ export class AppModule {
         ReembedService,
         CollectionStates,
         SearchCache,
+        QueueEventsHub,
+        JobLookup,
+        GoneJobs,
+        JobEventStreams,
         SearchWaiters,
         SearchService,
         TuneService,

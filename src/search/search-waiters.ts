@@ -1,11 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
 import { InjectQueue } from '@nestjs/bullmq';
 import { ApiError } from '../common/api-error';
-import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnectionOptions } from '../redis/redis-connection';
-import { configuredQueuePrefix } from '../redis/keys';
+import { QueueEventsHub } from '../jobs/queue-events-hub';
 import { circuitOpenAnswer, parseCircuitOpenReason } from '../resilience/circuit-breaker';
 import { redisUnavailable } from '../redis/redis-errors';
 import { SEARCH_QUEUE } from './search.constants';
@@ -43,28 +41,18 @@ const FALLBACK_CHECK_MS = 2000;
  */
 @Injectable()
 export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('SearchWaiters');
-  private readonly warn = throttledWarning((m) => this.logger.warn(m));
   private readonly waiters = new Map<string, Waiter>();
   /** Jobs still running when their wait timed out: their results are still worth keeping. */
   private readonly late = new Map<string, { onLate: LateResultHandler; until: number }>();
-  private events?: QueueEvents;
-
   constructor(
     @InjectQueue(SEARCH_QUEUE) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly hub: QueueEventsHub,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const events = new QueueEvents(SEARCH_QUEUE, {
-      connection: bullConnectionOptions(
-        this.config.redisUrl,
-        `${this.config.prefix}:search-events`,
-      ),
-      prefix: configuredQueuePrefix(this.config, SEARCH_QUEUE),
-    });
-    this.events = events;
-    events.on('error', (err) => this.warn(`queue events: ${err.message}`));
+    // The process's one listener of the search queue, shared with job event streams.
+    const events = await this.hub.events(SEARCH_QUEUE);
     events.on('completed', ({ jobId, returnvalue }) => {
       // Every process hears every job: parse only the results someone here waits for.
       const late = this.takeLate(jobId);
@@ -80,7 +68,6 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
       this.late.delete(jobId);
       this.settle(jobId, (w) => w.reject(searchFailure(failedReason)));
     });
-    await events.waitUntilReady();
     const client = await events.client;
     client.on('close', () => this.checkAll());
     client.on('ready', () => this.checkAll());
@@ -189,7 +176,6 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     for (const id of [...this.waiters.keys()]) {
       this.settle(id, (w) => w.reject(ApiError.unavailable('the server is shutting down')));
     }
-    await this.events?.close();
   }
 }
 
