@@ -94,14 +94,14 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
   },
   RAGLINE_KEEP_COMPLETED_JOBS: {
     meaning:
-      'completed jobs kept at most per queue: a memory cap (about 1-2 KB each); retention is by age',
+      'completed jobs kept at most per queue: a memory cap (an ingest job takes about 1.5 KB of Redis plus its document text when inline); retention is by age',
   },
   RAGLINE_KEEP_COMPLETED_SECONDS: { meaning: 'how long a completed job stays readable in full' },
   RAGLINE_KEEP_FAILED_JOBS: { meaning: 'failed jobs kept (the dead-letter list)' },
   RAGLINE_KEEP_FAILED_SECONDS: { meaning: 'and for how long' },
   RAGLINE_JOB_OUTCOME_SECONDS: {
     meaning:
-      "how long a finished job's compact outcome (state, document, collection, error) stays after the job's own retention ends: its id then answers 410 with it, not 404 (about 200 bytes a job)",
+      "how long a finished job's compact outcome (state, document, collection, error) stays after the job's own retention ends: its id then answers 410 with it, not 404 (about 400 bytes of Redis a job)",
   },
   RAGLINE_JOB_STREAMS_MAX: {
     meaning: 'job event streams (`GET /v1/jobs/events`) open at once per process; more answer 503',

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -80,12 +80,13 @@ export class JobEventStream {
       early: [],
     };
     this.followed.set(id, entry);
-    this.unsubscribes.push(
-      await this.deps.hub.subscribe(found.queue.name, id, (event) => {
-        if (this.writer) this.onEvent(id, event);
-        else entry.early.push(event);
-      }),
-    );
+    const unsubscribe = await this.deps.hub.subscribe(found.queue.name, id, (event) => {
+      if (this.writer) this.onEvent(id, event);
+      else entry.early.push(event);
+    });
+    // Another job's lookup may have failed meanwhile, closing the stream.
+    if (this.closed) return unsubscribe();
+    this.unsubscribes.push(unsubscribe);
     const view = await toJobView(found.job, found.queue, { internals: this.internals });
     if (isFinal(view)) entry.final = entry.finishing = true;
     this.snapshot.push(view);
@@ -178,6 +179,12 @@ export class JobEventStream {
     this.close();
   }
 
+  /** Ends the stream without its `end` event (the server stops): the client reads again. */
+  abandon(): void {
+    this.writer?.end();
+    this.close();
+  }
+
   /** Drops every listener and timer; idempotent. */
   close(): void {
     if (this.closed) return;
@@ -190,8 +197,8 @@ export class JobEventStream {
 
 /** Opens job event streams, at most RAGLINE_JOB_STREAMS_MAX at once in this process. */
 @Injectable()
-export class JobEventStreams {
-  private open = 0;
+export class JobEventStreams implements BeforeApplicationShutdown {
+  private readonly streams = new Set<JobEventStream>();
 
   constructor(
     private readonly lookup: JobLookup,
@@ -201,25 +208,30 @@ export class JobEventStreams {
   ) {}
 
   get openStreams(): number {
-    return this.open;
+    return this.streams.size;
   }
 
   /** A prepared stream, or 503 when this process already serves as many as allowed. */
   async create(ids: readonly string[], internals: boolean): Promise<JobEventStream> {
-    if (this.open >= this.config.jobs.maxStreams) {
+    if (this.streams.size >= this.config.jobs.maxStreams) {
       throw ApiError.unavailable(
         `this server already serves ${this.config.jobs.maxStreams} job event streams; retry shortly or read GET /v1/jobs?ids=`,
       );
     }
-    this.open++;
-    const stream = new JobEventStream(ids, internals, {
+    const stream: JobEventStream = new JobEventStream(ids, internals, {
       lookup: this.lookup,
       gone: this.gone,
       hub: this.hub,
       heartbeatMs: this.config.jobs.heartbeatMs,
-      onClosed: () => this.open--,
+      onClosed: () => this.streams.delete(stream),
     });
+    this.streams.add(stream);
     await stream.prepare();
     return stream;
+  }
+
+  /** Open streams would keep the HTTP server from closing: they end first. */
+  beforeApplicationShutdown(): void {
+    for (const stream of [...this.streams]) stream.abandon();
   }
 }

@@ -3,9 +3,7 @@ import { z } from 'zod';
 /** Jobs named in one request (`?ids=a,b`): what clients waiting on many jobs ask for. */
 export const MAX_JOB_IDS = 200;
 
-export const jobIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
 
 /** `ids=a,b,c`: trimmed, deduplicated, 1 to MAX_JOB_IDS valid ids. */
 export const jobIdsSchema = z

@@ -104,9 +104,7 @@ export class QueueEventsHub implements OnApplicationShutdown {
     events.on('active', ({ jobId }) => emit(jobId, { type: 'active' }));
     events.on('progress', ({ jobId, data }) => emit(jobId, { type: 'progress', progress: data }));
     events.on('completed', ({ jobId }) => emit(jobId, { type: 'completed' }));
-    events.on('failed', ({ jobId, failedReason }) =>
-      emit(jobId, { type: 'failed', failedReason }),
-    );
+    events.on('failed', ({ jobId, failedReason }) => emit(jobId, { type: 'failed', failedReason }));
     try {
       await events.waitUntilReady();
     } catch (error) {
