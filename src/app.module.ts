@@ -17,7 +17,13 @@ import { DocumentsController } from './ingest/documents.controller';
 import { IngestPipelineService } from './ingest/ingest-pipeline.service';
 import { IngestProducerService } from './ingest/ingest-producer.service';
 import { IngestWorker } from './ingest/ingest.worker';
+import { GoneJobs } from './jobs/gone-jobs';
+import { JobEventStreams } from './jobs/job-event-streams';
+import { JobEventsController } from './jobs/job-events.controller';
+import { JobLookup } from './jobs/job-lookup';
+import { JobOutcomes } from './jobs/job-outcomes';
 import { JobsController } from './jobs/jobs.controller';
+import { QueueEventsHub } from './queues/queue-events-hub';
 import { RateLimitGuard } from './ratelimit/rate-limit.guard';
 import { RedisModule } from './redis/redis.module';
 import { CollectionStates } from './search/collection-states';
@@ -61,12 +67,15 @@ export class AppModule {
       // After AuthGuard (guards run in this order): limits are per authenticated key.
       { provide: APP_GUARD, useClass: RateLimitGuard },
       ReadinessMetrics,
+      // Workers write a finished job's outcome; the API reads it once the job is removed.
+      JobOutcomes,
     ];
     if (serveApi) {
       controllers.push(
         CollectionsController,
         DocumentsController,
         JobsController,
+        JobEventsController,
         SearchController,
         ReembedController,
         TuneController,
@@ -76,6 +85,10 @@ export class AppModule {
         ReembedService,
         CollectionStates,
         SearchCache,
+        QueueEventsHub,
+        JobLookup,
+        GoneJobs,
+        JobEventStreams,
         SearchWaiters,
         SearchService,
         TuneService,

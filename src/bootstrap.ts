@@ -13,6 +13,7 @@ import { installJsonBodyParser } from './common/json-body-parser';
 import { MAX_DOCUMENT_ID_LENGTH } from './ingest/document-id';
 import { installHttpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
+import { routeKind } from './metrics/route-kind';
 import { MonitorService } from './monitor/monitor.service';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -61,7 +62,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   const monitor = app.get(MonitorService);
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsService), {
-    onObserved: (o) => monitor.recordHttp(o.route, o.durationMs, o.statusCode),
+    // The live page and /v1/health/performance show real traffic: clients reading job states
+    // are counted in /metrics only (route_kind="job_polling").
+    onObserved: (o) => {
+      if (routeKind(o.method, o.route) === 'api') {
+        monitor.recordHttp(o.route, o.durationMs, o.statusCode);
+      }
+    },
   });
   // Nest installs Fastify's error handler itself and routes every error to this filter.
   app.useGlobalFilters(new HttpExceptionFilter());

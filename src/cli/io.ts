@@ -8,7 +8,7 @@ export interface CliIO {
   now: () => number;
   /** Plain progress lines (non-TTY): at most one per interval. */
   progressIntervalMs: number;
-  /** Job polling period. */
+  /** Pause between job polls when the job event stream is not available. */
   pollMs: number;
 }
 
@@ -20,7 +20,7 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
     now: Date.now,
     progressIntervalMs: 5000,
-    pollMs: 500,
+    pollMs: 2000,
   };
 }
 

@@ -42,7 +42,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Minimal ingest side of the API: a collection set, jobs that finish on their second poll. */
+/**
+ * Minimal ingest side of the API: a collection set, jobs that finish on their second read.
+ * It has no job event stream (as an older server): the CLI falls back to `GET /v1/jobs?ids=`.
+ */
 function fakeRagline(opts: { collections: Set<string>; failIds?: string[] }) {
   const jobs = new Map<string, { documentId: string; polls: number }>();
   return (req: SeenRequest): StubReply => {
@@ -68,13 +71,13 @@ function fakeRagline(opts: { collections: Set<string>; failIds?: string[] }) {
       for (const r of refs) jobs.set(r.id, { documentId: r.documentId, polls: 0 });
       return { status: 202, body: { jobs: refs } };
     }
-    if (parts[1] === 'jobs' && parts[2]) {
-      const job = jobs.get(parts[2]);
-      if (!job) return notFound('job');
+    const viewOf = (id: string): JobView | { id: string; state: 'unknown' } => {
+      const job = jobs.get(id);
+      if (!job) return { id, state: 'unknown' };
       job.polls++;
       const failing = opts.failIds?.includes(job.documentId);
       const view: JobView = {
-        id: parts[2],
+        id,
         queue: 'ingest',
         state: job.polls < 2 ? 'active' : failing ? 'failed' : 'completed',
         progress: job.polls < 2 ? 50 : 100,
@@ -92,7 +95,11 @@ function fakeRagline(opts: { collections: Set<string>; failIds?: string[] }) {
           : {}),
         ...(job.polls >= 2 && failing ? { failedReason: 'could not parse HTML' } : {}),
       };
-      return { status: 200, body: view };
+      return view;
+    };
+    if (parts[1] === 'jobs' && parts.length === 2 && url.searchParams.has('ids')) {
+      const ids = (url.searchParams.get('ids') ?? '').split(',');
+      return { status: 200, body: { jobs: ids.map(viewOf), total: ids.length } };
     }
     return notFound('route');
   };
@@ -308,9 +315,7 @@ describe('ragline reembed', () => {
           },
         };
       }
-      polls++;
-      const done = polls >= 3;
-      const view: JobView = {
+      const viewAt = (done: boolean): JobView => ({
         id: 'reembed-1',
         queue: 'reembed',
         state: done ? final : 'active',
@@ -331,8 +336,20 @@ describe('ragline reembed', () => {
             }
           : {}),
         ...(done && final === 'failed' ? { failedReason: 'embedder answered 400' } : {}),
+      });
+      if (req.url === '/v1/jobs/reembed-1') return { status: 200, body: viewAt(++polls >= 3) };
+      // The job event stream: its state, progress, then its outcome.
+      const events: Array<[string, unknown]> = [
+        ['state', viewAt(false)],
+        ['progress', { id: 'reembed-1', progress: 40 }],
+        [final, viewAt(true)],
+        ['end', {}],
+      ];
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: events.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join(''),
       };
-      return { status: 200, body: view };
     };
   }
 
@@ -345,7 +362,7 @@ describe('ragline reembed', () => {
     expect(code).toBe(0);
     expect(stub.requests[0]).toMatchObject({ method: 'POST', url: '/v1/collections/docs/reembed' });
     expect(JSON.parse(stub.requests[0].body)).toEqual({ embedder: 'openai:m' });
-    expect(stub.requests.slice(1).every((r) => r.url === '/v1/jobs/reembed-1')).toBe(true);
+    expect(stub.requests.slice(1).map((r) => r.url)).toEqual(['/v1/jobs/events?ids=reembed-1']);
     expect(t.err()).toContain('re-embedding docs: use-lite -> openai:m (job reembed-1)');
     expect(t.err()).toContain('re-embedding 40% | copying documents');
     expect(t.err()).toContain('re-embedding 100%');

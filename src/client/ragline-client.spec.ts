@@ -273,18 +273,6 @@ describe('RaglineClient Retry-After', () => {
 });
 
 describe('RaglineClient.waitForJobs', () => {
-  function jobServer(script: Record<string, JobView[] | 404>): StubHandler {
-    const polls: Record<string, number> = {};
-    return (req) => {
-      const id = decodeURIComponent(req.url.replace('/v1/jobs/', ''));
-      const steps = script[id];
-      if (steps === undefined || steps === 404) {
-        return { status: 404, body: { error: { code: 'not_found', message: 'job not found' } } };
-      }
-      const n = (polls[id] = (polls[id] ?? 0) + 1);
-      return { status: 200, body: steps[Math.min(n, steps.length) - 1] };
-    };
-  }
   const view = (
     id: string,
     state: JobView['state'],
@@ -298,24 +286,54 @@ describe('RaglineClient.waitForJobs', () => {
     attempts: 1,
     ...extra,
   });
+  const sse = (events: Array<[string, unknown]>): string =>
+    events.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+  const streamReply = (events: Array<[string, unknown]>) => ({
+    status: 200,
+    headers: { 'content-type': 'text/event-stream' },
+    body: `retry: 3000\n\n: heartbeat\n\n${sse(events)}`,
+  });
+  const noStream = { status: 404, body: { error: { code: 'not_found', message: 'no route' } } };
+  const idsOf = (url: string): string[] =>
+    (new URL(url, 'http://x').searchParams.get('ids') ?? '').split(',');
+  /** Answers `GET /v1/jobs?ids=` from `script`: each job's n-th read gets its n-th view. */
+  function bulkServer(script: Record<string, JobView[]>): StubHandler {
+    const reads: Record<string, number> = {};
+    return (req) => {
+      if (req.url.startsWith('/v1/jobs/events')) return noStream;
+      return {
+        status: 200,
+        body: {
+          jobs: idsOf(req.url).map((id) => {
+            const steps = script[id];
+            if (!steps) return { id, state: 'unknown' };
+            const n = (reads[id] = (reads[id] ?? 0) + 1);
+            return steps[Math.min(n, steps.length) - 1];
+          }),
+        },
+      };
+    };
+  }
 
-  it('polls until every job is completed or failed, reporting progress, and stops polling finished jobs', async () => {
-    const server = await serve(
-      jobServer({
-        a: [view('a', 'active', 50), view('a', 'completed', 100, { result: resultOf(2) })],
-        b: [
-          view('b', 'waiting', 0),
-          view('b', 'active', 40),
-          view('b', 'failed', 40, { failedReason: 'parse error' }),
-        ],
-        c: [view('c', 'completed', 100, { result: resultOf(1) })],
-      }),
+  it('follows the jobs over one event stream: states, progress, outcomes, in one request', async () => {
+    const server = await serve((req) =>
+      req.url.startsWith('/v1/jobs/events?ids=a%2Cb%2Cc')
+        ? streamReply([
+            ['state', view('a', 'completed', 100, { result: resultOf(2) })],
+            ['state', view('b', 'waiting', 0)],
+            ['state', view('c', 'waiting', 0)],
+            ['active', { id: 'b' }],
+            ['progress', { id: 'b', progress: 40 }],
+            ['failed', view('b', 'failed', 40, { failedReason: 'parse error' })],
+            ['completed', view('c', 'completed', 100, { result: resultOf(1) })],
+            ['end', { jobs: 3 }],
+          ])
+        : { status: 500, body: { error: { code: 'internal', message: 'unexpected' } } },
     );
     const client = new RaglineClient({ baseUrl: server.url });
     const progress: Array<[number, number]> = [];
 
     const views = await client.waitForJobs(['a', 'b', 'c'], {
-      pollMs: 10,
       onProgress: (done, total) => progress.push([done, total]),
     });
 
@@ -325,27 +343,102 @@ describe('RaglineClient.waitForJobs', () => {
       ['c', 'completed'],
     ]);
     expect(views[1].failedReason).toBe('parse error');
-    expect(progress).toEqual([
-      [1, 3],
-      [2, 3],
-      [3, 3],
-    ]);
-    const pollsOf = (id: string) =>
-      server.requests.filter((r) => r.url === `/v1/jobs/${id}`).length;
-    expect([pollsOf('a'), pollsOf('b'), pollsOf('c')]).toEqual([2, 3, 1]);
+    expect(views[2].result).toEqual(resultOf(1));
+    expect(progress.at(-1)).toEqual([3, 3]);
+    expect(server.requests.map((r) => r.url)).toEqual(['/v1/jobs/events?ids=a%2Cb%2Cc']);
+    expect(server.requests[0].headers.accept).toBe('text/event-stream');
   });
 
-  it('ends a job the server no longer knows (404) as unknown instead of waiting forever', async () => {
-    const server = await serve(jobServer({ gone: 404 }));
+  it('streams 200 jobs at a time, oldest first', async () => {
+    const ids = Array.from({ length: 450 }, (_, i) => `j${i}`);
+    const server = await serve((req) =>
+      streamReply([
+        ...idsOf(req.url).map((id): [string, unknown] => ['state', view(id, 'completed', 100)]),
+        ['end', {}],
+      ]),
+    );
     const client = new RaglineClient({ baseUrl: server.url });
 
-    const [only] = await client.waitForJobs(['gone'], { pollMs: 10 });
+    const views = await client.waitForJobs(ids);
 
-    expect(only.state).toBe('unknown');
+    expect(views.every((v) => v.state === 'completed')).toBe(true);
+    expect(server.requests.map((r) => idsOf(r.url).length)).toEqual([200, 200, 50]);
+    expect(idsOf(server.requests[0].url)[0]).toBe('j0');
+  });
+
+  it('without a stream on the server, polls GET /v1/jobs?ids= in batches of 200, only the unfinished', async () => {
+    const ids = Array.from({ length: 250 }, (_, i) => `j${i}`);
+    const script = Object.fromEntries(
+      ids.map((id, i) => [
+        id,
+        i < 10
+          ? [view(id, 'active', 50), view(id, 'completed', 100)]
+          : [view(id, 'completed', 100)],
+      ]),
+    );
+    const server = await serve(bulkServer(script));
+    const client = new RaglineClient({ baseUrl: server.url });
+    const progress: Array<[number, number]> = [];
+
+    const views = await client.waitForJobs(ids, {
+      pollMs: 5,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+
+    expect(views.every((v) => v.state === 'completed')).toBe(true);
+    const urls = server.requests.map((r) => r.url);
+    // One stream attempt (404: no such route), then no other.
+    expect(urls.filter((u) => u.startsWith('/v1/jobs/events'))).toHaveLength(1);
+    const polls = urls.filter((u) => u.startsWith('/v1/jobs?ids='));
+    expect(polls.map((u) => idsOf(u).length)).toEqual([200, 50, 10]);
+    expect(progress).toEqual([
+      [240, 250],
+      [250, 250],
+    ]);
+  });
+
+  it('falls back to a poll when a stream breaks off, then streams again', async () => {
+    let streams = 0;
+    const server = await serve((req) => {
+      if (req.url.startsWith('/v1/jobs/events')) {
+        // The first stream ends without its `end` event (a proxy cut it, say).
+        return ++streams === 1
+          ? streamReply([['state', view('x', 'active', 10)]])
+          : streamReply([
+              ['state', view('x', 'completed', 100)],
+              ['end', {}],
+            ]);
+      }
+      return { status: 200, body: { jobs: [view('x', 'active', 20)] } };
+    });
+    const client = new RaglineClient({ baseUrl: server.url });
+
+    const [only] = await client.waitForJobs(['x'], { pollMs: 5 });
+
+    expect(only.state).toBe('completed');
+    expect(server.requests.map((r) => r.url.split('?')[0])).toEqual([
+      '/v1/jobs/events',
+      '/v1/jobs',
+      '/v1/jobs/events',
+    ]);
+  });
+
+  it('ends a job the server does not know as unknown instead of waiting forever', async () => {
+    const server = await serve(() =>
+      streamReply([
+        ['state', { id: 'gone', state: 'unknown' }],
+        ['end', {}],
+      ]),
+    );
+    const client = new RaglineClient({ baseUrl: server.url });
+
+    const [only] = await client.waitForJobs(['gone']);
+
+    expect(only).toMatchObject({ state: 'unknown', failedReason: 'job not found on the server' });
   });
 
   it('throws RaglineWaitTimeoutError carrying the last views when jobs do not finish in time', async () => {
-    const server = await serve(jobServer({ slow: [view('slow', 'active', 10)] }));
+    const server = await serve(bulkServer({ slow: [view('slow', 'active', 10)] }));
     const client = new RaglineClient({ baseUrl: server.url });
 
     const err = await client
@@ -359,13 +452,27 @@ describe('RaglineClient.waitForJobs', () => {
     });
   });
 
+  it('stops waiting at the deadline while a stream is open', async () => {
+    const server = await serve((req) =>
+      req.url.startsWith('/v1/jobs/events') ? 'hang' : noStream,
+    );
+    const client = new RaglineClient({ baseUrl: server.url });
+    const started = Date.now();
+
+    const err = await client.waitForJobs(['x'], { timeoutMs: 300 }).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(RaglineWaitTimeoutError);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('rides out a transient server error but gives up after maxConsecutiveErrors rounds', async () => {
     let calls = 0;
-    const flaky = await serve(() =>
-      ++calls === 1
+    const flaky = await serve((req) => {
+      if (req.url.startsWith('/v1/jobs/events')) return noStream;
+      return ++calls === 1
         ? { status: 500, body: { error: { code: 'internal', message: 'blip' } } }
-        : { status: 200, body: view('x', 'completed', 100) },
-    );
+        : { status: 200, body: { jobs: [view('x', 'completed', 100)] } };
+    });
     const client = new RaglineClient({ baseUrl: flaky.url });
     await expect(client.waitForJobs(['x'], { pollMs: 5 })).resolves.toMatchObject([
       { state: 'completed' },
@@ -382,59 +489,8 @@ describe('RaglineClient.waitForJobs', () => {
     ).rejects.toMatchObject({
       status: 500,
     });
-    expect(down.requests).toHaveLength(3);
-  });
-
-  it('polls only the oldest unfinished jobs each round (maxPerRound), in the order given', async () => {
-    const polls: Record<string, number> = {};
-    const server = await serve((req) => {
-      const id = req.url.slice('/v1/jobs/'.length);
-      polls[id] = (polls[id] ?? 0) + 1;
-      return { status: 200, body: view(id, polls[id] >= 2 ? 'completed' : 'active', 50) };
-    });
-    const client = new RaglineClient({ baseUrl: server.url });
-    const rounds: string[][] = [];
-
-    await client.waitForJobs(['a', 'b', 'c', 'd', 'e'], {
-      pollMs: 1,
-      maxPerRound: 2,
-      concurrency: 1,
-      onProgress: (_done, _total, views) =>
-        rounds.push(views.filter((v) => v.state !== 'waiting').map((v) => `${v.id}:${v.state}`)),
-    });
-
-    expect(server.requests.map((r) => r.url.slice('/v1/jobs/'.length))).toEqual([
-      'a',
-      'b',
-      'a',
-      'b',
-      'c',
-      'd',
-      'c',
-      'd',
-      'e',
-      'e',
-    ]);
-    expect(rounds[0]).toEqual(['a:active', 'b:active']);
-  });
-
-  it('polls with bounded concurrency', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const server = await serve(async (req) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 20));
-      inFlight--;
-      return { status: 200, body: view(req.url.slice('/v1/jobs/'.length), 'completed', 100) };
-    });
-    const client = new RaglineClient({ baseUrl: server.url });
-    const ids = Array.from({ length: 20 }, (_, i) => `j${i}`);
-
-    await client.waitForJobs(ids, { concurrency: 4 });
-
-    expect(peak).toBeLessThanOrEqual(4);
-    expect(peak).toBeGreaterThan(1);
+    // each round: the stream fails, then the poll
+    expect(down.requests).toHaveLength(6);
   });
 });
 
@@ -451,19 +507,18 @@ describe('RaglineClient tuning', () => {
         };
       }
       if (req.method === 'DELETE') return { status: 204 };
+      if (req.url.startsWith('/v1/jobs/events')) return { status: 404, body: {} };
       polls++;
       const done = polls >= 3;
-      return {
-        status: 200,
-        body: {
-          id: 'tune-x',
-          queue: 'tune',
-          state: done ? 'completed' : 'active',
-          progress: done ? 100 : polls * 30,
-          attempts: 1,
-          ...(done ? { result: report } : {}),
-        },
+      const job = {
+        id: 'tune-x',
+        queue: 'tune',
+        state: done ? 'completed' : 'active',
+        progress: done ? 100 : polls * 30,
+        attempts: 1,
+        ...(done ? { result: report } : {}),
       };
+      return { status: 200, body: { jobs: [job] } };
     });
     const client = new RaglineClient({ baseUrl: server.url, apiKey: 'k' });
 
@@ -491,16 +546,18 @@ describe('RaglineClient tuning', () => {
   });
 
   it('throws when the tune job failed, with its reason', async () => {
+    const failed = {
+      id: 't',
+      queue: 'tune',
+      state: 'failed',
+      progress: 10,
+      attempts: 2,
+      failedReason: 'store down',
+    };
     const server = await serve(() => ({
       status: 200,
-      body: {
-        id: 't',
-        queue: 'tune',
-        state: 'failed',
-        progress: 10,
-        attempts: 2,
-        failedReason: 'store down',
-      },
+      headers: { 'content-type': 'text/event-stream' },
+      body: `event: state\ndata: ${JSON.stringify(failed)}\n\nevent: end\ndata: {}\n\n`,
     }));
     const client = new RaglineClient({ baseUrl: server.url });
     const waiting = client.waitForTune('t', { pollMs: 5 });

@@ -1,4 +1,4 @@
-import { mapWithConcurrency, sleep } from './concurrency';
+import { sleep } from './concurrency';
 import {
   apiErrorFrom,
   RaglineApiError,
@@ -6,7 +6,9 @@ import {
   RaglineNetworkError,
   RaglineWaitTimeoutError,
 } from './errors';
+import { JobStreamEvent, jobStreamEvent, MAX_JOB_IDS_PER_REQUEST } from './job-events';
 import { parseRetryAfter } from './retry-after';
+import { serverSentEvents, StreamInterruptedError } from './server-sent-events';
 import type {
   CollectionInfo,
   CollectionList,
@@ -54,20 +56,32 @@ export interface RaglineClientOptions {
 }
 
 export interface WaitForJobsOptions {
-  /** Pause between polling rounds. Default 500. */
+  /**
+   * Pause between rounds of `GET /v1/jobs?ids=` when the event stream is not available
+   * (a failed stream, an older server, or `stream: false`). Default 2000.
+   */
   pollMs?: number;
   /** Give up (RaglineWaitTimeoutError) after this long. Default: no limit. */
   timeoutMs?: number;
-  /** Jobs polled at once. Default 8. */
-  concurrency?: number;
   /**
-   * Jobs polled per round: the oldest unfinished ones, in the order given (queues run roughly
-   * first in, first out). Bounds the load a large wait puts on the API. Default 256.
+   * Follow the jobs over `GET /v1/jobs/events` (server-sent events, one request per 200
+   * jobs). Default true; polling is the fallback either way.
+   */
+  stream?: boolean;
+  /** A stream silent this long (not even a heartbeat) counts as broken. Default 45 000. */
+  streamIdleMs?: number;
+  /**
+   * Jobs read per polling round: the oldest unfinished ones, in the order given (queues run
+   * roughly first in, first out), 200 per request. Bounds the load a large wait puts on the
+   * API. Default 1000.
    */
   maxPerRound?: number;
-  /** Polling rounds in a row that may fail (network, 5xx) before the error is thrown. Default 5. */
+  /** Rounds in a row that may fail (network, 5xx) before the error is thrown. Default 5. */
   maxConsecutiveErrors?: number;
-  /** Called after every round with the number of finished jobs and the latest view of each. */
+  /**
+   * Called with the number of finished jobs and the latest view of each: after each polling
+   * round or stream, and as events arrive (at most every 100 ms).
+   */
   onProgress?: (done: number, total: number, views: JobView[]) => void;
 }
 
@@ -233,15 +247,78 @@ export class RaglineClient {
     await this.send({ method: 'POST', path: `/v1/jobs/${seg(id)}/retry` });
   }
 
+  /** Up to 200 jobs in one request; a job the server does not know has state `unknown`. */
+  async getJobs(ids: readonly string[]): Promise<JobView[]> {
+    const body = await this.json<{ jobs: JobView[] }>({
+      method: 'GET',
+      path: '/v1/jobs',
+      query: { ids: ids.join(',') },
+    });
+    return body.jobs;
+  }
+
   /**
-   * Polls `GET /v1/jobs/:id` until every job is completed or failed (a job the server no longer
-   * knows, 404, ends as state `unknown`). Finished jobs are not polled again; jobs not polled
-   * yet show as `waiting`. Returns the final views in the order of `ids`.
+   * The events of up to 200 jobs (`GET /v1/jobs/events`): each job's state first, then
+   * `active`, `progress`, `completed` and `failed` as they happen, and `end` once all are
+   * final. Throws StreamInterruptedError if the stream goes silent for `idleMs` (default 45 000).
+   */
+  async *jobEvents(
+    ids: readonly string[],
+    options: { signal?: AbortSignal; idleMs?: number } = {},
+  ): AsyncGenerator<JobStreamEvent> {
+    const url = this.urlFor({
+      method: 'GET',
+      path: '/v1/jobs/events',
+      query: { ids: ids.join(',') },
+    });
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    options.signal?.addEventListener('abort', abort);
+    // The answer's headers must come within the request timeout; the body may last.
+    const connecting = setTimeout(abort, this.timeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await fetch(url, { headers, signal: controller.signal });
+      } catch (err) {
+        throw networkError(url, this.timeoutMs, err);
+      } finally {
+        clearTimeout(connecting);
+      }
+      if (!response.ok || !response.body) {
+        throw apiErrorFrom(
+          response.status,
+          response.statusText,
+          await response.text(),
+          parseRetryAfter(response.headers.get('retry-after')),
+        );
+      }
+      try {
+        for await (const sse of serverSentEvents(response.body, options.idleMs ?? 45_000)) {
+          const event = jobStreamEvent(sse);
+          if (event) yield event;
+        }
+      } catch (err) {
+        if (err instanceof StreamInterruptedError || options.signal?.aborted) throw err;
+        throw networkError(url, this.timeoutMs, err);
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      controller.abort();
+    }
+  }
+
+  /**
+   * Waits until every job is completed or failed (a job the server does not know ends as
+   * `unknown`), following them over the job event stream, 200 jobs per stream, oldest first.
+   * If a stream fails, the jobs are read with `GET /v1/jobs?ids=` instead (every `pollMs`)
+   * until a stream works again. Returns the final views in the order of `ids`.
    */
   async waitForJobs(ids: readonly string[], options: WaitForJobsOptions = {}): Promise<JobView[]> {
-    const pollMs = options.pollMs ?? 500;
-    const concurrency = options.concurrency ?? 8;
-    const maxPerRound = Math.max(1, options.maxPerRound ?? 256);
+    const pollMs = options.pollMs ?? 2000;
+    const maxPerRound = Math.max(1, options.maxPerRound ?? 1000);
     const maxConsecutiveErrors = options.maxConsecutiveErrors ?? 5;
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     const views = new Map<string, JobView>();
@@ -250,44 +327,99 @@ export class RaglineClient {
     }
     const pending = new Set(views.keys());
     const snapshot = (): JobView[] => ids.map((id) => views.get(id) as JobView);
-    let failedRounds = 0;
+    let reportedAt = -Infinity;
+    const report = (now: boolean): void => {
+      if (!options.onProgress || (!now && Date.now() - reportedAt < 100)) return;
+      reportedAt = Date.now();
+      options.onProgress(views.size - pending.size, views.size, snapshot());
+    };
+    const apply = (view: JobView): void => {
+      if (!pending.has(view.id)) return;
+      const seen = { ...(views.get(view.id) as JobView), ...view };
+      if (seen.state === 'unknown') seen.failedReason ??= 'job not found on the server';
+      views.set(view.id, seen);
+      if (isFinishedJob(seen)) pending.delete(view.id);
+    };
+    const onEvent = (event: JobStreamEvent): void => {
+      if (event.type === 'active' || event.type === 'progress') {
+        const last = views.get(event.id);
+        if (!last) return;
+        apply(
+          event.type === 'active'
+            ? { ...last, state: 'active' }
+            : { ...last, progress: event.progress },
+        );
+      } else if (event.type !== 'end') {
+        apply(event.job);
+      }
+      report(false);
+    };
+    const timedOut = (): RaglineWaitTimeoutError<JobView> =>
+      new RaglineWaitTimeoutError(
+        `${pending.size} of ${views.size} jobs still unfinished after ${options.timeoutMs} ms`,
+        snapshot(),
+      );
 
-    for (;;) {
-      let roundError: unknown;
-      const round = [...pending].slice(0, maxPerRound);
-      await mapWithConcurrency(round, concurrency, async (id) => {
+    let streams = options.stream ?? true;
+    let failedRounds = 0;
+    while (pending.size > 0) {
+      if (Date.now() >= deadline) throw timedOut();
+      if (streams) {
         try {
-          const view = await this.getJob(id);
-          views.set(id, view);
-          if (isFinishedJob(view)) pending.delete(id);
+          const before = pending.size;
+          const batch = [...pending].slice(0, MAX_JOB_IDS_PER_REQUEST);
+          await this.followJobs(batch, deadline, options.streamIdleMs, onEvent);
+          report(true);
+          if (pending.size > 0 && Date.now() >= deadline) throw timedOut();
+          failedRounds = 0;
+          // A stream that ended with nothing finished (it should not) falls back to a poll.
+          if (pending.size < before) continue;
         } catch (err) {
-          if (err instanceof RaglineApiError && err.status === 404) {
-            const last = views.get(id) as JobView;
-            views.set(id, {
-              ...last,
-              state: 'unknown',
-              failedReason: 'job not found on the server',
-            });
-            pending.delete(id);
-          } else if (isTransient(err)) {
-            roundError = err;
-          } else {
-            throw err;
+          if (err instanceof RaglineWaitTimeoutError) throw err;
+          if (isMissingRoute(err)) streams = false;
+          else if (!isTransient(err) && !(err instanceof StreamInterruptedError)) throw err;
+        }
+      }
+      try {
+        const round = [...pending].slice(0, maxPerRound);
+        for (let i = 0; i < round.length; i += MAX_JOB_IDS_PER_REQUEST) {
+          for (const view of await this.getJobs(round.slice(i, i + MAX_JOB_IDS_PER_REQUEST))) {
+            apply(view);
           }
         }
-      });
-      failedRounds = roundError === undefined ? 0 : failedRounds + 1;
-      if (failedRounds >= maxConsecutiveErrors) throw roundError;
-
-      options.onProgress?.(views.size - pending.size, views.size, snapshot());
-      if (pending.size === 0) return snapshot();
-      if (Date.now() + pollMs > deadline) {
-        throw new RaglineWaitTimeoutError(
-          `${pending.size} of ${views.size} jobs still unfinished after ${options.timeoutMs} ms`,
-          snapshot(),
-        );
+        failedRounds = 0;
+      } catch (err) {
+        if (!isTransient(err) || ++failedRounds >= maxConsecutiveErrors) throw err;
       }
+      report(true);
+      if (pending.size === 0) break;
+      if (Date.now() + pollMs > deadline) throw timedOut();
       await sleep(pollMs);
+    }
+    return snapshot();
+  }
+
+  /** Follows `ids` over one event stream until it ends (or the deadline passes). */
+  private async followJobs(
+    ids: readonly string[],
+    deadline: number,
+    idleMs: number | undefined,
+    onEvent: (event: JobStreamEvent) => void,
+  ): Promise<void> {
+    const stop = new AbortController();
+    const timer =
+      deadline === Infinity ? undefined : setTimeout(() => stop.abort(), deadline - Date.now());
+    try {
+      for await (const event of this.jobEvents(ids, { signal: stop.signal, idleMs })) {
+        if (event.type === 'end') return;
+        onEvent(event);
+      }
+      throw new StreamInterruptedError('the event stream closed before its end');
+    } catch (err) {
+      if (stop.signal.aborted) return;
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -489,6 +621,11 @@ export class RaglineClient {
       );
     }
   }
+}
+
+/** A server without job event streams (older than them, or behind a proxy that drops the route). */
+function isMissingRoute(err: unknown): boolean {
+  return err instanceof RaglineApiError && [404, 405, 501].includes(err.status);
 }
 
 function isTransient(err: unknown): boolean {

@@ -92,10 +92,23 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
   RAGLINE_INGEST_BACKOFF_MS: {
     meaning: 'first retry delay, doubled each attempt (exponential backoff with jitter)',
   },
-  RAGLINE_KEEP_COMPLETED_JOBS: { meaning: 'completed jobs kept' },
-  RAGLINE_KEEP_COMPLETED_SECONDS: { meaning: 'and for how long' },
+  RAGLINE_KEEP_COMPLETED_JOBS: {
+    meaning:
+      'completed jobs kept at most per queue: a memory cap (an ingest job takes about 1.5 KB of Redis plus its document text when inline); retention is by age',
+  },
+  RAGLINE_KEEP_COMPLETED_SECONDS: { meaning: 'how long a completed job stays readable in full' },
   RAGLINE_KEEP_FAILED_JOBS: { meaning: 'failed jobs kept (the dead-letter list)' },
   RAGLINE_KEEP_FAILED_SECONDS: { meaning: 'and for how long' },
+  RAGLINE_JOB_OUTCOME_SECONDS: {
+    meaning:
+      "how long a finished job's compact outcome (state, document, collection, error) stays after the job's own retention ends: its id then answers 410 with it, not 404 (about 400 bytes of Redis a job)",
+  },
+  RAGLINE_JOB_STREAMS_MAX: {
+    meaning: 'job event streams (`GET /v1/jobs/events`) open at once per process; more answer 503',
+  },
+  RAGLINE_JOB_STREAM_HEARTBEAT_MS: {
+    meaning: 'a comment line on each open job event stream this often, so proxies keep it open',
+  },
   RAGLINE_RATE_LIMIT_SEARCH: {
     meaning:
       'search requests per window per API key (client IP in open mode) and route; 0 turns the limit off',

@@ -61,6 +61,14 @@ export interface AppConfig {
     keepCompleted: { count: number; age: number };
     keepFailed: { count: number; age: number };
   };
+  jobs: {
+    /** How long a job's outcome record outlives the job's own retention (keep*.age). */
+    outcomeSeconds: number;
+    /** Job event streams (SSE) open at once in one process. */
+    maxStreams: number;
+    /** A comment line on every open stream this often, so proxies keep it open. */
+    heartbeatMs: number;
+  };
   search: {
     timeoutMs: number;
     concurrency: number;
@@ -275,6 +283,11 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
         age: c.RAGLINE_KEEP_COMPLETED_SECONDS,
       },
       keepFailed: { count: c.RAGLINE_KEEP_FAILED_JOBS, age: c.RAGLINE_KEEP_FAILED_SECONDS },
+    },
+    jobs: {
+      outcomeSeconds: c.RAGLINE_JOB_OUTCOME_SECONDS,
+      maxStreams: c.RAGLINE_JOB_STREAMS_MAX,
+      heartbeatMs: c.RAGLINE_JOB_STREAM_HEARTBEAT_MS,
     },
     search: {
       timeoutMs: c.RAGLINE_SEARCH_TIMEOUT_MS,

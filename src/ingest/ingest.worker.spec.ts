@@ -16,6 +16,7 @@ import { CircuitBreakers } from '../resilience/circuit-breakers';
 import { DocumentBodies } from './document-bodies';
 import { IngestWorker } from './ingest.worker';
 import { testCollectionRecord } from '../catalog/testing/collection-record';
+import { JobOutcomes } from '../jobs/job-outcomes';
 
 const RECORD = testCollectionRecord();
 
@@ -51,6 +52,7 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
       {} as MetricsService,
       new DocumentBodies(commands, config),
       new CircuitBreakers(config, {} as MetricsService),
+      new JobOutcomes(commands, config),
     );
   }
 

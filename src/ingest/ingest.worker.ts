@@ -24,6 +24,7 @@ import { whenReady } from '../redis/redis-connection';
 import { isRedisUnavailable } from '../redis/redis-errors';
 import { REDIS } from '../redis/redis.module';
 import { IngestPipelineService } from './ingest-pipeline.service';
+import { JobOutcomes } from '../jobs/job-outcomes';
 import {
   INGEST_QUEUE,
   IngestJobData,
@@ -76,6 +77,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly metrics: MetricsService,
     private readonly bodies: DocumentBodies,
     private readonly breakers: CircuitBreakers,
+    private readonly outcomes: JobOutcomes,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -86,6 +88,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
       { concurrency: this.config.ingest.concurrency },
     );
     this.worker.on('failed', (job, error) => this.onFailed(job, error));
+    this.outcomes.recordFrom(this.worker);
     onJobTimes(this.worker, (waitMs, runMs) => this.monitor.recordJob(INGEST_QUEUE, waitMs, runMs));
     this.worker.on('error', (error) => this.warnConnection(`worker error: ${error.message}`));
     const worker = this.worker;

@@ -1,7 +1,6 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Job, Queue, QueueKeys } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { isAdminRequest, RequireScope } from '../auth/auth.guard';
@@ -10,13 +9,10 @@ import { parseOr400 } from '../common/validation';
 import { CatalogService } from '../catalog/catalog.service';
 import { DocumentBodies } from '../ingest/document-bodies';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
-import { REEMBED_QUEUE } from '../reembed/reembed.types';
-import { SEARCH_QUEUE } from '../search/search.constants';
-import { SOURCES_QUEUE } from '../sources/sources.types';
-import { TUNE_QUEUE } from '../tuning/tune.types';
+import { GoneJobs, GoneJobView } from './gone-jobs';
+import { idsQuerySchema, jobIdSchema } from './job-ids-query';
+import { JOB_QUEUES, JobLookup } from './job-lookup';
 import { JobView, toJobView } from './job-view';
-
-const JOB_QUEUES = [INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE, SOURCES_QUEUE] as const;
 
 const listQuerySchema = z
   .object({
@@ -24,29 +20,6 @@ const listQuerySchema = z
     queue: z.enum(JOB_QUEUES).default(INGEST_QUEUE),
     offset: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(500).default(50),
-  })
-  .strict();
-
-/** Jobs looked up by id in one request (`?ids=a,b`): what clients waiting on many jobs poll. */
-const MAX_IDS = 200;
-const idsQuerySchema = z
-  .object({
-    ids: z
-      .string()
-      .transform((raw) => [
-        ...new Set(
-          raw
-            .split(',')
-            .map((id) => id.trim())
-            .filter(Boolean),
-        ),
-      ])
-      .pipe(
-        z
-          .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'holds an invalid job id'))
-          .min(1, 'must name at least one job')
-          .max(MAX_IDS, `must name at most ${MAX_IDS} jobs`),
-      ),
   })
   .strict();
 
@@ -59,64 +32,23 @@ const queueQuerySchema = z
 /** Routes that only admin keys reach show failures as recorded. */
 const ADMIN_VIEW = { internals: true };
 
-const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'is not a valid job id');
-
-/** Names BullMQ gives its own keys beside the job hashes (`meta`, `events`, `stalled-check`...). */
-const BULLMQ_KEY_NAMES = new Set(Object.keys(new QueueKeys().getKeys('queue')));
-
-/**
- * Whether a job could have this id. A job's hash is read at `<queue>:<id>`, so an id naming
- * one of BullMQ's own keys would read something that is not a job. A job's sub-keys
- * (`<id>:logs`, `<id>:lock`) are not hashes: reading one fails, and lookup() takes that as
- * "no such job" (ids with ':' are real: a job scheduler's jobs are `repeat:<key>:<time>`).
- */
-function couldBeJobId(id: string): boolean {
-  return (
-    !BULLMQ_KEY_NAMES.has(id) &&
-    !/:(logs|lock|dependencies|processed|failed|unsuccessful)$/.test(id)
-  );
-}
-
 @ApiTags('jobs')
 @Controller('v1/jobs')
 export class JobsController {
-  private readonly queues: Map<string, Queue>;
-
   constructor(
-    @InjectQueue(INGEST_QUEUE) ingest: Queue,
-    @InjectQueue(SEARCH_QUEUE) search: Queue,
-    @InjectQueue(REEMBED_QUEUE) reembed: Queue,
-    @InjectQueue(TUNE_QUEUE) tune: Queue,
-    @InjectQueue(SOURCES_QUEUE) sources: Queue,
+    private readonly jobs: JobLookup,
+    private readonly gone: GoneJobs,
     private readonly catalog: CatalogService,
     private readonly bodies: DocumentBodies,
-  ) {
-    this.queues = new Map([
-      [INGEST_QUEUE, ingest],
-      [SEARCH_QUEUE, search],
-      [REEMBED_QUEUE, reembed],
-      [TUNE_QUEUE, tune],
-      [SOURCES_QUEUE, sources],
-    ]);
-  }
+  ) {}
 
-  private async find(id: string): Promise<{ job: Job; queue: Queue }> {
+  /** The job, or 410 with its outcome if it finished and was removed, or 404 if it never was. */
+  private async find(id: string, request: FastifyRequest): Promise<{ job: Job; queue: Queue }> {
     const jobId = parseOr400(jobIdSchema, id, 'job id');
-    const found = couldBeJobId(jobId) ? await this.lookup(jobId) : null;
-    if (!found) throw ApiError.notFound(`job '${jobId}'`);
-    return found;
-  }
-
-  private async lookup(jobId: string): Promise<{ job: Job; queue: Queue } | null> {
-    for (const queue of this.queues.values()) {
-      const job = await Job.fromId(queue, jobId).catch((error: Error) => {
-        // A key that is not a job's hash (WRONGTYPE): no job has this id.
-        if (/WRONGTYPE/.test(error.message)) return undefined;
-        throw error;
-      });
-      if (job) return { job, queue };
-    }
-    return null;
+    const found = await this.jobs.find(jobId);
+    if (found) return found;
+    const gone = await this.gone.goneError(jobId, { internals: isAdminRequest(request) });
+    throw gone ?? ApiError.notFound(`job '${jobId}'`);
   }
 
   /**
@@ -149,15 +81,19 @@ export class JobsController {
   async list(
     @Query() query: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ jobs: Array<JobView | { id: string; state: 'unknown' }>; total: number }> {
+  ): Promise<{
+    jobs: Array<JobView | GoneJobView | { id: string; state: 'unknown' }>;
+    total: number;
+  }> {
     const raw = (query ?? {}) as Record<string, unknown>;
     if (raw.ids !== undefined) {
       const { ids } = parseOr400(idsQuerySchema, raw, 'query');
+      const internals = isAdminRequest(request);
       const views = await Promise.all(
         ids.map(async (id) => {
-          const found = couldBeJobId(id) ? await this.lookup(id) : null;
-          if (!found) return { id, state: 'unknown' as const };
-          return toJobView(found.job, found.queue, { internals: isAdminRequest(request) });
+          const found = await this.jobs.find(id);
+          if (found) return toJobView(found.job, found.queue, { internals });
+          return (await this.gone.view(id, { internals })) ?? { id, state: 'unknown' as const };
         }),
       );
       return { jobs: views, total: views.length };
@@ -166,7 +102,7 @@ export class JobsController {
       throw new ApiError(403, 'forbidden', 'listing jobs by state needs an admin key');
     }
     const { state, queue, offset, limit } = parseOr400(listQuerySchema, raw, 'query');
-    const q = this.queues.get(queue) as Queue;
+    const q = this.jobs.queue(queue);
     const [jobs, counts] = await Promise.all([
       q.getJobs([state === 'waiting' ? 'wait' : state], offset, offset + limit - 1),
       q.getJobCounts(state === 'waiting' ? 'wait' : state),
@@ -179,9 +115,12 @@ export class JobsController {
 
   @Get(':id')
   @RequireScope('ingest', 'search')
-  @ApiOperation({ summary: 'State, progress and result of a job' })
+  @ApiOperation({
+    summary:
+      'State, progress and result of a job (410 with its outcome once it is removed after its retention)',
+  })
   async get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobView> {
-    const { job, queue } = await this.find(id);
+    const { job, queue } = await this.find(id, request);
     return toJobView(job, queue, { internals: isAdminRequest(request) });
   }
 
@@ -192,7 +131,7 @@ export class JobsController {
   @ApiQuery({ name: 'queue', required: false })
   async retryAll(@Query() query: unknown): Promise<{ retried: number }> {
     const { queue } = parseOr400(queueQuerySchema, query ?? {}, 'query');
-    const q = this.queues.get(queue) as Queue;
+    const q = this.jobs.queue(queue);
     let retried = 0;
     for (let batch = await q.getFailed(0, 499); batch.length; batch = await q.getFailed(0, 499)) {
       for (const job of batch) await this.resubmit(job);
@@ -205,8 +144,8 @@ export class JobsController {
   @HttpCode(204)
   @RequireScope('admin')
   @ApiOperation({ summary: 'Discard a finished (failed or completed) job' })
-  async discard(@Param('id') id: string): Promise<void> {
-    const { job } = await this.find(id);
+  async discard(@Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
+    const { job } = await this.find(id, request);
     const state = await job.getState();
     if (state !== 'failed' && state !== 'completed') {
       throw ApiError.conflict(`job '${job.id}' is ${state}; only finished jobs can be discarded`);
@@ -222,8 +161,8 @@ export class JobsController {
   @RequireScope('admin')
   @HttpCode(202)
   @ApiOperation({ summary: 'Retry a failed job' })
-  async retry(@Param('id') id: string): Promise<JobView> {
-    const { job, queue } = await this.find(id);
+  async retry(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobView> {
+    const { job, queue } = await this.find(id, request);
     if ((await job.getState()) !== 'failed') {
       throw ApiError.conflict(`job '${job.id}' is not failed; only failed jobs can be retried`);
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { routeKind } from './route-kind';
 
 export const METRIC_PREFIX = 'ragline_';
 
@@ -59,8 +60,8 @@ export class MetricsService {
 
   private readonly httpDuration = new Histogram({
     name: `${METRIC_PREFIX}http_request_duration_seconds`,
-    help: 'HTTP request duration by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status'] as const,
+    help: 'HTTP request duration by method, route pattern, status code and route kind (api, or job_polling: reading job states and job event streams)',
+    labelNames: ['method', 'route', 'status', 'route_kind'] as const,
     buckets: HTTP_BUCKETS,
     registers: [this.registry],
   });
@@ -261,7 +262,12 @@ export class MetricsService {
   observeHttp(method: string, route: string, status: number, durationMs: number): void {
     const m = method.toUpperCase();
     this.httpDuration.observe(
-      { method: KNOWN_METHODS.has(m) ? m : 'OTHER', route, status: String(status) },
+      {
+        method: KNOWN_METHODS.has(m) ? m : 'OTHER',
+        route,
+        status: String(status),
+        route_kind: routeKind(m, route),
+      },
       seconds(durationMs),
     );
   }

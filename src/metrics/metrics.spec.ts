@@ -14,7 +14,15 @@ class ProbeController {
   }
 }
 
-@Module({ imports: [MetricsModule], controllers: [ProbeController] })
+@Controller('v1/jobs')
+class JobsProbeController {
+  @Get(':id')
+  job(@Param('id') id: string): { id: string } {
+    return { id };
+  }
+}
+
+@Module({ imports: [MetricsModule], controllers: [ProbeController, JobsProbeController] })
 class ProbeModule {}
 
 function promtoolPath(): string | null {
@@ -60,19 +68,31 @@ describe('MetricsService', () => {
     expect(
       sampleValue(
         text,
-        `ragline_http_request_duration_seconds_count{method="GET",route="${route}",status="200"}`,
+        `ragline_http_request_duration_seconds_count{method="GET",route="${route}",status="200",route_kind="api"}`,
       ),
     ).toBe(2);
     expect(
       sampleValue(
         text,
-        'ragline_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"}',
+        'ragline_http_request_duration_seconds_count{method="GET",route="unmatched",status="404",route_kind="api"}',
       ),
     ).toBe(1);
     expect(text).not.toContain('alpha');
     expect(text).not.toContain('/no/such/path');
     expect(observed.map((o) => o.route)).toEqual([route, route, 'unmatched']);
     expect(observed.every((o) => o.durationMs >= 0 && o.durationMs < 5000)).toBe(true);
+  });
+
+  it('labels job polling apart from real traffic, under the same metric name', async () => {
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/v1/jobs/j${i}`)).status).toBe(200);
+    const text = await metrics.render();
+    expect(
+      sampleValue(
+        text,
+        'ragline_http_request_duration_seconds_count{method="GET",route="/v1/jobs/:id",status="200",route_kind="job_polling"}',
+      ),
+    ).toBe(3);
+    expect(text).not.toMatch(/route="\/v1\/jobs\/:id"[^}]*route_kind="api"/);
   });
 
   it('exports durations in seconds although callers pass milliseconds', async () => {

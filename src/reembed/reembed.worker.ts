@@ -8,6 +8,7 @@ import {
 import { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
+import { JobOutcomes } from '../jobs/job-outcomes';
 import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
 import { CollectionMigration } from './collection-migration.service';
 import { REEMBED_QUEUE, ReembedJobData, ReembedJobResult } from './reembed.types';
@@ -35,6 +36,7 @@ export class ReembedWorker implements OnApplicationBootstrap, BeforeApplicationS
     private readonly migration: CollectionMigration,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly outcomes: JobOutcomes,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -45,6 +47,7 @@ export class ReembedWorker implements OnApplicationBootstrap, BeforeApplicationS
       { concurrency: 1 },
     );
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+    this.outcomes.recordFrom(this.worker);
     this.worker.on('error', (error) => this.logger.warn(`worker error: ${error.message}`));
   }
 

@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { ApiError } from '../common/api-error';
+import { QueueEventsHub } from '../queues/queue-events-hub';
 import { AppConfig, loadConfig } from '../config/config';
 import { bullConnectionOptions, producerConnectionOptions } from '../redis/redis-connection';
 import { PrivateRedis } from '../redis/testing/private-redis';
@@ -28,6 +29,7 @@ describe('SearchWaiters when Redis goes away (private redis-server)', () => {
   let config: AppConfig;
   let queue: Queue;
   let waiters: SearchWaiters;
+  let hub: QueueEventsHub;
   let jobs = 0;
 
   const nextJobId = () => `search-waiters-${++jobs}`;
@@ -52,12 +54,14 @@ describe('SearchWaiters when Redis goes away (private redis-server)', () => {
       prefix: config.prefix,
     });
     queue.on('error', () => undefined);
-    waiters = new SearchWaiters(queue, config);
+    hub = new QueueEventsHub(config);
+    waiters = new SearchWaiters(queue, config, hub);
     await waiters.onModuleInit();
   });
 
   afterAll(async () => {
     await waiters?.onApplicationShutdown();
+    await hub?.onApplicationShutdown();
     await queue?.close();
     await redis?.destroy();
   });

@@ -1,10 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
 import { InjectQueue } from '@nestjs/bullmq';
 import { ApiError } from '../common/api-error';
-import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { createQueueEvents } from '../queues/queue-events';
+import { QueueEventsHub } from '../queues/queue-events-hub';
 import { redisUnavailable } from '../redis/redis-errors';
 import { searchFailure } from './search-failure';
 import { SEARCH_QUEUE } from './search.constants';
@@ -42,22 +41,18 @@ const FALLBACK_CHECK_MS = 2000;
  */
 @Injectable()
 export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('SearchWaiters');
-  private readonly warn = throttledWarning((m) => this.logger.warn(m));
   private readonly waiters = new Map<string, Waiter>();
   /** Jobs still running when their wait timed out: their results are still worth keeping. */
   private readonly late = new Map<string, { onLate: LateResultHandler; until: number }>();
-  private events?: QueueEvents;
-
   constructor(
     @InjectQueue(SEARCH_QUEUE) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly hub: QueueEventsHub,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const events = createQueueEvents(this.config, SEARCH_QUEUE, 'search-events');
-    this.events = events;
-    events.on('error', (err) => this.warn(`queue events: ${err.message}`));
+    // The process's one listener of the search queue, shared with job event streams.
+    const events = await this.hub.events(SEARCH_QUEUE);
     events.on('completed', ({ jobId, returnvalue }) => {
       // Every process hears every job: parse only the results someone here waits for.
       const late = this.takeLate(jobId);
@@ -73,7 +68,6 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
       this.late.delete(jobId);
       this.settle(jobId, (w) => w.reject(searchFailure(failedReason)));
     });
-    await events.waitUntilReady();
     const client = await events.client;
     client.on('close', () => this.checkAll());
     client.on('ready', () => this.checkAll());
@@ -182,7 +176,6 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
     for (const id of [...this.waiters.keys()]) {
       this.settle(id, (w) => w.reject(ApiError.unavailable('the server is shutting down')));
     }
-    await this.events?.close();
   }
 }
 
