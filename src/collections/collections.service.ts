@@ -167,7 +167,8 @@ export class CollectionsService {
    * Refused (409) while a re-embedding is underway: its job is still writing. Four steps, so a
    * store that fails in the middle leaves a state the next DELETE finishes: mark the record as
    * being deleted (the collection is gone to every reader), remove its sources and their
-   * schedules, drop the store's data, remove the record. A repeated DELETE of a collection whose delete failed picks up at the drop.
+   * schedules, drop the store's data, remove the record. A repeated DELETE of a collection
+   * whose delete failed picks up after the mark.
    */
   async remove(name: string): Promise<void> {
     const record = await this.catalog.getCollectionRecord(name);
