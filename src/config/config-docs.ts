@@ -205,11 +205,11 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
   RAGLINE_FETCH_MAX_BYTES: { meaning: 'time (redirects included) and body size per fetch' },
   RAGLINE_FETCH_HOST_CONCURRENCY: {
     meaning:
-      'politeness per host: requests at once, least time between two starts (429/503 back off by `Retry-After`)',
+      'politeness per host, shared by every worker through Redis: requests at once, least time between two starts (429/503 back off by `Retry-After`)',
   },
   RAGLINE_FETCH_HOST_DELAY_MS: {
     meaning:
-      'politeness per host: requests at once, least time between two starts (429/503 back off by `Retry-After`)',
+      'politeness per host, shared by every worker through Redis: requests at once, least time between two starts (429/503 back off by `Retry-After`)',
   },
   RAGLINE_FETCH_CA_FILE: {
     default: 'none',
