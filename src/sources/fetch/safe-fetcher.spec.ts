@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { ConnectGuard } from '../../../test/support/connect-guard';
+import { loadConfig } from '../../config/config';
 import { FetchAllowlist } from './address-policy';
+import { fetchProviders } from './fetch.providers';
 import { FetchRefused, type ResolvedAddress, SafeFetcher } from './safe-fetcher';
 
 /** A resolver for made-up names; anything else is a test bug, never a real DNS query. */
@@ -297,6 +299,22 @@ describe('SafeFetcher over https (a self-signed certificate made by openssl, ser
     );
     await expect(fetcher([cert]).fetch({ url: `https://127.0.0.1:${port}/` })).rejects.toThrow(
       /IP: 127\.0\.0\.1 is not in the cert's list/,
+    );
+  });
+
+  it('trusts the CAs of RAGLINE_FETCH_CA_FILE in the service (still by host name)', async () => {
+    const config = loadConfig({
+      RAGLINE_FETCH_ALLOW: '127.0.0.1/32',
+      RAGLINE_FETCH_CA_FILE: join(dir, 'docs.test.crt'),
+    });
+    const provider = fetchProviders.find(
+      (p) => typeof p === 'object' && 'provide' in p && p.provide === SafeFetcher,
+    ) as { useFactory: (c: typeof config, r: typeof resolver) => SafeFetcher };
+    const service = provider.useFactory(config, resolver);
+    const res = await service.fetch({ url: `https://docs.test:${port}/` });
+    expect(res.body.toString()).toBe(`secure docs.test docs.test:${port}`);
+    await expect(service.fetch({ url: `https://alias.test:${port}/` })).rejects.toThrow(
+      /is not in the cert's altnames/,
     );
   });
 });
