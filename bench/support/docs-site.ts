@@ -36,7 +36,19 @@ export interface DocsSite {
   expectedDocumentIds(): string[];
   /** Extra delay before each answer (to make a sync slow enough to interrupt). */
   delayMs: number;
+  /**
+   * Paths that answer busy (429 or 503, with `Retry-After` if given) `times` times before the
+   * page itself (Infinity: always busy); `hits` records when each request came (ms epoch).
+   */
+  busy: Map<string, BusyPath>;
   close(): Promise<void>;
+}
+
+export interface BusyPath {
+  status: 429 | 503;
+  retryAfter?: string;
+  times: number;
+  hits: number[];
 }
 
 const TOPICS = [
@@ -172,6 +184,7 @@ export async function startDocsSite(pageCount = 60): Promise<DocsSite> {
     extraListed,
     log,
     delayMs: 0,
+    busy: new Map(),
     expectedDocumentIds: () =>
       [...pages.keys(), '/docs/new-location.html', '/files/manual.pdf']
         .map((p) => `${base}${p}`)
@@ -186,6 +199,15 @@ export async function startDocsSite(pageCount = 60): Promise<DocsSite> {
 
   function answer(req: IncomingMessage, res: ServerResponse): number {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const busy = site.busy.get(path);
+    if (busy) {
+      busy.hits.push(Date.now());
+      if (busy.hits.length <= busy.times) {
+        const headers = busy.retryAfter ? { 'retry-after': busy.retryAfter } : undefined;
+        res.writeHead(busy.status, headers).end('busy');
+        return busy.status;
+      }
+    }
     if (path === '/robots.txt') {
       return send(
         req,

@@ -11,6 +11,7 @@ import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { ActiveMigrations } from '../reembed/active-migrations';
+import { CollectionSources } from '../sources/collection-sources';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { CreateCollectionBody } from './collection.schemas';
 
@@ -55,6 +56,7 @@ export class CollectionsService {
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly migrations: ActiveMigrations,
+    private readonly sources: CollectionSources,
   ) {}
 
   private settingsFrom(body: CreateCollectionBody): CollectionSettings {
@@ -162,10 +164,11 @@ export class CollectionsService {
   }
 
   /**
-   * Refused (409) while a re-embedding is underway: its job is still writing. Three steps, so a
+   * Refused (409) while a re-embedding is underway: its job is still writing. Four steps, so a
    * store that fails in the middle leaves a state the next DELETE finishes: mark the record as
-   * being deleted (the collection is gone to every reader), drop the store's data, remove the
-   * record. A repeated DELETE of a collection whose delete failed picks up at the drop.
+   * being deleted (the collection is gone to every reader), remove its sources and their
+   * schedules, drop the store's data, remove the record. A repeated DELETE of a collection
+   * whose delete failed picks up after the mark.
    */
   async remove(name: string): Promise<void> {
     const record = await this.catalog.getCollectionRecord(name);
@@ -179,6 +182,16 @@ export class CollectionsService {
         );
       }
       if (!(await this.catalog.markDeleting(name))) throw ApiError.notFound(`collection '${name}'`);
+    }
+    try {
+      await this.sources.removeAll(name);
+    } catch (error) {
+      this.logger.warn(
+        `collection '${name}': removing its sources failed, the delete stays pending: ${(error as Error).message}`,
+      );
+      throw ApiError.unavailable(
+        `collection '${name}' is marked deleted but its sources could not be removed yet; repeat the DELETE to finish it`,
+      );
     }
     try {
       await this.store.dropCollection(storeNameOf(record));

@@ -218,11 +218,16 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
   RAGLINE_FETCH_MAX_BYTES: { meaning: 'time (redirects included) and body size per fetch' },
   RAGLINE_FETCH_HOST_CONCURRENCY: {
     meaning:
-      'politeness per host: requests at once, least time between two starts (429/503 back off by `Retry-After`)',
+      'politeness per host, shared by every worker through Redis: requests at once, least time between two starts (429/503 back off by `Retry-After`)',
   },
   RAGLINE_FETCH_HOST_DELAY_MS: {
     meaning:
-      'politeness per host: requests at once, least time between two starts (429/503 back off by `Retry-After`)',
+      'politeness per host, shared by every worker through Redis: requests at once, least time between two starts (429/503 back off by `Retry-After`)',
+  },
+  RAGLINE_FETCH_CA_FILE: {
+    default: 'none',
+    meaning:
+      'a PEM file of CA certificates that https fetches trust besides the usual public roots (a private CA, or a self-signed test site); certificates are still checked against the host name',
   },
   RAGLINE_SOURCES_MAX_PAGES: {
     meaning: "pages per sync at most (a source's `maxPages` may only lower it)",
@@ -231,6 +236,10 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
   RAGLINE_PARSE_TIMEOUT_MS: {
     meaning:
       'longest one HTML or Markdown document may take to parse (in a worker thread, off the event loop); past it the job fails with that reason',
+  },
+  RAGLINE_MAX_CHUNKS_PER_DOCUMENT: {
+    meaning:
+      "chunks one document may give; a document that gives more fails its job with the reason, before anything is written (a 2 MiB English document gives about 10,000 chunks of use-lite's 128 tokens; raise it with a smaller `RAGLINE_CHUNK_MAX_TOKENS`)",
   },
   RAGLINE_SERVING: {
     meaning:

@@ -48,7 +48,13 @@ export interface AppConfig {
     maxMetadataBytes: number;
   };
   /** parseTimeoutMs: longest one HTML or Markdown document may take to parse (its job then fails). */
-  chunking: { maxTokens?: number; overlapTokens: number; parseTimeoutMs: number };
+  chunking: {
+    maxTokens?: number;
+    overlapTokens: number;
+    parseTimeoutMs: number;
+    /** A document that gives more chunks fails its job before anything is written. */
+    maxChunksPerDocument: number;
+  };
   ingest: {
     concurrency: number;
     attempts: number;
@@ -119,6 +125,8 @@ export interface AppConfig {
     maxBytes: number;
     hostConcurrency: number;
     hostDelayMs: number;
+    /** A PEM file of certificates trusted for https besides Node's root CAs. */
+    caFile?: string;
   };
   sources: { maxPages: number; concurrency: number };
   shutdownTimeoutMs: number;
@@ -269,6 +277,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       maxTokens: c.RAGLINE_CHUNK_MAX_TOKENS,
       overlapTokens: c.RAGLINE_CHUNK_OVERLAP_TOKENS,
       parseTimeoutMs: c.RAGLINE_PARSE_TIMEOUT_MS,
+      maxChunksPerDocument: c.RAGLINE_MAX_CHUNKS_PER_DOCUMENT,
     },
     ingest: {
       concurrency: c.RAGLINE_INGEST_CONCURRENCY,
@@ -337,6 +346,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       maxBytes: c.RAGLINE_FETCH_MAX_BYTES,
       hostConcurrency: c.RAGLINE_FETCH_HOST_CONCURRENCY,
       hostDelayMs: c.RAGLINE_FETCH_HOST_DELAY_MS,
+      ...(c.RAGLINE_FETCH_CA_FILE ? { caFile: c.RAGLINE_FETCH_CA_FILE } : {}),
     },
     sources: { maxPages: c.RAGLINE_SOURCES_MAX_PAGES, concurrency: c.RAGLINE_SOURCES_CONCURRENCY },
     shutdownTimeoutMs: c.RAGLINE_SHUTDOWN_TIMEOUT_MS,

@@ -67,17 +67,28 @@ export class IngestPipelineService implements OnModuleDestroy {
 
   /**
    * The chunks a document gives with this embedder (the same as chunksFor), parsed off the
-   * event loop; markup that takes longer than the parse time limit fails the job for good.
+   * event loop; markup that takes longer than the parse time limit, or a document of more
+   * chunks than allowed, fails the job for good.
    */
   async chunk(format: DocumentFormat, content: string, embedder: Embedder): Promise<Chunk[]> {
+    let chunks: Chunk[];
     this.parsePool ??= new ParsePool({ timeoutMs: this.config.chunking.parseTimeoutMs });
     try {
       const parsed = await this.parsePool.parse(format, content);
-      return chunksOfParsed(parsed, embedder, this.config.chunking);
+      chunks = chunksOfParsed(parsed, embedder, this.config.chunking);
     } catch (error) {
       if (error instanceof ParseTimeoutError) throw new UnrecoverableError(error.message);
       throw error;
     }
+    // Refused whole, before any write: what a document costs in model time and storage is
+    // bounded, and it is never left half stored.
+    const { maxChunksPerDocument } = this.config.chunking;
+    if (chunks.length > maxChunksPerDocument) {
+      throw new UnrecoverableError(
+        `the document gives ${chunks.length} chunks; at most ${maxChunksPerDocument} are allowed per document (RAGLINE_MAX_CHUNKS_PER_DOCUMENT)`,
+      );
+    }
+    return chunks;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -4,6 +4,7 @@ import { JobsOptions, Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { CatalogService } from '../catalog/catalog.service';
 import { DocumentFormat } from '../catalog/catalog.types';
+import { nfkcExpansionProblem } from '../parsing/nfkc-expansion';
 import { ApiError } from '../common/api-error';
 import { sha256Hex } from '../common/hashing';
 import { metadataProblem, stableStringify } from '../common/metadata';
@@ -89,6 +90,8 @@ export class IngestProducerService {
           `documents[${i}]: ${bytes} bytes of content; at most ${maxDocumentBytes} bytes per document`,
         );
       }
+      const expansion = doc.url === undefined ? nfkcExpansionProblem(content) : undefined;
+      if (expansion) throw ApiError.badRequest(`documents[${i}]: ${expansion}`);
       if (doc.metadata !== undefined) {
         const problem = metadataProblem(doc.metadata, `documents[${i}].metadata`);
         if (problem) throw ApiError.badRequest(problem);

@@ -118,6 +118,11 @@ export class SourceRepository {
     await this.redis.del(this.runKey(sourceId));
   }
 
+  /** Forgets the validators of every `url` document of a (deleted) collection. */
+  async forgetUrlDocuments(collection: string): Promise<void> {
+    await this.redis.del(`${this.base}:urls:${collection}`);
+  }
+
   async urlDocument(collection: string, documentId: string): Promise<UrlDocumentState | null> {
     const raw = await this.redis.hget(`${this.base}:urls:${collection}`, documentId);
     return raw ? (JSON.parse(raw) as UrlDocumentState) : null;

@@ -3,7 +3,7 @@ import type { DocumentFormat } from '../catalog/catalog.types';
 import { folderOf, normaliseUrl, UrlRules } from './discover/url-rules';
 import { parseSitemap, type SitemapEntry } from './discover/sitemap';
 import { extractPage } from './extract/extract-page';
-import { HostPoliteness, retryAfterMs } from './fetch/host-politeness';
+import { type Politeness, retryAfterMs } from './fetch/host-politeness';
 import { RobotsRules } from './fetch/robots';
 import { FetchRefused, type FetchResponse, SafeFetcher } from './fetch/safe-fetcher';
 import type { SourceRepository } from './source-repository';
@@ -106,7 +106,7 @@ export class SourceSync {
     private readonly source: SourceRecord,
     private readonly jobId: string,
     private readonly fetcher: SafeFetcher,
-    private readonly politeness: HostPoliteness,
+    private readonly politeness: Politeness,
     private readonly repo: SourceRepository,
     private readonly pipeline: SyncPipeline,
     private readonly options: SyncOptions,
@@ -325,7 +325,11 @@ export class SourceSync {
     }
     if (res.status !== 200) {
       if (keepLinks) this.complete = false;
-      return { outcome: { result: 'failed', reason: `HTTP ${res.status}` }, base: item.url };
+      const busy = res.status === 429 || res.status === 503;
+      const reason = busy
+        ? `HTTP ${res.status} (still busy after ${BUSY_RETRIES} retries, honouring Retry-After)`
+        : `HTTP ${res.status}`;
+      return { outcome: { result: 'failed', reason }, base: item.url };
     }
     this.counts.fetched++;
     let page;
@@ -460,7 +464,10 @@ export class SourceSync {
         this.fetcher.fetch({ url, headers: this.source.headers, ...validators }),
       );
       if ((res.status !== 429 && res.status !== 503) || attempt >= BUSY_RETRIES) return res;
-      this.politeness.backOff(host, retryAfterMs(res.headers['retry-after'], 1000 * 2 ** attempt));
+      await this.politeness.backOff(
+        host,
+        retryAfterMs(res.headers['retry-after'], 1000 * 2 ** attempt),
+      );
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Provider, Type } from '@nestjs/common';
 import { fetchProviders } from './fetch/fetch.providers';
 import { URL_DOCUMENTS } from '../ingest/ingest.types';
+import { CollectionSources } from './collection-sources';
 import { IngestHandoff } from './ingest-handoff';
 import { SourceRepository } from './source-repository';
 import { SourcesController } from './sources.controller';
@@ -22,6 +23,7 @@ export function sourcesFeature(
 } {
   const providers: Provider[] = [
     SourceRepository,
+    CollectionSources,
     UrlDocuments,
     { provide: URL_DOCUMENTS, useExisting: UrlDocuments },
   ];

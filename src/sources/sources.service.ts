@@ -9,7 +9,7 @@ import { AcceptedJob, IngestProducerService } from '../ingest/ingest-producer.se
 import { orUnavailable } from '../redis/redis-errors';
 import { SourceRepository } from './source-repository';
 import { CreateSourceBody, repeatOf } from './sources.schemas';
-import { SOURCES_QUEUE, SourceRecord, SyncJobData } from './sources.types';
+import { schedulerIdOf, SOURCES_QUEUE, SourceRecord, SyncJobData } from './sources.types';
 
 export interface SyncStarted {
   job: { id: string; queue: typeof SOURCES_QUEUE };
@@ -25,8 +25,6 @@ export function publicSource(record: SourceRecord): SourceRecord {
     headers: Object.fromEntries(Object.keys(record.headers).map((k) => [k, '***'])),
   };
 }
-
-export const schedulerIdOf = (sourceId: string) => `source-${sourceId}`;
 
 /** The API side of sources: records in Redis, syncs as jobs on the sources queue. */
 @Injectable()

@@ -1,5 +1,8 @@
 export const SOURCES_QUEUE = 'sources';
 
+/** The BullMQ job scheduler of a scheduled source. */
+export const schedulerIdOf = (sourceId: string) => `source-${sourceId}`;
+
 export type SourceType = 'sitemap' | 'crawl' | 'urls';
 
 /** What a sync counts; `GET .../sources/:id` shows the last (or running) sync's. */

@@ -10,13 +10,19 @@ import { DelayedError, Job, Queue, UnrecoverableError } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
-import { HostPoliteness } from './fetch/host-politeness';
+import { type Politeness, POLITENESS } from './fetch/host-politeness';
 import { SafeFetcher } from './fetch/safe-fetcher';
 import { IngestHandoff } from './ingest-handoff';
 import { SourceRepository, SYNC_LOCK_MS } from './source-repository';
 import { DiscoveryFailed, SourceSync } from './source-sync';
-import { schedulerIdOf } from './sources.service';
-import { SOURCES_QUEUE, SyncJobData, SyncSkipped, SyncSummary, UrlJobData } from './sources.types';
+import {
+  schedulerIdOf,
+  SOURCES_QUEUE,
+  SyncJobData,
+  SyncSkipped,
+  SyncSummary,
+  UrlJobData,
+} from './sources.types';
 import { URL_JOB, UrlDocumentFetch, UrlJobResult } from './url-documents';
 
 type SyncResult = SyncSummary | SyncSkipped | UrlJobResult;
@@ -39,7 +45,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
     private readonly repo: SourceRepository,
     private readonly catalog: CatalogService,
     private readonly fetcher: SafeFetcher,
-    private readonly politeness: HostPoliteness,
+    @Inject(POLITENESS) private readonly politeness: Politeness,
     private readonly handoff: IngestHandoff,
     private readonly urlDocuments: UrlDocumentFetch,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

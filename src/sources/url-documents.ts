@@ -9,7 +9,7 @@ import type { AcceptedJob } from '../ingest/ingest-producer.service';
 import { retriedJobOptions } from '../queues/job-options';
 import type { IngestJobResult } from '../ingest/ingest.types';
 import { extractPage } from './extract/extract-page';
-import { HostPoliteness } from './fetch/host-politeness';
+import { type Politeness, POLITENESS } from './fetch/host-politeness';
 import { FetchRefused, SafeFetcher } from './fetch/safe-fetcher';
 import { IngestHandoff } from './ingest-handoff';
 import { SourceRepository } from './source-repository';
@@ -52,7 +52,7 @@ export class UrlDocuments {
 export class UrlDocumentFetch {
   constructor(
     private readonly fetcher: SafeFetcher,
-    private readonly politeness: HostPoliteness,
+    @Inject(POLITENESS) private readonly politeness: Politeness,
     private readonly repo: SourceRepository,
     private readonly handoff: IngestHandoff,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

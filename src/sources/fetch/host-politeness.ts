@@ -5,6 +5,17 @@ export interface PolitenessOptions {
   minDelayMs: number;
 }
 
+/** Per-host spacing of fetches, in one process (HostPoliteness) or across the fleet. */
+export interface Politeness {
+  /** Runs `task` once `host` has a free slot and its delay (and any back-off) has passed. */
+  run<T>(host: string, task: () => Promise<T>): Promise<T>;
+  /** No request to `host` starts before `delayMs` from now. */
+  backOff(host: string, delayMs: number): Promise<void> | void;
+}
+
+/** The injection token of the workers' Politeness (FleetPoliteness, shared through Redis). */
+export const POLITENESS = Symbol('POLITENESS');
+
 interface HostState {
   active: number;
   nextStart: number;
@@ -16,7 +27,7 @@ interface HostState {
  * Spaces requests per host: at most `concurrency` at a time, starts at least `minDelayMs`
  * apart, and none before a back-off (429/503, `Retry-After`) has passed.
  */
-export class HostPoliteness {
+export class HostPoliteness implements Politeness {
   private readonly hosts = new Map<string, HostState>();
 
   constructor(private readonly options: PolitenessOptions) {}

@@ -2,7 +2,9 @@ import { promises as dns, type LookupAddress } from 'node:dns';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { FetchAllowlist, refusalReason } from './address-policy';
+import { ACCEPT_ENCODING, decodeBody } from './decode-body';
 
 export interface ResolvedAddress {
   address: string;
@@ -33,8 +35,14 @@ export interface SafeFetcherOptions {
   resolver?: Resolver;
   userAgent: string;
   timeoutMs: number;
+  /** Limit on the body as received and, when compressed, as decompressed. */
   maxBytes: number;
   maxRedirects?: number;
+  /**
+   * Certificates (PEM) trusted for https besides Node's root CAs: a private CA, or a test's
+   * self-signed certificate. Certificates are still checked against the URL's host name.
+   */
+  extraCa?: string[];
 }
 
 export interface FetchRequest {
@@ -81,9 +89,12 @@ export class SafeFetcher {
   private readonly resolver: Resolver;
   private readonly maxRedirects: number;
 
+  private readonly ca?: string[];
+
   constructor(private readonly options: SafeFetcherOptions) {
     this.resolver = options.resolver ?? systemResolver;
     this.maxRedirects = options.maxRedirects ?? 5;
+    if (options.extraCa?.length) this.ca = [...rootCertificates, ...options.extraCa];
   }
 
   get userAgent(): string {
@@ -131,7 +142,7 @@ export class SafeFetcher {
     let current = request.url;
     for (let redirects = 0; ; redirects++) {
       const { url, address } = await this.check(current);
-      const res = await this.once(url, address, request, deadline);
+      const res = await this.decoded(await this.once(url, address, request, deadline));
       const location = res.headers.location;
       if (!REDIRECTS.has(res.status) || !location) return { ...res, url: url.href, redirects };
       if (redirects >= this.maxRedirects) {
@@ -139,6 +150,17 @@ export class SafeFetcher {
       }
       current = new URL(location, url).href;
     }
+  }
+
+  /** The body decompressed (by Content-Encoding), within the same byte limit. */
+  private async decoded(answer: Answer): Promise<Answer> {
+    const encoding = answer.headers['content-encoding'];
+    if (!encoding || !answer.body.length) return answer;
+    const body = await decodeBody(answer.body, encoding, this.options.maxBytes);
+    const headers = { ...answer.headers };
+    delete headers['content-encoding'];
+    delete headers['content-length'];
+    return { ...answer, headers, body };
   }
 
   private once(
@@ -150,6 +172,7 @@ export class SafeFetcher {
     const headers: Record<string, string> = {
       'user-agent': this.options.userAgent,
       accept: ACCEPT,
+      'accept-encoding': ACCEPT_ENCODING,
       ...(request.headers ?? {}),
     };
     if (request.etag) headers['if-none-match'] = request.etag;
@@ -190,7 +213,10 @@ export class SafeFetcher {
           // A fresh connection each time, resolved only through the pinned lookup.
           agent: false,
           lookup: lookup as unknown as typeof import('node:dns').lookup,
+          // TLS: SNI and the certificate check are for the URL's host name, never the
+          // pinned IP (Node checks the certificate against `servername`, else the host).
           servername: isIP(bareHost(url.hostname)) ? undefined : url.hostname,
+          ...(this.ca && url.protocol === 'https:' ? { ca: this.ca } : {}),
         },
         (res) => {
           const status = res.statusCode ?? 0;
