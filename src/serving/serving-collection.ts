@@ -15,7 +15,11 @@ export interface ServingCollectionOptions {
   lexical: boolean;
   bm25: Bm25Params;
   hnsw: Omit<VectorIndexOptions, 'dimensions'>;
-  /** Candidates each side contributes to a hybrid ranking (documents for BM25, chunks for dense). */
+  /**
+   * Candidates each side contributes to a hybrid ranking at most: BM25 always gives this many
+   * documents (cheap); the dense side as many chunks as its breadth (the search's ef) or twice
+   * the documents asked, whichever is more (each HNSW candidate costs, see rankHybrid).
+   */
   hybridCandidates: number;
 }
 
@@ -289,12 +293,15 @@ export class ServingCollection {
     const lexical = this.lexical;
     if (!lexical || !request.terms || !request.vector) return null;
     const candidates = Math.max(this.options.hybridCandidates, request.documents);
-    const dense = this.denseSearch(
-      request.vector,
-      Math.min(this.size, candidates),
-      request.ef,
-      accept,
+    // A graph search for 200 neighbours costs 3.5x one for 64 (1.05 vs 0.30 ms at 30,000
+    // chunks) for little gain: measured on CISI and Cranfield at 10 documents, nDCG@10 0.394
+    // and 0.347 with 64 dense candidates, 0.398 and 0.350 with 200 (textbook BM25: 0.379, 0.340).
+    const denseCandidates = Math.min(
+      this.size,
+      candidates,
+      Math.max(request.ef, 2 * request.documents),
     );
+    const dense = this.denseSearch(request.vector, denseCandidates, request.ef, accept);
     if (!dense.complete) return null;
     const chunkCosine = new Map<number, number>();
     const denseDocuments = new Map<string, number>();
