@@ -19,7 +19,7 @@ import {
   DEFAULT_TUNE_EFS,
   DEFAULT_TUNE_FLOOR,
   DEFAULT_TUNE_TARGET,
-} from '../src/tuning/tune.schemas';
+} from '../src/contract/tuning';
 import { clusterCentres, clusteredVectors, syntheticPoint } from './support/synthetic-vectors';
 
 const BATCH = 5000;

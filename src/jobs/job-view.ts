@@ -1,5 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import { publicText } from '../common/public-text';
+import type { JobResult } from '../contract/jobs';
 
 /** What a non-admin caller reads instead of a failure reason that reveals internals. */
 export const WITHHELD_FAILURE =
@@ -16,7 +17,7 @@ export interface JobView {
   attempts: number;
   collection?: string;
   documentId?: string;
-  result?: unknown;
+  result?: JobResult | null;
   failedReason?: string;
   createdAt: string;
   finishedAt?: string;

@@ -6,7 +6,15 @@ import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { isAdminRequest, RequireScope } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
+import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
+import {
+  JobList,
+  jobListSchema,
+  retriedJobsSchema,
+  JobView as JobViewBody,
+  jobViewSchema,
+} from '../contract/jobs';
 import { CatalogService } from '../catalog/catalog.service';
 import { DocumentBodies } from '../ingest/document-bodies';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
@@ -146,10 +154,11 @@ export class JobsController {
   @ApiQuery({ name: 'ids', required: false })
   @ApiQuery({ name: 'state', required: false })
   @ApiQuery({ name: 'queue', required: false })
-  async list(
-    @Query() query: unknown,
-    @Req() request: FastifyRequest,
-  ): Promise<{ jobs: Array<JobView | { id: string; state: 'unknown' }>; total: number }> {
+  @ApiContract({
+    responses: { 200: jobListSchema },
+    errors: { 400: 'invalid query', 403: 'listing jobs by state needs an admin key' },
+  })
+  async list(@Query() query: unknown, @Req() request: FastifyRequest): Promise<JobList> {
     const raw = (query ?? {}) as Record<string, unknown>;
     if (raw.ids !== undefined) {
       const { ids } = parseOr400(idsQuerySchema, raw, 'query');
@@ -180,7 +189,11 @@ export class JobsController {
   @Get(':id')
   @RequireScope('ingest', 'search')
   @ApiOperation({ summary: 'State, progress and result of a job' })
-  async get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobView> {
+  @ApiContract({
+    responses: { 200: jobViewSchema },
+    errors: { 400: 'invalid job id', 404: 'no such job' },
+  })
+  async get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobViewBody> {
     const { job, queue } = await this.find(id);
     return toJobView(job, queue, { internals: isAdminRequest(request) });
   }
@@ -190,6 +203,7 @@ export class JobsController {
   @RequireScope('admin')
   @ApiOperation({ summary: 'Retry every failed job of a queue (default: ingest)' })
   @ApiQuery({ name: 'queue', required: false })
+  @ApiContract({ responses: { 202: retriedJobsSchema }, errors: { 400: 'invalid query' } })
   async retryAll(@Query() query: unknown): Promise<{ retried: number }> {
     const { queue } = parseOr400(queueQuerySchema, query ?? {}, 'query');
     const q = this.queues.get(queue) as Queue;
@@ -205,6 +219,10 @@ export class JobsController {
   @HttpCode(204)
   @RequireScope('admin')
   @ApiOperation({ summary: 'Discard a finished (failed or completed) job' })
+  @ApiContract({
+    responses: { 204: null },
+    errors: { 400: 'invalid job id', 404: 'no such job', 409: 'the job has not finished' },
+  })
   async discard(@Param('id') id: string): Promise<void> {
     const { job } = await this.find(id);
     const state = await job.getState();
@@ -222,7 +240,11 @@ export class JobsController {
   @RequireScope('admin')
   @HttpCode(202)
   @ApiOperation({ summary: 'Retry a failed job' })
-  async retry(@Param('id') id: string): Promise<JobView> {
+  @ApiContract({
+    responses: { 202: jobViewSchema },
+    errors: { 400: 'invalid job id', 404: 'no such job', 409: 'the job has not failed' },
+  })
+  async retry(@Param('id') id: string): Promise<JobViewBody> {
     const { job, queue } = await this.find(id);
     if ((await job.getState()) !== 'failed') {
       throw ApiError.conflict(`job '${job.id}' is not failed; only failed jobs can be retried`);
