@@ -1,12 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { CatalogService } from '../catalog/catalog.service';
-import {
-  CollectionRecord,
-  CollectionSettings,
-  MigrationRecord,
-  storeNameOf,
-} from '../catalog/catalog.types';
+import { CollectionRecord, CollectionSettings, storeNameOf } from '../catalog/catalog.types';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';

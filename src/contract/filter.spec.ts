@@ -29,7 +29,12 @@ describe('the documented filter schema (OpenAPI)', () => {
     { must: [{ key: 'metadata.lang', match: 'en' }] },
     { should: [{ key: 'chunkIndex', range: { gte: 0, lt: 3 } }] },
     { mustNot: [{ key: 'documentId', match: { any: ['a.md', 'b.md'] } }] },
-    { must: [{ key: 'metadata.tags', match: true }, { key: 'metadata.year', match: 2024 }] },
+    {
+      must: [
+        { key: 'metadata.tags', match: true },
+        { key: 'metadata.year', match: 2024 },
+      ],
+    },
     { must: [{ should: [{ key: 'metadata.a.b', match: 'x' }], mustNot: [] }] },
   ])('accepts what the service accepts: %j', (filter) => {
     expect(parses(filter)).toBe(true);

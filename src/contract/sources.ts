@@ -114,9 +114,7 @@ export const syncSummarySchema = z.object({
   failures: z.array(pageProblemSchema),
   skips: z.array(pageProblemSchema),
   /** What the ingest jobs of this sync did, once they have finished. */
-  chunks: z
-    .object({ added: count, updated: count, skipped: count, deleted: count })
-    .optional(),
+  chunks: z.object({ added: count, updated: count, skipped: count, deleted: count }).optional(),
   /** Time spent discovering and fetching, and waiting for the ingest pipeline. */
   timings: z
     .object({ fetchMs: z.number(), ingestWaitMs: z.number(), totalMs: z.number() })

@@ -12,7 +12,7 @@ import {
   JobList,
   jobListSchema,
   retriedJobsSchema,
-  JobView as JobViewBody,
+  JobView,
   jobViewSchema,
 } from '../contract/jobs';
 import { CatalogService } from '../catalog/catalog.service';
@@ -22,7 +22,7 @@ import { REEMBED_QUEUE } from '../reembed/reembed.types';
 import { SEARCH_QUEUE } from '../search/search.constants';
 import { SOURCES_QUEUE } from '../sources/sources.types';
 import { TUNE_QUEUE } from '../tuning/tune.types';
-import { JobView, toJobView } from './job-view';
+import { toJobView } from './job-view';
 
 const JOB_QUEUES = [INGEST_QUEUE, SEARCH_QUEUE, REEMBED_QUEUE, TUNE_QUEUE, SOURCES_QUEUE] as const;
 
@@ -193,7 +193,7 @@ export class JobsController {
     responses: { 200: jobViewSchema },
     errors: { 400: 'invalid job id', 404: 'no such job' },
   })
-  async get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobViewBody> {
+  async get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobView> {
     const { job, queue } = await this.find(id);
     return toJobView(job, queue, { internals: isAdminRequest(request) });
   }
@@ -244,7 +244,7 @@ export class JobsController {
     responses: { 202: jobViewSchema },
     errors: { 400: 'invalid job id', 404: 'no such job', 409: 'the job has not failed' },
   })
-  async retry(@Param('id') id: string): Promise<JobViewBody> {
+  async retry(@Param('id') id: string): Promise<JobView> {
     const { job, queue } = await this.find(id);
     if ((await job.getState()) !== 'failed') {
       throw ApiError.conflict(`job '${job.id}' is not failed; only failed jobs can be retried`);

@@ -5,11 +5,7 @@ import { RequireScope } from '../auth/auth.guard';
 import { parseCollectionName } from '../collections/collections.controller';
 import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
-import {
-  reembedAcceptedSchema,
-  reembedBodySchema,
-  ReembedResponse,
-} from '../contract/collections';
+import { reembedAcceptedSchema, reembedBodySchema, ReembedResponse } from '../contract/collections';
 import { ReembedService } from './reembed.service';
 
 @ApiTags('collections')
