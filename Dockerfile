@@ -17,9 +17,10 @@ ENV ONNXRUNTIME_NODE_INSTALL_CUDA=skip \
     npm_config_update_notifier=false
 COPY package.json package-lock.json ./
 # Never --omit=optional: LanceDB's native binary (@lancedb/lancedb-linux-*) is an optional
-# dependency, and the embedded store cannot load without it.
+# dependency, and the embedded store cannot load without it. package.json's `prepare` build
+# skips itself here (no sources yet): the build runs below.
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.client.json nest-cli.json ./
 COPY src ./src
 # Compile; make sure src/admin/static exists (the admin pages' static files, if any, are served
 # from there: tsc copies no assets); then drop dev dependencies only: `npm prune --omit=dev`

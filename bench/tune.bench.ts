@@ -15,11 +15,7 @@ import { formatTuneReport } from '../src/cli/tune-format';
 import { LanceDbStore } from '../src/store/lancedb.store';
 import type { StoredPoint } from '../src/store/vector-store.port';
 import { tuneCollection } from '../src/tuning/ef-tuner';
-import {
-  DEFAULT_TUNE_EFS,
-  DEFAULT_TUNE_FLOOR,
-  DEFAULT_TUNE_TARGET,
-} from '../src/tuning/tune.schemas';
+import { DEFAULT_TUNE_EFS, DEFAULT_TUNE_FLOOR, DEFAULT_TUNE_TARGET } from '../src/contract/tuning';
 import { clusterCentres, clusteredVectors, syntheticPoint } from './support/synthetic-vectors';
 
 const BATCH = 5000;

@@ -10,7 +10,9 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { QuietStartupLogger } from './common/quiet-startup-logger';
 import { AppConfig } from './config/config';
 import { installJsonBodyParser } from './common/json-body-parser';
-import { MAX_DOCUMENT_ID_LENGTH } from './ingest/document-id';
+import { API_KEY_SCHEME, COMPONENT_SCHEMAS } from './common/openapi';
+import { installResponseCheck } from './common/response-check';
+import { MAX_DOCUMENT_ID_LENGTH } from './contract/documents';
 import { installHttpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
 import { routeKind } from './metrics/route-kind';
@@ -21,11 +23,25 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 export function openApiDocument(app: NestFastifyApplication) {
   const options = new DocumentBuilder()
     .setTitle('ragline')
-    .setDescription('Queue-driven document ingest and semantic search')
+    .setDescription('Queue-driven document ingest and semantic search (reference: docs/API.md)')
     .setVersion('1')
-    .addBearerAuth()
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key',
+        description:
+          'An API key from RAGLINE_API_KEYS, as `Authorization: Bearer <key>`; its scopes (ingest, search, admin) decide which routes it reaches. Without configured keys (loopback only) no key is needed.',
+      },
+      API_KEY_SCHEME,
+    )
     .build();
-  return SwaggerModule.createDocument(app, options);
+  const document = SwaggerModule.createDocument(app, options);
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ...COMPONENT_SCHEMAS },
+  };
+  return document;
 }
 
 /** Builds the Nest application for a validated configuration (used by main.ts and by tests). */
@@ -70,6 +86,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       }
     },
   });
+  if (config.checkResponses) installResponseCheck(app);
   // Nest installs Fastify's error handler itself and routes every error to this filter.
   app.useGlobalFilters(new HttpExceptionFilter());
   // Only the signals that mean "stop": others (SIGUSR2, SIGHUP...) stay free for diagnostics.

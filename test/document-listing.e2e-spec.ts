@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { CatalogService } from '../src/catalog/catalog.service';
 import type { DocumentRecord } from '../src/catalog/catalog.types';
-import type { DocumentListResponse } from '../src/ingest/document-list';
+import type { DocumentPage as DocumentListResponse } from '../src/contract/documents';
 import { REDIS } from '../src/redis/redis.module';
 import { http, RunningApp, startApp, waitForJobs } from './support/app-harness';
 

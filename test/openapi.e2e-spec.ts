@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApiDocument } from '../src/bootstrap';
+import { CollectionsService } from '../src/collections/collections.service';
+import { takeResponseViolations } from '../src/common/response-check';
 import { http, RunningApp, startApp } from './support/app-harness';
+
+interface Operation {
+  responses: Record<string, { content?: { 'application/json'?: { schema?: unknown } } }>;
+  security?: Array<Record<string, string[]>>;
+}
 
 describe('the OpenAPI document', () => {
   let running: RunningApp;
@@ -46,5 +53,95 @@ describe('the OpenAPI document', () => {
     ]) {
       expect(paths).toContain(path);
     }
+  });
+
+  it('documents for every operation its success body, and the error envelope for every error', () => {
+    const document = openApiDocument(running.app);
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, Operation>).map(([method, op]) => ({
+        name: `${method.toUpperCase()} ${path}`,
+        op,
+      })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(20);
+    for (const { name, op } of operations) {
+      const statuses = Object.keys(op.responses);
+      const successes = statuses.filter((s) => s.startsWith('2'));
+      expect({ name, successes: successes.length > 0 }).toEqual({ name, successes: true });
+      for (const status of successes) {
+        const schema = op.responses[status].content?.['application/json']?.schema;
+        expect({ name, status, documented: status === '204' ? !schema : !!schema }).toEqual({
+          name,
+          status,
+          documented: true,
+        });
+      }
+      for (const status of statuses.filter((s) => /^[45]/.test(s))) {
+        expect({
+          name,
+          status,
+          schema: op.responses[status].content?.['application/json']?.schema,
+        }).toEqual({ name, status, schema: { $ref: '#/components/schemas/ErrorBody' } });
+      }
+      const isPublic = name.includes(' /v1/health');
+      expect({ name, security: op.security }).toEqual({
+        name,
+        security: isPublic ? undefined : [{ 'api-key': [] }],
+      });
+    }
+    expect(document.components?.schemas?.ErrorBody).toMatchObject({
+      required: ['error'],
+      properties: { error: { required: ['code', 'message'] } },
+    });
+  });
+
+  it('names the API-key bearer scheme (not a JWT) and describes the filter language', () => {
+    const document = openApiDocument(running.app);
+    expect(document.components?.securitySchemes?.['api-key']).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key',
+    });
+    const search = document.paths['/v1/collections/{name}/search'].post as unknown as {
+      requestBody: {
+        content: { 'application/json': { schema: { properties: Record<string, unknown> } } };
+      };
+    };
+    const body = search.requestBody.content['application/json'].schema;
+    expect(body.properties.filter).toEqual({ $ref: '#/components/schemas/Filter' });
+    expect(body.properties.params).toMatchObject({ properties: { weights: { type: 'object' } } });
+    expect(document.components?.schemas?.Filter).toMatchObject({
+      properties: { must: {}, should: {}, mustNot: {} },
+    });
+    expect(document.components?.schemas?.MatchCondition).toMatchObject({
+      required: ['key', 'match'],
+    });
+  });
+
+  it('answers 500 when a route answers something its schema rejects, and records it', async () => {
+    const collections = running.app.get(CollectionsService, { strict: false });
+    const list = jest
+      .spyOn(collections, 'list')
+      .mockResolvedValue([{ name: 'docs', documents: 'many' }] as never);
+    try {
+      const answer = await http<{ error: { code: string; message: string } }>(
+        running.url,
+        'GET',
+        '/v1/collections',
+      );
+      expect(answer.status).toBe(500);
+      expect(answer.body.error.code).toBe('response_contract_violation');
+      expect(answer.body.error.message).toMatch(/collections\[0\]\.documents/);
+      const violations = takeResponseViolations(running.app);
+      expect(violations).toEqual([
+        expect.objectContaining({ method: 'GET', route: '/v1/collections', status: 200 }),
+      ]);
+    } finally {
+      list.mockRestore();
+    }
+    // The real answer keeps the contract.
+    const real = await http(running.url, 'GET', '/v1/collections');
+    expect(real.status).toBe(200);
+    expect(takeResponseViolations(running.app)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { clusterCentres, clusteredVectors } from '../bench/support/synthetic-vectors';
 import { hashApiKey } from '../src/auth/api-keys';
 import { RaglineClient } from '../src/client/ragline-client';
-import type { TuneReport, TuneStarted } from '../src/client/types';
+import type { TuneReport, TuneStarted } from '../src/contract';
 import { LanceDbStore } from '../src/store/lancedb.store';
 import { VECTOR_STORE, type StoredPoint, type VectorStore } from '../src/store/vector-store.port';
 import { http, RunningApp, startApp } from './support/app-harness';

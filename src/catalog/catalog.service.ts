@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { collectionKey } from '../redis/keys';
 import { whenReady } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
-import type { SearchTuning } from '../client/types';
+import type { SearchTuning } from '../contract';
 import { CollectionRecord, DesiredState, DocumentRecord, MigrationRecord } from './catalog.types';
 import { DocumentPage, documentPage, LIST_DOCUMENTS } from './document-listing';
 

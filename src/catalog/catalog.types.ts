@@ -1,4 +1,4 @@
-import type { SearchTuning } from '../client/types';
+import type { SearchTuning } from '../contract';
 import type { Quantization, SearchMode } from '../store/vector-store.port';
 
 export type DocumentFormat = 'text' | 'markdown' | 'html';

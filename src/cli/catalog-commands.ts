@@ -1,5 +1,5 @@
 import { RaglineClient } from '../client/ragline-client';
-import type { DocumentView } from '../client/types';
+import type { ListedDocument } from '../client/types';
 import { checkCollectionName } from './cli-error';
 import { CliIO, writeLine } from './io';
 import type { ConnectionOptions } from './query-commands';
@@ -65,7 +65,7 @@ export async function runDocuments(
   checkCollectionName(collection);
   const client = clientFor(options);
   await client.getCollection(collection);
-  const documents: DocumentView[] = [];
+  const documents: ListedDocument[] = [];
   const pageSize = Math.min(options.limit ?? 1000, 1000);
   for await (const doc of client.allDocuments(collection, pageSize)) {
     documents.push(doc);

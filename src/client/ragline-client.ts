@@ -23,6 +23,7 @@ import type {
   JobListQuery,
   JobRef,
   JobView,
+  ListedDocument,
   PerformanceReport,
   ReembedResponse,
   SearchBatchResponse,
@@ -217,7 +218,7 @@ export class RaglineClient {
   }
 
   /** Every document of a collection, a page at a time. */
-  async *allDocuments(collection: string, pageSize = 500): AsyncGenerator<DocumentView> {
+  async *allDocuments(collection: string, pageSize = 500): AsyncGenerator<ListedDocument> {
     let cursor: string | undefined;
     do {
       const page = await this.listDocuments(collection, { cursor, limit: pageSize });

@@ -1,11 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../auth/auth.guard';
-import { errorResponseSchema, openApiSchema } from '../common/openapi';
+import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
-import { collectionNameSchema, createCollectionSchema } from './collection.schemas';
-import { CollectionsService, CollectionView } from './collections.service';
+import {
+  CollectionInfo,
+  CollectionList,
+  collectionListSchema,
+  collectionNameSchema,
+  collectionViewSchema,
+  createCollectionSchema,
+} from '../contract/collections';
+import { CollectionsService } from './collections.service';
 
 export function parseCollectionName(name: string): string {
   return parseOr400(collectionNameSchema, name, 'collection name');
@@ -21,17 +28,18 @@ export class CollectionsController {
   @ApiOperation({
     summary: 'Create a collection (201), or confirm one with the same settings (200)',
   })
-  @ApiBody({ schema: openApiSchema(createCollectionSchema), required: false })
-  @ApiResponse({
-    status: 409,
-    description: 'exists with other settings',
-    schema: errorResponseSchema,
+  @ApiContract({
+    body: createCollectionSchema,
+    bodyOptional: true,
+    responses: { 200: collectionViewSchema, 201: collectionViewSchema },
+    descriptions: { 200: 'it existed with the same settings', 201: 'created' },
+    errors: { 400: 'invalid name or settings', 409: 'exists with other settings' },
   })
   async create(
     @Param('name') name: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CollectionView> {
+  ): Promise<CollectionInfo> {
     const settings = parseOr400(createCollectionSchema, body ?? {});
     const { created, view } = await this.collections.create(parseCollectionName(name), settings);
     reply.status(created ? 201 : 200);
@@ -41,15 +49,19 @@ export class CollectionsController {
   @Get()
   @RequireScope('ingest', 'search')
   @ApiOperation({ summary: 'List collections' })
-  async list(): Promise<{ collections: CollectionView[] }> {
+  @ApiContract({ responses: { 200: collectionListSchema } })
+  async list(): Promise<CollectionList> {
     return { collections: await this.collections.list() };
   }
 
   @Get(':name')
   @RequireScope('ingest', 'search')
   @ApiOperation({ summary: 'Describe a collection' })
-  @ApiResponse({ status: 404, schema: errorResponseSchema })
-  async get(@Param('name') name: string): Promise<CollectionView> {
+  @ApiContract({
+    responses: { 200: collectionViewSchema },
+    errors: { 400: 'invalid name', 404: 'no such collection' },
+  })
+  async get(@Param('name') name: string): Promise<CollectionInfo> {
     return this.collections.get(parseCollectionName(name));
   }
 
@@ -57,6 +69,10 @@ export class CollectionsController {
   @RequireScope('admin')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a collection and all its documents' })
+  @ApiContract({
+    responses: { 204: null },
+    errors: { 400: 'invalid name', 404: 'no such collection' },
+  })
   async remove(@Param('name') name: string): Promise<void> {
     await this.collections.remove(parseCollectionName(name));
   }

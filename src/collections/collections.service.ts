@@ -1,42 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { CatalogService } from '../catalog/catalog.service';
-import {
-  CollectionRecord,
-  CollectionSettings,
-  MigrationRecord,
-  storeNameOf,
-} from '../catalog/catalog.types';
+import { CollectionRecord, CollectionSettings, storeNameOf } from '../catalog/catalog.types';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { ActiveMigrations } from '../reembed/active-migrations';
 import { CollectionSources } from '../sources/collection-sources';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
-import { CreateCollectionBody } from './collection.schemas';
+import type { CollectionInfo, CreateCollectionBody } from '../contract/collections';
 
-export interface CollectionView {
-  name: string;
-  documents: number;
-  chunks: number;
-  dimensions: number;
-  embedder: string;
-  store: string;
-  /** The collection in the vector store that holds the data (changes with a re-embedding). */
-  storeCollection: string;
-  version: number;
-  createdAt: string;
-  /** The creation settings, and `searchTuning` once a tune was applied. */
-  config: CollectionSettings & Pick<CollectionRecord, 'searchTuning'>;
-  /** A re-embedding underway: searches use the current embedder until it switches. */
-  reembedding?: {
-    jobId: string;
-    embedder: string;
-    state: MigrationRecord['phase'];
-    /** The store collection being built. */
-    storeCollection: string;
-  };
-}
+/** A collection as the API shows it. */
+export type CollectionView = CollectionInfo;
 
 const DEFAULT_HNSW = { m: 16, efConstruct: 128 };
 

@@ -34,6 +34,4 @@ export class ApiError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+export type { ErrorBody } from '../contract/errors';

@@ -188,6 +188,10 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
       "`error`, `warn`, `log`, `debug` (adds the full configuration and Nest's routes), `verbose`",
   },
   RAGLINE_DOCS: { meaning: 'serve the OpenAPI document and Swagger UI at `/docs`' },
+  RAGLINE_CHECK_RESPONSES: {
+    meaning:
+      'check every `/v1` JSON answer against its schema in `src/contract` and answer 500 `response_contract_violation` (logged) when it does not match: for tests and development, it costs a parse per answer',
+  },
   RAGLINE_QDRANT_SHARDS: {
     default: "Qdrant's",
     meaning:

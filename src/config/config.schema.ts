@@ -161,6 +161,7 @@ export const configSchema = z.object({
   RAGLINE_SOURCES_CONCURRENCY: int(1, 64).default(2),
   RAGLINE_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   RAGLINE_DOCS: bool.default(true),
+  RAGLINE_CHECK_RESPONSES: bool.default(false),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -132,6 +132,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   logLevel: RawConfig['RAGLINE_LOG_LEVEL'];
   docs: boolean;
+  /** Check /v1 answers against their contract schemas (tests and development). */
+  checkResponses: boolean;
 }
 
 export class ConfigError extends Error {
@@ -352,6 +354,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
     shutdownTimeoutMs: c.RAGLINE_SHUTDOWN_TIMEOUT_MS,
     logLevel: c.RAGLINE_LOG_LEVEL,
     docs: c.RAGLINE_DOCS,
+    checkResponses: c.RAGLINE_CHECK_RESPONSES,
   };
 }
 

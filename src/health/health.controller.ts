@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -9,7 +9,8 @@ import {
 import Redis from 'ioredis';
 import { Public } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
-import { errorResponseSchema } from '../common/openapi';
+import { ApiContract } from '../common/openapi';
+import { Liveness, livenessSchema, readinessSchema } from '../contract/health';
 import { publicText } from '../common/public-text';
 import { throttledWarning } from '../common/throttled-warning';
 import { within } from '../common/within';
@@ -62,18 +63,20 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process answers' })
-  live(): { status: 'ok'; role: string; uptimeSeconds: number } {
+  @ApiContract({ public: true, responses: { 200: livenessSchema } })
+  live(): Liveness {
     return { status: 'ok', role: this.config.role, uptimeSeconds: Math.round(process.uptime()) };
   }
 
   @Get('ready')
-  // above @HealthCheck, so that this 503 replaces the one Terminus documents
-  @ApiResponse({
-    status: 503,
-    description:
-      "not ready: error.code 'not_ready', the message names the checks that are down, error.details holds every check",
-    headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
-    schema: errorResponseSchema,
+  // above @HealthCheck, so that these replace the answers Terminus documents
+  @ApiContract({
+    public: true,
+    responses: { 200: readinessSchema },
+    descriptions: { 200: 'ready: every check is up' },
+    errors: {
+      503: "not ready: error.code 'not_ready', the message names the checks that are down, error.details holds every check",
+    },
   })
   @HealthCheck()
   @ApiOperation({

@@ -1,56 +1,8 @@
-import { z } from 'zod';
 import type { CatalogService } from '../catalog/catalog.service';
 import { decodeCursor, encodeCursor } from '../catalog/document-listing';
 import { ApiError } from '../common/api-error';
 import { parseOr400 } from '../common/validation';
-
-export const documentListQuerySchema = z
-  .object({
-    cursor: z.string().max(4096).optional(),
-    limit: z.coerce
-      .number({ invalid_type_error: 'must be an integer from 1 to 1000' })
-      .int('must be an integer from 1 to 1000')
-      .min(1, 'must be an integer from 1 to 1000')
-      .max(1000, 'must be an integer from 1 to 1000')
-      .default(100),
-  })
-  .strict();
-
-export interface ListedDocument {
-  id: string;
-  chunks: number;
-  contentHash: string;
-  updatedAt: string;
-  metadata: Record<string, unknown>;
-}
-
-export interface DocumentListResponse {
-  documents: ListedDocument[];
-  /** Pass as `cursor` for the next page; null after the last one. */
-  nextCursor: string | null;
-}
-
-export const documentListResponseSchema = {
-  type: 'object',
-  required: ['documents', 'nextCursor'],
-  properties: {
-    documents: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'chunks', 'contentHash', 'updatedAt', 'metadata'],
-        properties: {
-          id: { type: 'string' },
-          chunks: { type: 'integer' },
-          contentHash: { type: 'string' },
-          updatedAt: { type: 'string', format: 'date-time' },
-          metadata: { type: 'object', additionalProperties: true },
-        },
-      },
-    },
-    nextCursor: { type: 'string', nullable: true },
-  },
-};
+import { documentListQuerySchema, type DocumentPage } from '../contract/documents';
 
 /**
  * A page of a collection's documents, in id order. The cursor is opaque (it encodes the last
@@ -61,7 +13,7 @@ export async function listDocumentsPage(
   catalog: CatalogService,
   collection: string,
   query: unknown,
-): Promise<DocumentListResponse> {
+): Promise<DocumentPage> {
   const { cursor, limit } = parseOr400(documentListQuerySchema, query, 'query');
   const after = cursor === undefined || cursor === '' ? null : decodeCursor(cursor);
   if (after === null && cursor) {

@@ -9,23 +9,28 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.guard';
 import { CatalogService } from '../catalog/catalog.service';
 import { ApiError } from '../common/api-error';
-import { errorResponseSchema, openApiSchema, UNAVAILABLE_RESPONSE } from '../common/openapi';
+import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { parseCollectionName } from '../collections/collections.controller';
 import { CollectionsService } from '../collections/collections.service';
-import { EmbedderRegistry } from '../embedding/embedder-registry';
 import {
-  DocumentListResponse,
-  documentListResponseSchema,
-  listDocumentsPage,
-} from './document-list';
-import { AcceptedJob, IngestProducerService } from './ingest-producer.service';
-import { documentIdSchema, ingestBodySchema } from './ingest.schemas';
+  documentIdSchema,
+  DocumentPage,
+  documentListSchema,
+  DocumentView,
+  documentViewSchema,
+  ingestBodySchema,
+  IngestResponse,
+  jobsAcceptedSchema,
+} from '../contract/documents';
+import { EmbedderRegistry } from '../embedding/embedder-registry';
+import { listDocumentsPage } from './document-list';
+import { IngestProducerService } from './ingest-producer.service';
 
 @ApiTags('documents')
 @Controller('v1/collections/:name/documents')
@@ -63,15 +68,19 @@ export class DocumentsController {
   @RequireScope('ingest')
   @HttpCode(202)
   @ApiOperation({ summary: 'Ingest documents (one job per document)' })
-  @ApiBody({ schema: openApiSchema(ingestBodySchema) })
-  @ApiResponse({ status: 202, description: '{ jobs: [{ id, documentId }] }' })
-  @ApiResponse({ status: 400, schema: errorResponseSchema })
-  @ApiResponse({ status: 413, schema: errorResponseSchema })
-  @ApiResponse(UNAVAILABLE_RESPONSE)
-  async ingest(
-    @Param('name') name: string,
-    @Body() body: unknown,
-  ): Promise<{ jobs: AcceptedJob[] }> {
+  @ApiContract({
+    body: ingestBodySchema,
+    responses: { 202: jobsAcceptedSchema },
+    descriptions: { 202: 'one job per document, in the order sent' },
+    errors: {
+      400: 'invalid body (the reason names the document and field)',
+      404: 'no such collection',
+      409: "the collection's embedder is not configured here",
+      413: 'too large: the body, a document or the batch',
+      429: 'rate limited, or the ingest backlog is full: retry after the Retry-After header',
+    },
+  })
+  async ingest(@Param('name') name: string, @Body() body: unknown): Promise<IngestResponse> {
     const { documents } = parseOr400(ingestBodySchema, body);
     const collection = await this.requireWritable(name);
     return { jobs: await this.producer.ingest(collection, documents) };
@@ -81,12 +90,17 @@ export class DocumentsController {
   @RequireScope('ingest')
   @HttpCode(202)
   @ApiOperation({ summary: 'Delete a document and all its chunks' })
-  @ApiResponse({ status: 202, description: '{ jobs: [{ id, documentId }] }' })
-  @ApiResponse(UNAVAILABLE_RESPONSE)
-  async remove(
-    @Param('name') name: string,
-    @Param('id') id: string,
-  ): Promise<{ jobs: AcceptedJob[] }> {
+  @ApiContract({
+    responses: { 202: jobsAcceptedSchema },
+    descriptions: { 202: 'the delete job' },
+    errors: {
+      400: 'invalid collection name or document id',
+      404: 'no such collection',
+      409: "the collection's embedder is not configured here",
+      429: 'rate limited, or the ingest backlog is full: retry after the Retry-After header',
+    },
+  })
+  async remove(@Param('name') name: string, @Param('id') id: string): Promise<IngestResponse> {
     const documentId = parseOr400(documentIdSchema, id, 'document id');
     const collection = await this.requireWritable(name);
     return { jobs: [await this.producer.delete(collection, documentId)] };
@@ -97,13 +111,14 @@ export class DocumentsController {
   @ApiOperation({ summary: "List a collection's documents, a page at a time, in id order" })
   @ApiQuery({ name: 'limit', required: false, description: 'documents per page, 1-1000 (100)' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
-  @ApiResponse({ status: 200, schema: documentListResponseSchema })
-  @ApiResponse({ status: 400, schema: errorResponseSchema })
-  @ApiResponse({ status: 404, schema: errorResponseSchema })
+  @ApiContract({
+    responses: { 200: documentListSchema },
+    errors: { 400: 'invalid collection name, limit or cursor', 404: 'no such collection' },
+  })
   async list(
     @Param('name') name: string,
     @Query() query: Record<string, unknown>,
-  ): Promise<DocumentListResponse> {
+  ): Promise<DocumentPage> {
     const collection = parseCollectionName(name);
     await this.collections.require(collection);
     return listDocumentsPage(this.catalog, collection, query);
@@ -112,7 +127,14 @@ export class DocumentsController {
   @Get(':id')
   @RequireScope('ingest', 'search')
   @ApiOperation({ summary: 'Describe a stored document' })
-  async get(@Param('name') name: string, @Param('id') id: string) {
+  @ApiContract({
+    responses: { 200: documentViewSchema },
+    errors: {
+      400: 'invalid collection name or document id',
+      404: 'no such collection or document',
+    },
+  })
+  async get(@Param('name') name: string, @Param('id') id: string): Promise<DocumentView> {
     const collection = parseCollectionName(name);
     const documentId = parseOr400(documentIdSchema, id, 'document id');
     await this.collections.require(collection);

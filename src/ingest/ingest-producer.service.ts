@@ -14,7 +14,7 @@ import { retriedJobOptions } from '../queues/job-options';
 import { DocumentBodies } from './document-bodies';
 import { orUnavailable, redisUnavailable } from '../redis/redis-errors';
 import { REDIS } from '../redis/redis.module';
-import { IngestDocument } from './ingest.schemas';
+import type { IngestDocumentBody as IngestDocument } from '../contract/documents';
 import {
   BodyRef,
   INGEST_QUEUE,

@@ -1,5 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import { publicText } from '../common/public-text';
+import type { JobResult } from '../contract/jobs';
 import { jobFailureText } from '../queues/job-failure';
 
 /** What a non-admin caller reads instead of a failure reason that reveals internals. */
@@ -17,7 +18,7 @@ export interface JobView {
   attempts: number;
   collection?: string;
   documentId?: string;
-  result?: unknown;
+  result?: JobResult | null;
   failedReason?: string;
   createdAt: string;
   finishedAt?: string;

@@ -5,14 +5,22 @@ import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { isAdminRequest, RequireScope } from '../auth/auth.guard';
 import { ApiError } from '../common/api-error';
+import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
+import {
+  JobList,
+  jobListSchema,
+  retriedJobsSchema,
+  JobView,
+  jobViewSchema,
+} from '../contract/jobs';
 import { CatalogService } from '../catalog/catalog.service';
 import { DocumentBodies } from '../ingest/document-bodies';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
-import { GoneJobs, GoneJobView } from './gone-jobs';
+import { GoneJobs } from './gone-jobs';
 import { idsQuerySchema, jobIdSchema } from './job-ids-query';
 import { JOB_QUEUES, JobLookup } from './job-lookup';
-import { JobView, toJobView } from './job-view';
+import { toJobView } from './job-view';
 
 const listQuerySchema = z
   .object({
@@ -78,13 +86,11 @@ export class JobsController {
   @ApiQuery({ name: 'ids', required: false })
   @ApiQuery({ name: 'state', required: false })
   @ApiQuery({ name: 'queue', required: false })
-  async list(
-    @Query() query: unknown,
-    @Req() request: FastifyRequest,
-  ): Promise<{
-    jobs: Array<JobView | GoneJobView | { id: string; state: 'unknown' }>;
-    total: number;
-  }> {
+  @ApiContract({
+    responses: { 200: jobListSchema },
+    errors: { 400: 'invalid query', 403: 'listing jobs by state needs an admin key' },
+  })
+  async list(@Query() query: unknown, @Req() request: FastifyRequest): Promise<JobList> {
     const raw = (query ?? {}) as Record<string, unknown>;
     if (raw.ids !== undefined) {
       const { ids } = parseOr400(idsQuerySchema, raw, 'query');
@@ -119,6 +125,14 @@ export class JobsController {
     summary:
       'State, progress and result of a job (410 with its outcome once it is removed after its retention)',
   })
+  @ApiContract({
+    responses: { 200: jobViewSchema },
+    errors: {
+      400: 'invalid job id',
+      404: 'no such job',
+      410: 'the job finished and was removed after its retention: details hold its outcome and the document now',
+    },
+  })
   async get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobView> {
     const { job, queue } = await this.find(id, request);
     return toJobView(job, queue, { internals: isAdminRequest(request) });
@@ -129,6 +143,7 @@ export class JobsController {
   @RequireScope('admin')
   @ApiOperation({ summary: 'Retry every failed job of a queue (default: ingest)' })
   @ApiQuery({ name: 'queue', required: false })
+  @ApiContract({ responses: { 202: retriedJobsSchema }, errors: { 400: 'invalid query' } })
   async retryAll(@Query() query: unknown): Promise<{ retried: number }> {
     const { queue } = parseOr400(queueQuerySchema, query ?? {}, 'query');
     const q = this.jobs.queue(queue);
@@ -144,6 +159,10 @@ export class JobsController {
   @HttpCode(204)
   @RequireScope('admin')
   @ApiOperation({ summary: 'Discard a finished (failed or completed) job' })
+  @ApiContract({
+    responses: { 204: null },
+    errors: { 400: 'invalid job id', 404: 'no such job', 409: 'the job has not finished' },
+  })
   async discard(@Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
     const { job } = await this.find(id, request);
     const state = await job.getState();
@@ -161,6 +180,10 @@ export class JobsController {
   @RequireScope('admin')
   @HttpCode(202)
   @ApiOperation({ summary: 'Retry a failed job' })
+  @ApiContract({
+    responses: { 202: jobViewSchema },
+    errors: { 400: 'invalid job id', 404: 'no such job', 409: 'the job has not failed' },
+  })
   async retry(@Param('id') id: string, @Req() request: FastifyRequest): Promise<JobView> {
     const { job, queue } = await this.find(id, request);
     if ((await job.getState()) !== 'failed') {

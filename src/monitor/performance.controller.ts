@@ -4,9 +4,10 @@ import type { FastifyRequest } from 'fastify';
 import { checkAdminAccess } from '../admin/admin-auth';
 import { ApiKeyEntry, parseApiKeys } from '../auth/api-keys';
 import { Public } from '../auth/auth.guard';
+import { ApiContract } from '../common/openapi';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { PerformanceReport, performanceReportSchema } from '../contract/health';
 import { MonitorService } from './monitor.service';
-import type { PerformanceReport } from './performance-report';
 import { withoutCollectionNames } from './public-report';
 
 /** `?history=1` (or true/yes) adds every kept sample; `?history=<n>` (n > 1) the latest n. */
@@ -40,6 +41,7 @@ export class PerformanceController {
       'collection is named: per-collection batchers are summed under their kind (`upsert`).',
   })
   @ApiQuery({ name: 'history', required: false, description: '1: include the kept samples' })
+  @ApiContract({ public: true, responses: { 200: performanceReportSchema } })
   async performance(
     @Req() request: FastifyRequest,
     @Query('history') history?: string,

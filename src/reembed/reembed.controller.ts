@@ -1,19 +1,12 @@
 import { Body, Controller, Param, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { RequireScope } from '../auth/auth.guard';
 import { parseCollectionName } from '../collections/collections.controller';
-import { errorResponseSchema, openApiSchema } from '../common/openapi';
+import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
+import { reembedAcceptedSchema, reembedBodySchema, ReembedResponse } from '../contract/collections';
 import { ReembedService } from './reembed.service';
-import { ReembedAccepted } from './reembed.types';
-
-export const reembedBodySchema = z
-  .object({
-    embedder: z.string({ required_error: 'is required' }).min(1).max(200),
-  })
-  .strict();
 
 @ApiTags('collections')
 @Controller('v1/collections/:name/reembed')
@@ -30,20 +23,21 @@ export class ReembedController {
     summary:
       'Move a collection to another embedder: 202 with the job (GET /v1/jobs/:id for progress), 200 when it already uses it',
   })
-  @ApiBody({ schema: openApiSchema(reembedBodySchema) })
-  @ApiResponse({ status: 202, description: '{ job: { id }, collection, from, to, status }' })
-  @ApiResponse({ status: 400, description: 'unknown embedder', schema: errorResponseSchema })
-  @ApiResponse({ status: 404, schema: errorResponseSchema })
-  @ApiResponse({
-    status: 409,
-    description: 'a re-embedding to another embedder is underway',
-    schema: errorResponseSchema,
+  @ApiContract({
+    body: reembedBodySchema,
+    responses: { 200: reembedAcceptedSchema, 202: reembedAcceptedSchema },
+    descriptions: { 200: 'the collection already uses this embedder', 202: 'the re-embed job' },
+    errors: {
+      400: 'unknown embedder',
+      404: 'no such collection',
+      409: 'a re-embedding to another embedder is underway',
+    },
   })
   async start(
     @Param('name') name: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ReembedAccepted> {
+  ): Promise<ReembedResponse> {
     const collection = parseCollectionName(name);
     const { embedder } = parseOr400(reembedBodySchema, body ?? {});
     const accepted = await this.reembed.request(collection, embedder);

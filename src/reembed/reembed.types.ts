@@ -1,3 +1,5 @@
+import type { ReembedResponse, ReembedResult } from '../contract/collections';
+
 export const REEMBED_QUEUE = 'reembed';
 
 /** How long a running re-embedding holds writes back without renewing its claim. */
@@ -18,26 +20,7 @@ export interface ReembedJobData {
   requestedAt: number;
 }
 
-export interface ReembedJobResult {
-  collection: string;
-  from: string;
-  to: string;
-  dimensions: number;
-  storeName: string;
-  documents: number;
-  chunks: number;
-  /** The collection's version after the switch. */
-  version: number;
-  timings: Record<string, number>;
-}
+export type ReembedJobResult = ReembedResult;
 
 /** What `POST /v1/collections/:name/reembed` answers. */
-export interface ReembedAccepted {
-  /** The job to follow with `GET /v1/jobs/:id`; null when there was nothing to do. */
-  job: { id: string } | null;
-  collection: string;
-  from: string;
-  to: string;
-  /** `queued`: a new job; `running`: the same re-embedding was already underway; `unchanged`. */
-  status: 'queued' | 'running' | 'unchanged';
-}
+export type ReembedAccepted = ReembedResponse;

@@ -1,13 +1,19 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../auth/auth.guard';
 import { parseCollectionName } from '../collections/collections.controller';
-import { errorResponseSchema, openApiSchema, UNAVAILABLE_RESPONSE } from '../common/openapi';
+import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
+import {
+  batchSearchBodySchema,
+  SearchBatchResponse,
+  searchBatchResponseSchema,
+  searchBodySchema,
+  SearchResponse,
+  searchResponseSchema,
+} from '../contract/search';
 import { SearchService } from './search.service';
-import { batchSearchBodySchema, searchBodySchema } from './search.schemas';
-import { SearchResponse } from './search.types';
 
 const serialisedHits = new WeakMap<SearchResponse['hits'], Buffer>();
 
@@ -50,20 +56,22 @@ export class SearchController {
   @HttpCode(200)
   @RequireScope('search')
   @ApiOperation({ summary: 'Search a collection (dense, bm25 or hybrid), cache first' })
-  @ApiBody({ schema: openApiSchema(searchBodySchema) })
-  @ApiResponse({
-    status: 504,
-    description: 'the result did not arrive in time',
-    schema: errorResponseSchema,
+  @ApiContract({
+    body: searchBodySchema,
+    responses: { 200: searchResponseSchema },
+    errors: {
+      400: 'invalid body or collection name',
+      404: 'no such collection',
+      504: 'the result did not arrive in time',
+    },
   })
-  @ApiResponse(UNAVAILABLE_RESPONSE)
   async search(
     @Param('name') name: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
     const request = parseOr400(searchBodySchema, body);
-    const response = await this.searches.search(parseCollectionName(name), request);
+    const response: SearchResponse = await this.searches.search(parseCollectionName(name), request);
     void reply.header('server-timing', serverTiming(response));
     void reply.type('application/json; charset=utf-8');
     return responseBody(response);
@@ -73,12 +81,16 @@ export class SearchController {
   @HttpCode(200)
   @RequireScope('search')
   @ApiOperation({ summary: 'Several searches of one collection in one request' })
-  @ApiResponse(UNAVAILABLE_RESPONSE)
-  @ApiBody({ schema: openApiSchema(batchSearchBodySchema) })
-  async batch(
-    @Param('name') name: string,
-    @Body() body: unknown,
-  ): Promise<{ results: SearchResponse[] }> {
+  @ApiContract({
+    body: batchSearchBodySchema,
+    responses: { 200: searchBatchResponseSchema },
+    errors: {
+      400: 'invalid body or collection name',
+      404: 'no such collection',
+      504: 'a result did not arrive in time',
+    },
+  })
+  async batch(@Param('name') name: string, @Body() body: unknown): Promise<SearchBatchResponse> {
     const { searches } = parseOr400(batchSearchBodySchema, body);
     const collection = parseCollectionName(name);
     return { results: await Promise.all(searches.map((s) => this.searches.search(collection, s))) };

@@ -16,7 +16,7 @@ import { HotQueries } from './hot-queries';
 import { searchCacheKey, SearchCache } from './search-cache';
 import { LateResultHandler, SearchWaiters, searchTimeout } from './search-waiters';
 import { SEARCH_QUEUE } from './search.constants';
-import { SearchBody } from './search.schemas';
+import type { SearchBody } from '../contract/search';
 import {
   CacheTier,
   HitView,

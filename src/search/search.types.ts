@@ -1,5 +1,8 @@
+import type { SearchHit, SearchResponse } from '../contract/search';
 import type { Filter } from '../store/filter.types';
 import type { SearchMode } from '../store/vector-store.port';
+
+export type { SearchResponse };
 
 /** A normalised search, as cached and as sent to the search worker. */
 export interface SearchSpec {
@@ -30,30 +33,12 @@ export interface SearchJobData {
   enqueuedAt: number;
 }
 
-export interface HitView {
-  id: string;
-  documentId: string;
-  chunkIndex: number;
-  score: number;
-  text: string;
-  headingPath: string[];
-  metadata: Record<string, unknown>;
-  /** Character ranges of the query's terms in `text` (grouped results). */
-  highlights?: Array<[number, number]>;
-  /** Grouped results: the document's best matching chunks, best first (the entry is the first). */
-  chunks?: HitView[];
-}
+/** A hit as answered (the wire contract's). */
+export type HitView = SearchHit;
 
 export interface SearchJobResult {
   hits: HitView[];
   timings: { queueMs: number; embedMs: number; storeMs: number; batchSize: number };
 }
 
-export type CacheTier = 'l1' | 'l2' | 'miss';
-
-export interface SearchResponse {
-  hits: HitView[];
-  cache: CacheTier;
-  version: number;
-  took: { totalMs: number; queueMs?: number; embedMs?: number; storeMs?: number };
-}
+export type CacheTier = SearchResponse['cache'];

@@ -1,14 +1,25 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireScope } from '../auth/auth.guard';
 import { parseCollectionName } from '../collections/collections.controller';
-import { errorResponseSchema, openApiSchema, UNAVAILABLE_RESPONSE } from '../common/openapi';
+import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
-import type { AcceptedJob } from '../ingest/ingest-producer.service';
-import { createSourceSchema, deleteSourceQuerySchema } from './sources.schemas';
-import { SourcesService, SyncStarted } from './sources.service';
-import type { SourceRecord } from './sources.types';
+import type { IngestResponse } from '../contract/documents';
+import {
+  createSourceSchema,
+  deleteSourceQuerySchema,
+  SourceCreated,
+  sourceCreatedSchema,
+  SourceList,
+  sourceListSchema,
+  SourceRecord,
+  sourceRecordSchema,
+  sourceRemovedSchema,
+  SyncStarted,
+  syncStartedSchema,
+} from '../contract/sources';
+import { SourcesService } from './sources.service';
 
 const sourceIdSchema = z
   .string()
@@ -30,15 +41,13 @@ export class SourcesController {
       'unless in RAGLINE_FETCH_ALLOW), honouring robots.txt, and ingested with the canonical URL ' +
       'as the document id. With a schedule (cron, or an interval such as 6h) it syncs again on its own.',
   })
-  @ApiBody({ schema: openApiSchema(createSourceSchema) })
-  @ApiResponse({ status: 202, description: '{ source, job: { id, queue }, alreadyRunning }' })
-  @ApiResponse({ status: 400, schema: errorResponseSchema })
-  @ApiResponse({ status: 404, description: 'no such collection', schema: errorResponseSchema })
-  @ApiResponse(UNAVAILABLE_RESPONSE)
-  async create(
-    @Param('name') name: string,
-    @Body() body: unknown,
-  ): Promise<{ source: SourceRecord } & SyncStarted> {
+  @ApiContract({
+    body: createSourceSchema,
+    responses: { 202: sourceCreatedSchema },
+    descriptions: { 202: 'the source and its first sync job' },
+    errors: { 400: 'invalid body or collection name', 404: 'no such collection' },
+  })
+  async create(@Param('name') name: string, @Body() body: unknown): Promise<SourceCreated> {
     const collection = parseCollectionName(name);
     return this.sources.create(collection, parseOr400(createSourceSchema, body));
   }
@@ -46,8 +55,11 @@ export class SourcesController {
   @Get()
   @RequireScope('ingest')
   @ApiOperation({ summary: 'The collection`s sources, each with its last sync' })
-  @ApiResponse({ status: 200, description: '{ sources: [...] }' })
-  async list(@Param('name') name: string): Promise<{ sources: SourceRecord[] }> {
+  @ApiContract({
+    responses: { 200: sourceListSchema },
+    errors: { 400: 'invalid collection name' },
+  })
+  async list(@Param('name') name: string): Promise<SourceList> {
     return { sources: await this.sources.list(parseCollectionName(name)) };
   }
 
@@ -59,7 +71,10 @@ export class SourcesController {
       'lastSync counts pages discovered, fetched, unchanged, added, updated, deleted, skipped and ' +
       'failed, with the reasons of the first failures and skips.',
   })
-  @ApiResponse({ status: 404, schema: errorResponseSchema })
+  @ApiContract({
+    responses: { 200: sourceRecordSchema },
+    errors: { 400: 'invalid collection name or source id', 404: 'no such source' },
+  })
   async get(@Param('name') name: string, @Param('id') id: string): Promise<SourceRecord> {
     return this.sources.get(parseCollectionName(name), parseOr400(sourceIdSchema, id, 'source id'));
   }
@@ -68,8 +83,11 @@ export class SourcesController {
   @HttpCode(202)
   @RequireScope('ingest')
   @ApiOperation({ summary: 'Sync now (returns the sync already waiting or running, if any)' })
-  @ApiResponse({ status: 202, description: '{ job: { id, queue }, alreadyRunning }' })
-  @ApiResponse({ status: 404, schema: errorResponseSchema })
+  @ApiContract({
+    responses: { 202: syncStartedSchema },
+    descriptions: { 202: 'the sync job' },
+    errors: { 400: 'invalid collection name or source id', 404: 'no such source' },
+  })
   async sync(@Param('name') name: string, @Param('id') id: string): Promise<SyncStarted> {
     return this.sources.sync(
       parseCollectionName(name),
@@ -84,13 +102,16 @@ export class SourcesController {
     summary: 'Remove a source and its schedule; documents=delete also removes its documents',
   })
   @ApiQuery({ name: 'documents', required: false, enum: ['keep', 'delete'] })
-  @ApiResponse({ status: 202, description: '{ jobs: [{ id, documentId }] } (the delete jobs)' })
-  @ApiResponse({ status: 404, schema: errorResponseSchema })
+  @ApiContract({
+    responses: { 202: sourceRemovedSchema },
+    descriptions: { 202: "the delete jobs of the source's documents (documents=delete)" },
+    errors: { 400: 'invalid collection name, source id or query', 404: 'no such source' },
+  })
   async remove(
     @Param('name') name: string,
     @Param('id') id: string,
     @Query() query: unknown,
-  ): Promise<{ jobs: AcceptedJob[] }> {
+  ): Promise<IngestResponse> {
     const { documents } = parseOr400(deleteSourceQuerySchema, query ?? {}, 'query');
     return this.sources.remove(
       parseCollectionName(name),

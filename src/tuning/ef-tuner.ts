@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { quantile } from '../batching/quantile';
-import type { TuneReport, TuneRow, TuneVariant } from '../client/types';
+import type { TuneReport, TuneRow, TuneVariant } from '../contract';
 import type {
   Quantization,
   SampledPoint,

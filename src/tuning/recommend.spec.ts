@@ -1,4 +1,4 @@
-import type { TuneRow, TuneVariant } from '../client/types';
+import type { TuneRow, TuneVariant } from '../contract';
 import { recommend, variantNotes } from './recommend';
 
 const row = (variant: TuneVariant, ef: number, recall: number): TuneRow => ({

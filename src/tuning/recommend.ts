@@ -1,4 +1,4 @@
-import type { TuneRecommendation, TuneRow, TuneVariant } from '../client/types';
+import type { TuneRecommendation, TuneRow, TuneVariant } from '../contract';
 
 const VARIANT_LABELS: Record<TuneVariant, string> = {
   none: 'float32 (no quantization)',

@@ -1,6 +1,6 @@
 import type { CatalogService } from '../catalog/catalog.service';
 import type { CollectionRecord } from '../catalog/catalog.types';
-import type { SearchTuning, TuneReport } from '../client/types';
+import type { SearchTuning, TuneReport } from '../contract';
 
 /** What `apply` stores on a collection from a report with a recommendation. */
 export function searchTuningFrom(report: TuneReport): SearchTuning | null {

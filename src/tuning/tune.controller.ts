@@ -1,25 +1,11 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.guard';
-import type { TuneStarted } from '../client/types';
 import { parseCollectionName } from '../collections/collections.controller';
-import { errorResponseSchema, openApiSchema } from '../common/openapi';
+import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
-import { tuneBodySchema } from './tune.schemas';
+import { tuneBodySchema, TuneStarted, tuneStartedSchema } from '../contract/tuning';
 import { TuneService } from './tune.service';
-
-const tuneStartedSchema = {
-  type: 'object',
-  required: ['job', 'alreadyRunning'],
-  properties: {
-    job: {
-      type: 'object',
-      required: ['id', 'queue'],
-      properties: { id: { type: 'string' }, queue: { type: 'string', enum: ['tune'] } },
-    },
-    alreadyRunning: { type: 'boolean' },
-  },
-};
 
 @ApiTags('admin')
 @Controller('v1/admin/collections/:name')
@@ -37,14 +23,15 @@ export class TuneController {
       'progress and, when completed, the report (table, recommendation). With apply, the ' +
       'recommended ef is stored on the collection and its searches use it.',
   })
-  @ApiBody({ schema: openApiSchema(tuneBodySchema), required: false })
-  @ApiResponse({
-    status: 202,
-    description: 'the tune job (the one already waiting or running for this collection, if any)',
-    schema: tuneStartedSchema,
+  @ApiContract({
+    body: tuneBodySchema,
+    bodyOptional: true,
+    responses: { 202: tuneStartedSchema },
+    descriptions: {
+      202: 'the tune job (the one already waiting or running for this collection, if any)',
+    },
+    errors: { 400: 'invalid body', 404: 'no such collection' },
   })
-  @ApiResponse({ status: 400, description: 'invalid body', schema: errorResponseSchema })
-  @ApiResponse({ status: 404, description: 'no such collection', schema: errorResponseSchema })
   async tune(@Param('name') name: string, @Body() body: unknown): Promise<TuneStarted> {
     const collection = parseCollectionName(name);
     return this.tuning.start(collection, parseOr400(tuneBodySchema, body ?? {}));
@@ -54,7 +41,7 @@ export class TuneController {
   @HttpCode(204)
   @RequireScope('admin')
   @ApiOperation({ summary: 'Forget the collection`s tuned ef (back to the process-wide ef)' })
-  @ApiResponse({ status: 404, description: 'no such collection', schema: errorResponseSchema })
+  @ApiContract({ responses: { 204: null }, errors: { 404: 'no such collection' } })
   async clear(@Param('name') name: string): Promise<void> {
     await this.tuning.clear(parseCollectionName(name));
   }

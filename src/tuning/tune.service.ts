@@ -3,12 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { CatalogService } from '../catalog/catalog.service';
-import type { TuneReport, TuneStarted } from '../client/types';
+import type { TuneReport, TuneStarted } from '../contract';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { tuneJobOptions } from '../queues/job-options';
 import { storeSearchTuning } from './search-tuning';
-import type { TuneBody } from './tune.schemas';
+import type { TuneBody } from '../contract/tuning';
 import { TUNE_QUEUE, TuneJobData } from './tune.types';
 
 /**

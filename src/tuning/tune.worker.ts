@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { CatalogService } from '../catalog/catalog.service';
-import type { TuneReport } from '../client/types';
+import type { TuneReport } from '../contract';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';

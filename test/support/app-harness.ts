@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropPrefix as dropRedisPrefix } from '../../bench/support/service';
 import { createApp } from '../../src/bootstrap';
+import { takeResponseViolations } from '../../src/common/response-check';
 import { AppConfig, loadConfig } from '../../src/config/config';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,7 +30,11 @@ export function dropPrefix(prefix: string, url = REDIS_URL): Promise<void> {
   return dropRedisPrefix(prefix, url);
 }
 
-/** Starts the real app in-process on a random port with its own data folder and Redis prefix. */
+/**
+ * Starts the real app in-process on a random port with its own data folder and Redis prefix.
+ * Every /v1 answer is checked against its contract schema (RAGLINE_CHECK_RESPONSES): one that
+ * breaks it is answered as a 500, and close() fails listing every such answer.
+ */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
   const prefix = env.RAGLINE_QUEUE_PREFIX ?? uniquePrefix('app');
   const dataDir = env.RAGLINE_DATA_DIR ?? tempDataDir('app');
@@ -41,6 +46,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     RAGLINE_DATA_DIR: dataDir,
     RAGLINE_LOG_LEVEL: 'warn',
     RAGLINE_EMBED_POOL_SIZE: '1',
+    RAGLINE_CHECK_RESPONSES: 'true',
     ...env,
   });
   const app = await createApp(config);
@@ -51,10 +57,18 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     url,
     config,
     async close(options = {}) {
+      const violations = takeResponseViolations(app);
       await app.close();
       if (!options.keepData) {
         await dropPrefix(prefix);
         rmSync(dataDir, { recursive: true, force: true });
+      }
+      if (violations.length) {
+        throw new Error(
+          `answers that break the API contract (src/contract):\n${violations
+            .map((v) => `  ${v.method} ${v.route} ${v.status}: ${v.problem}`)
+            .join('\n')}`,
+        );
       }
     },
   };
