@@ -176,6 +176,7 @@ async function servingStoreFigures(): Promise<Record<string, unknown>> {
       `serving index, ${r.chunks} synthetic chunks: built in ${r.buildMs} ms; ` +
         `rank ms p50/p95 hybrid ${r.hybrid.p50}/${r.hybrid.p95}, dense ${r.dense.p50}/${r.dense.p95}, ` +
         `bm25 ${r.bm25.p50}/${r.bm25.p95} (n ${r.hybrid.n}); dense recall@10 ${r.denseRecallAt10 ?? 'not measured'}; ` +
+        `baseline (same run): an exact dense scan ${r.exactDenseMsPerQuery ?? '-'} ms a query; ` +
         `bytes a chunk: approximateBytes ${r.approximateBytesPerChunk}, RSS growth ${r.rssBytesPerChunk}, JS heap+external growth ${r.heapBytesPerChunk}`,
     );
   }
@@ -185,6 +186,11 @@ async function servingStoreFigures(): Promise<Record<string, unknown>> {
     figures[`storeP50Ms${size}`] = r.hybrid.p50;
     figures[`storeP95Ms${size}`] = r.hybrid.p95;
     figures[`buildMs${size}`] = r.buildMs;
+    if (r.exactDenseMsPerQuery) {
+      figures[`exactDenseMs${size}`] = r.exactDenseMsPerQuery;
+      // the ratio against the baseline measured in the same run (lower is better)
+      figures[`storeToExactScan${size}`] = round(r.hybrid.p50 / r.exactDenseMsPerQuery, 3);
+    }
   }
   const recalls = results.filter((r) => r.denseRecallAt10 !== null);
   if (recalls.length) {

@@ -247,7 +247,7 @@ export class LexicalIndex {
       scores[slot] = 0;
       if (top.admits(score, slot) && (!accept || accept(slot))) top.push(score, slot);
     }
-    return top.sorted().map(({ slot, score }) => ({ slot, score }));
+    return top.sorted();
   }
 
   /**
