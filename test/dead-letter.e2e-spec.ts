@@ -87,7 +87,15 @@ describe('failed jobs stay visible and can be retried or discarded', () => {
     ]);
     expect((await http(api.url, 'GET', '/v1/jobs?ids=')).status).toBe(400);
     expect((await http(api.url, 'DELETE', `/v1/jobs/${jobId}`)).status).toBe(204);
-    expect((await http(api.url, 'GET', `/v1/jobs/${jobId}`)).status).toBe(404);
+    // a discarded job once existed: gone (410) with its outcome, never a bare 404
+    const gone = await http<{ error: { code: string; details: { job: { state: string } } } }>(
+      api.url,
+      'GET',
+      `/v1/jobs/${jobId}`,
+    );
+    expect(gone.status).toBe(410);
+    expect(gone.body.error.code).toBe('gone');
+    expect(gone.body.error.details.job.state).toBe('completed');
   });
 
   it('retries every failed job of a queue at once', async () => {

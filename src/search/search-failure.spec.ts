@@ -66,15 +66,18 @@ describe('search failures across the queue', () => {
   /** What the API answers for a job whose processor throws `error` (from the event and the job). */
   async function answerFor(error: () => Error): Promise<ApiError[]> {
     thrown.push(error);
-    const job = await queue.add('search', { n: thrown.length - 1 }, { attempts: 1 });
-    const reason = await new Promise<string>((resolve) => {
-      const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
-        if (jobId !== job.id) return;
+    const jobId = `job-${thrown.length}`;
+    // listen before adding: an event that comes before its listener is lost
+    const failed = new Promise<string>((resolve) => {
+      const onFailed = ({ jobId: id, failedReason }: { jobId: string; failedReason: string }) => {
+        if (id !== jobId) return;
         events.off('failed', onFailed);
         resolve(failedReason);
       };
       events.on('failed', onFailed);
     });
+    const job = await queue.add('search', { n: thrown.length - 1 }, { attempts: 1, jobId });
+    const reason = await failed;
     const stored = await queue.getJob(String(job.id));
     return [searchFailure(reason), searchFailure(stored?.failedReason)];
   }
