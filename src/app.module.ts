@@ -4,7 +4,7 @@ import { AdminModule } from './admin/admin.module';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth/auth.guard';
 import { BatchersService } from './batching/batchers.service';
-import { CatalogService } from './catalog/catalog.service';
+import { CatalogModule } from './catalog/catalog.module';
 import { CollectionsController } from './collections/collections.controller';
 import { CollectionsService } from './collections/collections.service';
 import { AppConfig } from './config/config';
@@ -58,7 +58,6 @@ export class AppModule {
     const runWorkers = config.role !== 'api';
     const controllers: Type[] = [HealthController];
     const providers: Provider[] = [
-      CatalogService,
       DocumentBodies,
       EmbedderRegistry,
       CollectionsService,
@@ -118,6 +117,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         RedisModule,
+        CatalogModule,
         ResilienceModule,
         StoreModule,
         TerminusModule,

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
-import { CatalogService } from '../src/catalog/catalog.service';
+import { CatalogKeys } from '../src/catalog/catalog-keys';
+import { DocumentRecords } from '../src/catalog/document-records';
 import type { DocumentRecord } from '../src/catalog/catalog.types';
 import type { DocumentPage as DocumentListResponse } from '../src/contract/documents';
 import { REDIS } from '../src/redis/redis.module';
@@ -20,7 +21,7 @@ const record = (id: string): DocumentRecord => ({
 
 describe('GET /v1/collections/:name/documents (real app, real Redis)', () => {
   let app: RunningApp;
-  let catalog: CatalogService;
+  let documentRecords: DocumentRecords;
   const firstPage = (collection: string) =>
     http<DocumentListResponse>(app.url, 'GET', `/v1/collections/${collection}/documents`);
 
@@ -51,7 +52,7 @@ describe('GET /v1/collections/:name/documents (real app, real Redis)', () => {
 
   beforeAll(async () => {
     app = await startApp();
-    catalog = app.app.get(CatalogService);
+    documentRecords = app.app.get(DocumentRecords);
   });
   afterAll(() => app?.close());
 
@@ -102,17 +103,18 @@ describe('GET /v1/collections/:name/documents (real app, real Redis)', () => {
     const id = (i: number) => `doc-${String(i).padStart(4, '0')}`;
     const stable = Array.from({ length: 400 }, (_, i) => id(i * 2));
     const doomed = Array.from({ length: 100 }, (_, i) => id(i * 8 + 1));
-    for (const d of [...stable, ...doomed]) await catalog.putDocument('busy', record(d));
+    for (const d of [...stable, ...doomed]) await documentRecords.putDocument('busy', record(d));
 
     // Between pages: new documents land everywhere in the order, doomed ones go, and stable
     // ones are rewritten (an update must not move or repeat them).
     let added = 0;
     const { ids, pages } = await walk('busy', 37, async (page) => {
-      for (let k = 0; k < 5; k++) await catalog.putDocument('busy', record(id(1000 + added++)));
-      await catalog.putDocument('busy', record(stable[(page * 13) % stable.length]));
+      for (let k = 0; k < 5; k++)
+        await documentRecords.putDocument('busy', record(id(1000 + added++)));
+      await documentRecords.putDocument('busy', record(stable[(page * 13) % stable.length]));
       const goner = doomed[page];
-      if (goner) await catalog.removeDocument('busy', goner);
-      await catalog.putDocument('busy', record(`${id(page * 50)}-late`));
+      if (goner) await documentRecords.removeDocument('busy', goner);
+      await documentRecords.putDocument('busy', record(`${id(page * 50)}-late`));
     });
 
     expect(pages).toBeGreaterThan(10);
@@ -127,14 +129,11 @@ describe('GET /v1/collections/:name/documents (real app, real Redis)', () => {
     expect((await http(app.url, 'PUT', '/v1/collections/legacy', {})).status).toBe(201);
     const redis = app.app.get<Redis>(REDIS);
     // The catalog's own key for the records, whatever its layout.
-    const docsKey = (catalog as unknown as { key(c: string, part: string): string }).key(
-      'legacy',
-      'docs',
-    );
+    const docsKey = new CatalogKeys(app.config.prefix).of('legacy', 'docs');
     for (const d of ['x', 'y', 'z']) await redis.hset(docsKey, d, JSON.stringify(record(d)));
-    await catalog.putDocument('legacy', record('w'));
+    await documentRecords.putDocument('legacy', record('w'));
     expect((await walk('legacy', 2)).ids).toEqual(['w', 'x', 'y', 'z']);
-    await catalog.removeDocument('legacy', 'x');
+    await documentRecords.removeDocument('legacy', 'x');
     expect((await walk('legacy', 10)).ids).toEqual(['w', 'y', 'z']);
   });
 

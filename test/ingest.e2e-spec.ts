@@ -1,5 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CollectionRecords } from '../src/catalog/collection-records';
 import { EmbedderRegistry } from '../src/embedding/embedder-registry';
 import { IngestPipelineService } from '../src/ingest/ingest-pipeline.service';
+import { IngestWorker } from '../src/ingest/ingest.worker';
 import { VECTOR_STORE, VectorStore } from '../src/store/vector-store.port';
 import { fastifyDocs } from './support/corpus';
 import { http, RunningApp, startApp, waitForJobs } from './support/app-harness';
@@ -189,5 +192,53 @@ describe('ingest end to end (real Redis, real model, real LanceDB)', () => {
       `/v1/collections/docs/documents/${id}`,
     );
     expect(record.status).toBe(200);
+  });
+
+  it('an ingest or a delete job reads its collection record once', async () => {
+    // Each read of a collection record is put down to the job (if any) whose processing made it.
+    const worker = running.app.get(IngestWorker);
+    const records = running.app.get(CollectionRecords);
+    const runningJob = new AsyncLocalStorage<string>();
+    const reads = new Map<string, number>();
+    const countRead = () => {
+      const job = runningJob.getStore();
+      if (job !== undefined) reads.set(job, (reads.get(job) ?? 0) + 1);
+    };
+    const process = worker.process.bind(worker);
+    const readRecord = records.getCollectionRecord.bind(records);
+    const readState = records.getCollectionState.bind(records);
+    const spies = [
+      jest
+        .spyOn(worker, 'process')
+        .mockImplementation((job, token) =>
+          runningJob.run(String(job.id), () => process(job, token)),
+        ),
+      jest.spyOn(records, 'getCollectionRecord').mockImplementation((name) => {
+        countRead();
+        return readRecord(name);
+      }),
+      jest.spyOn(records, 'getCollectionState').mockImplementation((name) => {
+        countRead();
+        return readState(name);
+      }),
+    ];
+    try {
+      const id = 'read-once.md';
+      const upsert = await http<JobsBody>(base, 'POST', '/v1/collections/docs/documents', {
+        documents: [{ id, markdown: '# Once\n\nA job reads its collection record once.' }],
+      });
+      const [upserted] = await waitForJobs(base, [upsert.body.jobs[0].id]);
+      expect(upserted).toMatchObject({ state: 'completed' });
+      expect((upserted.result as unknown as Result).chunksAdded).toBeGreaterThan(0);
+      const del = await http<JobsBody>(base, 'DELETE', `/v1/collections/docs/documents/${id}`);
+      const [deleted] = await waitForJobs(base, [del.body.jobs[0].id]);
+      expect((deleted.result as unknown as Result).chunksDeleted).toBeGreaterThan(0);
+      expect(Object.fromEntries(reads)).toEqual({
+        [upsert.body.jobs[0].id]: 1,
+        [del.body.jobs[0].id]: 1,
+      });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });

@@ -3,8 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { dropPrefix } from '../../bench/support/service';
 import { loadConfig } from '../config/config';
 import { keySlot } from '../redis/keys';
-import { CatalogService } from './catalog.service';
+import { CollectionRecords } from './collection-records';
+import { DocumentRecords } from './document-records';
+import { MigrationClaims } from './migration-claims';
 import { testCollectionRecord } from './testing/collection-record';
+import { WriteAdmissions } from './write-admission';
 
 /**
  * A Redis Cluster runs a Lua script or a MULTI only when all of its keys are in one slot. Every
@@ -20,9 +23,12 @@ interface Sent {
   keys: string[];
 }
 
-describe('CatalogService on a Redis Cluster: one slot per script and per transaction', () => {
+describe('The catalog repositories on a Redis Cluster: one slot per script and per transaction', () => {
   let redis: Redis;
-  let catalog: CatalogService;
+  let collectionRecords: CollectionRecords;
+  let documentRecords: DocumentRecords;
+  let writeAdmissions: WriteAdmissions;
+  let migrationClaims: MigrationClaims;
   const sent: Sent[] = [];
 
   beforeAll(() => {
@@ -32,7 +38,11 @@ describe('CatalogService on a Redis Cluster: one slot per script and per transac
       sent.push({ name: command.name, keys: command.getKeys().map(String) });
       return send(command, stream);
     });
-    catalog = new CatalogService(redis, loadConfig({ RAGLINE_QUEUE_PREFIX: prefix }));
+    const config = loadConfig({ RAGLINE_QUEUE_PREFIX: prefix });
+    collectionRecords = new CollectionRecords(redis, config);
+    documentRecords = new DocumentRecords(redis, config);
+    writeAdmissions = new WriteAdmissions(redis, config);
+    migrationClaims = new MigrationClaims(redis, config);
   });
 
   afterAll(async () => {
@@ -48,19 +58,29 @@ describe('CatalogService on a Redis Cluster: one slot per script and per transac
       'old',
       JSON.stringify(testCollectionRecord('old')),
     );
-    await catalog.onModuleInit();
+    await collectionRecords.onModuleInit();
     const current = testCollectionRecord('docs');
-    await catalog.createCollection(current);
-    await catalog.updateCollection(current);
-    await catalog.setSearchTuning('docs', null);
-    await catalog.getCollectionState('docs');
-    await catalog.listCollections();
-    const [seq] = await catalog.nextSubmissions('docs', 1);
-    await catalog.recordDesired('docs', new Map([['a.md', { seq, target: 'upsert:h' }]]));
-    expect(await catalog.admitWrite('docs', 'a.md', 'job-1', 5000)).toBe('admitted');
-    await catalog.renewWrite('docs', 'a.md', 'job-1', 5000);
-    await catalog.activeWrites('docs');
-    await catalog.releaseWrite('docs', 'a.md', 'job-1');
+    await collectionRecords.createCollection(current);
+    await collectionRecords.updateCollection(current);
+    await collectionRecords.setSearchTuning('docs', null);
+    await collectionRecords.getCollectionState('docs');
+    await collectionRecords.listCollections();
+    const [seq] = await writeAdmissions.nextSubmissions('docs', 1);
+    await writeAdmissions.recordDesired('docs', new Map([['a.md', { seq, target: 'upsert:h' }]]));
+    expect(await writeAdmissions.admitWrite('docs', 'a.md', 'job-1', 5000)).toBe('admitted');
+    await writeAdmissions.renewWrite('docs', 'a.md', 'job-1', 5000);
+    await writeAdmissions.activeWrites('docs');
+    await writeAdmissions.releaseWrite('docs', 'a.md', 'job-1');
+    await documentRecords.putDocument('docs', {
+      id: 'a.md',
+      format: 'markdown',
+      contentHash: 'h',
+      chunks: 1,
+      metadata: {},
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect((await documentRecords.listDocuments('docs', null, 10)).documents).toHaveLength(1);
+    await documentRecords.removeDocument('docs', 'a.md');
     const migration = {
       jobId: 'm-1',
       phase: 'running' as const,
@@ -69,15 +89,15 @@ describe('CatalogService on a Redis Cluster: one slot per script and per transac
       storeName: 'docs.m1',
       requestedAt: '2026-01-01T00:00:00.000Z',
     };
-    await catalog.claimMigration('docs', migration, { ttlMs: 5000 });
-    await catalog.renewMigration('docs', 'm-1', 5000);
+    await migrationClaims.claimMigration('docs', migration, { ttlMs: 5000 });
+    await migrationClaims.renewMigration('docs', 'm-1', 5000);
     const next = { ...current, embedder: 'openai:m', dimensions: 16 };
-    const stored = (await catalog.getCollection('docs'))!;
-    expect(await catalog.switchCollection(stored, next, 'm-1')).toBeGreaterThan(0);
-    await catalog.claimMigration('docs', { ...migration, jobId: 'm-2' });
-    await catalog.releaseMigration('docs', 'm-2');
-    await catalog.deleteCollection('docs');
-    expect((await catalog.listCollections()).map((c) => c.name)).toEqual(['old']);
+    const stored = (await collectionRecords.getCollection('docs'))!;
+    expect(await migrationClaims.switchCollection(stored, next, 'm-1')).toBeGreaterThan(0);
+    await migrationClaims.claimMigration('docs', { ...migration, jobId: 'm-2' });
+    await migrationClaims.releaseMigration('docs', 'm-2');
+    await collectionRecords.deleteCollection('docs');
+    expect((await collectionRecords.listCollections()).map((c) => c.name)).toEqual(['old']);
 
     const scripts = sent.filter((c) => c.name === 'eval' || c.name === 'evalsha');
     expect(scripts.length).toBeGreaterThanOrEqual(10);

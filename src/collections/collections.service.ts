@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
+import { DocumentRecords } from '../catalog/document-records';
 import { CollectionRecord, CollectionSettings, storeNameOf } from '../catalog/catalog.types';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -26,7 +27,8 @@ export class CollectionsService {
   private readonly logger = new Logger('Collections');
 
   constructor(
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
+    private readonly documentRecords: DocumentRecords,
     private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -69,7 +71,7 @@ export class CollectionsService {
     body: CreateCollectionBody,
   ): Promise<{ created: boolean; view: CollectionView }> {
     const settings = this.settingsFrom(body);
-    const existing = await this.catalog.getCollectionRecord(name);
+    const existing = await this.collectionRecords.getCollectionRecord(name);
     if (existing) {
       this.assertSameSettings(existing, settings);
       await this.ensureStore(existing);
@@ -77,7 +79,7 @@ export class CollectionsService {
     }
     const record: CollectionRecord = { name, ...settings, createdAt: new Date().toISOString() };
     await this.ensureStore(record);
-    const { created, record: stored } = await this.catalog.createCollection(record);
+    const { created, record: stored } = await this.collectionRecords.createCollection(record);
     if (!created) this.assertSameSettings(stored, settings);
     return { created, view: await this.view(stored) };
   }
@@ -124,7 +126,7 @@ export class CollectionsService {
   }
 
   async require(name: string): Promise<CollectionRecord> {
-    const record = await this.catalog.getCollection(name);
+    const record = await this.collectionRecords.getCollection(name);
     if (!record) throw ApiError.notFound(`collection '${name}'`);
     return record;
   }
@@ -134,7 +136,7 @@ export class CollectionsService {
   }
 
   async list(): Promise<CollectionView[]> {
-    const records = await this.catalog.listCollections();
+    const records = await this.collectionRecords.listCollections();
     return Promise.all(records.map((r) => this.view(r)));
   }
 
@@ -146,7 +148,7 @@ export class CollectionsService {
    * whose delete failed picks up after the mark.
    */
   async remove(name: string): Promise<void> {
-    const record = await this.catalog.getCollectionRecord(name);
+    const record = await this.collectionRecords.getCollectionRecord(name);
     if (!record) throw ApiError.notFound(`collection '${name}'`);
     if (!record.deleting) {
       const migration = await this.migrations.of(name);
@@ -156,7 +158,8 @@ export class CollectionsService {
           { jobId: migration.jobId },
         );
       }
-      if (!(await this.catalog.markDeleting(name))) throw ApiError.notFound(`collection '${name}'`);
+      if (!(await this.collectionRecords.markDeleting(name)))
+        throw ApiError.notFound(`collection '${name}'`);
     }
     try {
       await this.sources.removeAll(name);
@@ -178,14 +181,14 @@ export class CollectionsService {
         `collection '${name}' is marked deleted but its data could not be dropped yet; repeat the DELETE to finish it`,
       );
     }
-    await this.catalog.deleteCollection(name);
+    await this.collectionRecords.deleteCollection(name);
   }
 
   private async view(record: CollectionRecord): Promise<CollectionView> {
     const [documents, chunks, version, migration] = await Promise.all([
-      this.catalog.documentCount(record.name),
+      this.documentRecords.documentCount(record.name),
       this.store.count(storeNameOf(record)).catch(() => 0),
-      this.catalog.version(record.name),
+      this.collectionRecords.version(record.name),
       this.migrations.of(record.name),
     ]);
     const { name, createdAt, storeName: _storeName, ...config } = record;

@@ -1,4 +1,4 @@
-import type { CatalogService } from '../catalog/catalog.service';
+import type { DocumentRecords } from '../catalog/document-records';
 import { decodeCursor, encodeCursor } from '../catalog/document-listing';
 import { ApiError } from '../common/api-error';
 import { parseOr400 } from '../common/validation';
@@ -10,7 +10,7 @@ import { documentListQuerySchema, type DocumentPage } from '../contract/document
  * written meanwhile; ones added or removed during it may or may not appear.
  */
 export async function listDocumentsPage(
-  catalog: CatalogService,
+  documentRecords: DocumentRecords,
   collection: string,
   query: unknown,
 ): Promise<DocumentPage> {
@@ -19,7 +19,7 @@ export async function listDocumentsPage(
   if (after === null && cursor) {
     throw ApiError.badRequest('query.cursor: is not a cursor this API returned');
   }
-  const page = await catalog.listDocuments(collection, after, limit);
+  const page = await documentRecords.listDocuments(collection, after, limit);
   return {
     documents: page.documents.map(({ id, chunks, contentHash, updatedAt, metadata }) => ({
       id,

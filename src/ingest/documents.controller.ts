@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.guard';
-import { CatalogService } from '../catalog/catalog.service';
+import { DocumentRecords } from '../catalog/document-records';
 import { ApiError } from '../common/api-error';
 import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
@@ -38,7 +38,7 @@ export class DocumentsController {
   constructor(
     private readonly producer: IngestProducerService,
     private readonly collections: CollectionsService,
-    private readonly catalog: CatalogService,
+    private readonly documentRecords: DocumentRecords,
     private readonly embedders: EmbedderRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -121,7 +121,7 @@ export class DocumentsController {
   ): Promise<DocumentPage> {
     const collection = parseCollectionName(name);
     await this.collections.require(collection);
-    return listDocumentsPage(this.catalog, collection, query);
+    return listDocumentsPage(this.documentRecords, collection, query);
   }
 
   @Get(':id')
@@ -138,7 +138,7 @@ export class DocumentsController {
     const collection = parseCollectionName(name);
     const documentId = parseOr400(documentIdSchema, id, 'document id');
     await this.collections.require(collection);
-    const record = await this.catalog.getDocument(collection, documentId);
+    const record = await this.documentRecords.getDocument(collection, documentId);
     if (!record) throw ApiError.notFound(`document '${documentId}'`);
     return record;
   }

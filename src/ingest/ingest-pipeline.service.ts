@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { performance } from 'node:perf_hooks';
 import { BatchersService } from '../batching/batchers.service';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
+import { DocumentRecords } from '../catalog/document-records';
 import { CollectionRecord, DocumentFormat, storeNameOf } from '../catalog/catalog.types';
 import { pointId, sha256Hex } from '../common/hashing';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -37,18 +38,13 @@ export class IngestPipelineService implements OnModuleDestroy {
   private parsePool?: ParsePool;
 
   constructor(
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
+    private readonly documentRecords: DocumentRecords,
     private readonly embedders: EmbedderRegistry,
     private readonly batchers: BatchersService,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  private async collectionOrFail(name: string): Promise<CollectionRecord> {
-    const record = await this.catalog.getCollection(name);
-    if (!record) throw new UnrecoverableError(`collection '${name}' does not exist (deleted?)`);
-    return record;
-  }
 
   private async embedderFor(record: CollectionRecord): Promise<Embedder> {
     if (!this.embedders.describe(record.embedder)) {
@@ -95,15 +91,19 @@ export class IngestPipelineService implements OnModuleDestroy {
     await this.parsePool?.close();
   }
 
-  async upsert(data: UpsertWork, report: ProgressReporter): Promise<IngestJobResult> {
+  /** `record` is the collection's record as the worker read it once admitted to write. */
+  async upsert(
+    record: CollectionRecord,
+    data: UpsertWork,
+    report: ProgressReporter,
+  ): Promise<IngestJobResult> {
     const t0 = performance.now();
     const timings: Record<string, number> = {};
     const lap = (name: string, since: number) =>
       (timings[name] = Math.round((performance.now() - since) * 100) / 100);
-    const record = await this.collectionOrFail(data.collection);
     const storeName = storeNameOf(record);
     const embedder = await this.embedderFor(record);
-    const previous = await this.catalog.getDocument(data.collection, data.documentId);
+    const previous = await this.documentRecords.getDocument(data.collection, data.documentId);
     const result = emptyResult(data.documentId);
     if (previous?.contentHash === data.contentHash) {
       result.chunksSkipped = previous.chunks;
@@ -169,7 +169,7 @@ export class IngestPipelineService implements OnModuleDestroy {
     lap('storeMs', t);
     await report(90);
 
-    await this.catalog.putDocument(data.collection, {
+    await this.documentRecords.putDocument(data.collection, {
       id: data.documentId,
       format: data.format,
       contentHash: data.contentHash,
@@ -177,7 +177,7 @@ export class IngestPipelineService implements OnModuleDestroy {
       metadata: data.metadata,
       updatedAt: new Date().toISOString(),
     });
-    await this.catalog.bumpVersion(data.collection);
+    await this.collectionRecords.bumpVersion(data.collection);
 
     result.chunksAdded = changed.filter((c) => !stored.has(c.index)).length;
     result.chunksUpdated = changed.length - result.chunksAdded;
@@ -188,9 +188,9 @@ export class IngestPipelineService implements OnModuleDestroy {
     return result;
   }
 
-  async delete(data: DeleteJobData): Promise<IngestJobResult> {
+  async delete(record: CollectionRecord, data: DeleteJobData): Promise<IngestJobResult> {
     const t0 = performance.now();
-    const storeName = storeNameOf(await this.collectionOrFail(data.collection));
+    const storeName = storeNameOf(record);
     const result = emptyResult(data.documentId);
     const stored = await this.store.listDocumentChunks(storeName, data.documentId);
     if (stored.length)
@@ -198,8 +198,8 @@ export class IngestPipelineService implements OnModuleDestroy {
         storeName,
         stored.map((c) => c.id),
       );
-    await this.catalog.removeDocument(data.collection, data.documentId);
-    await this.catalog.bumpVersion(data.collection);
+    await this.documentRecords.removeDocument(data.collection, data.documentId);
+    await this.collectionRecords.bumpVersion(data.collection);
     result.chunksDeleted = stored.length;
     result.timings = { totalMs: Math.round((performance.now() - t0) * 100) / 100 };
     this.logger.debug(`deleted ${data.collection}/${data.documentId} (${stored.length} chunks)`);

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { CatalogService } from '../catalog/catalog.service';
+import { WriteAdmissions } from '../catalog/write-admission';
 import { ApiError } from '../common/api-error';
 import { AppConfig, loadConfig } from '../config/config';
 import { createCommandConnection, producerConnectionOptions } from '../redis/redis-connection';
@@ -61,7 +61,7 @@ describe('IngestProducerService when Redis goes away (private redis-server)', ()
     queueClient = (await queue.client) as unknown as Redis;
     producer = new IngestProducerService(
       queue,
-      new CatalogService(commands, config),
+      new WriteAdmissions(commands, config),
       new DocumentBodies(commands, config),
       commands,
       config,
@@ -119,7 +119,7 @@ describe('IngestProducerService when Redis goes away (private redis-server)', ()
 
   it('a submission that fails before its jobs are queued never supersedes one already accepted', async () => {
     const [accepted] = await producer.ingest('d', [{ id: 'same', text: 'the accepted version' }]);
-    const desiredBefore = await new CatalogService(commands, config).getDesired('d', 'same');
+    const desiredBefore = await new WriteAdmissions(commands, config).getDesired('d', 'same');
     // Redis goes away between the steps of a later submission: its add never happens.
     const addBulk = jest
       .spyOn(queue, 'addBulk')
@@ -133,7 +133,7 @@ describe('IngestProducerService when Redis goes away (private redis-server)', ()
       addBulk.mockRestore();
     }
     // The document's latest state is still the accepted job: it will run, not be skipped.
-    const desired = await new CatalogService(commands, config).getDesired('d', 'same');
+    const desired = await new WriteAdmissions(commands, config).getDesired('d', 'same');
     expect(desired).toEqual(desiredBefore);
     expect(desired?.target).toBe((await queue.getJob(accepted.id))?.data.target);
   });

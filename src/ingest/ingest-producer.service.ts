@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { CatalogService } from '../catalog/catalog.service';
+import { WriteAdmissions } from '../catalog/write-admission';
 import { DocumentFormat } from '../catalog/catalog.types';
 import { nfkcExpansionProblem } from '../parsing/nfkc-expansion';
 import { ApiError } from '../common/api-error';
@@ -41,7 +41,7 @@ function contentOf(doc: IngestDocument): { format: DocumentFormat; content: stri
 export class IngestProducerService {
   constructor(
     @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData>,
-    private readonly catalog: CatalogService,
+    private readonly writeAdmissions: WriteAdmissions,
     private readonly bodies: DocumentBodies,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -134,7 +134,7 @@ export class IngestProducerService {
   ): Promise<AcceptedJob[]> {
     await this.assertConnected();
     const seqs = await orUnavailable('ingest queue', () =>
-      this.catalog.nextSubmissions(collection, documents.length),
+      this.writeAdmissions.nextSubmissions(collection, documents.length),
     );
     const now = Date.now();
     const large: Array<{ ref: BodyRef; content: string }> = [];
@@ -174,7 +174,7 @@ export class IngestProducerService {
       // After the clear: a body stored before it could be removed by a finishing job of that id.
       await this.bodies.store(large);
       await this.queue.addBulk(jobs);
-      await this.catalog.recordDesired(
+      await this.writeAdmissions.recordDesired(
         collection,
         new Map(
           jobs.map(({ data }, i) => [data.documentId, { seq: seqs[i], target: data.target }]),
@@ -189,13 +189,16 @@ export class IngestProducerService {
     const id = target.slice('delete:'.length);
     await this.assertConnected();
     await orUnavailable('ingest queue', async () => {
-      const [seq] = await this.catalog.nextSubmissions(collection, 1);
+      const [seq] = await this.writeAdmissions.nextSubmissions(collection, 1);
       await this.queue.add(
         'delete',
         { op: 'delete', collection, documentId, target, seq, enqueuedAt: Date.now() },
         { ...this.jobOptions(), jobId: id },
       );
-      await this.catalog.recordDesired(collection, new Map([[documentId, { seq, target }]]));
+      await this.writeAdmissions.recordDesired(
+        collection,
+        new Map([[documentId, { seq, target }]]),
+      );
     });
     return { id, documentId };
   }

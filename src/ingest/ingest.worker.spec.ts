@@ -1,6 +1,9 @@
 import { Job, Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { CatalogService } from '../catalog/catalog.service';
+import type { CollectionRecord } from '../catalog/catalog.types';
+import { CollectionRecords } from '../catalog/collection-records';
+import { DocumentRecords } from '../catalog/document-records';
+import { WriteAdmissions } from '../catalog/write-admission';
 import { AppConfig, loadConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MonitorService } from '../monitor/monitor.service';
@@ -11,7 +14,13 @@ import {
 } from '../redis/redis-connection';
 import { PrivateRedis } from '../redis/testing/private-redis';
 import { IngestPipelineService } from './ingest-pipeline.service';
-import { INGEST_QUEUE, IngestJobData, IngestJobResult, UpsertJobData } from './ingest.types';
+import {
+  INGEST_QUEUE,
+  IngestJobData,
+  IngestJobResult,
+  UpsertJobData,
+  UpsertWork,
+} from './ingest.types';
 import { CircuitBreakers } from '../resilience/circuit-breakers';
 import { DocumentBodies } from './document-bodies';
 import { IngestWorker } from './ingest.worker';
@@ -38,14 +47,23 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
   let redis: PrivateRedis;
   let config: AppConfig;
   let commands: Redis;
-  let catalog: CatalogService;
+  let collectionRecords: CollectionRecords;
+  let documentRecords: DocumentRecords;
+  let writeAdmissions: WriteAdmissions;
   let queue: Queue<IngestJobData>;
 
-  function workerWith(upsert: (data: UpsertJobData) => Promise<IngestJobResult>): IngestWorker {
-    const pipeline = { upsert } as unknown as IngestPipelineService;
+  function workerWith(
+    upsert: (data: UpsertWork, record: CollectionRecord) => Promise<IngestJobResult>,
+    collections: CollectionRecords = collectionRecords,
+  ): IngestWorker {
+    const pipeline = {
+      upsert: (record: CollectionRecord, data: UpsertWork) => upsert(data, record),
+    } as unknown as IngestPipelineService;
     return new IngestWorker(
       pipeline,
-      catalog,
+      collections,
+      documentRecords,
+      writeAdmissions,
       commands,
       config,
       {} as MonitorService,
@@ -58,7 +76,7 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
 
   async function submit(documentId: string, version = ''): Promise<Job<IngestJobData>> {
     expect(await whenReady(commands, 15_000)).toBe(true);
-    const [seq] = await catalog.nextSubmissions('docs', 1);
+    const [seq] = await writeAdmissions.nextSubmissions('docs', 1);
     const data: UpsertJobData = {
       op: 'upsert',
       collection: 'docs',
@@ -72,7 +90,10 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
       enqueuedAt: Date.now(),
     };
     const job = await queue.add('upsert', data, { jobId: `job-${documentId}${version}` });
-    await catalog.recordDesired('docs', new Map([[documentId, { seq, target: data.target }]]));
+    await writeAdmissions.recordDesired(
+      'docs',
+      new Map([[documentId, { seq, target: data.target }]]),
+    );
     return job;
   }
 
@@ -81,7 +102,9 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
     config = loadConfig({ REDIS_URL: redis.url, RAGLINE_QUEUE_PREFIX: 'worker' });
     commands = createCommandConnection(redis.url, 'worker:commands', 1000);
     commands.on('error', () => undefined);
-    catalog = new CatalogService(commands, config);
+    collectionRecords = new CollectionRecords(commands, config);
+    documentRecords = new DocumentRecords(commands, config);
+    writeAdmissions = new WriteAdmissions(commands, config);
     queue = new Queue<IngestJobData>(INGEST_QUEUE, {
       connection: producerConnectionOptions(redis.url, 1000),
       prefix: config.prefix,
@@ -89,7 +112,7 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
     queue.on('error', () => undefined);
     await queue.waitUntilReady();
     expect(await whenReady(commands, 5000)).toBe(true);
-    await catalog.createCollection(RECORD);
+    await collectionRecords.createCollection(RECORD);
   });
 
   afterAll(async () => {
@@ -107,7 +130,7 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
         await redis.stop('SIGKILL');
         setTimeout(() => void redis.restart(), 700);
       }
-      await catalog.putDocument(data.collection, {
+      await documentRecords.putDocument(data.collection, {
         id: data.documentId,
         chunks: 1,
         contentHash: data.contentHash,
@@ -120,7 +143,7 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
 
     await expect(worker.process(job)).resolves.toEqual(RESULT);
     expect(runs).toBe(2);
-    expect(await catalog.getDocument('docs', 'a.txt')).toMatchObject({ chunks: 1 });
+    expect(await documentRecords.getDocument('docs', 'a.txt')).toMatchObject({ chunks: 1 });
   });
 
   it('fails the attempt at once for anything that is not an outage', async () => {
@@ -150,7 +173,7 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
 
     // Its producer failed between the add and the record (Redis went away): the job was
     // accepted all the same, so it records itself as the latest and runs.
-    const [seq] = await catalog.nextSubmissions('docs', 1);
+    const [seq] = await writeAdmissions.nextSubmissions('docs', 1);
     const data: UpsertJobData = {
       ...(newer.data as UpsertJobData),
       target: 'upsert:unrecorded',
@@ -159,6 +182,27 @@ describe('IngestWorker when Redis goes away mid-job (private redis-server)', () 
     const unrecorded = await queue.add('upsert', data, { jobId: 'job-unrecorded' });
     await expect(worker.process(unrecorded)).resolves.toEqual(RESULT);
     expect(runs).toBe(2);
-    expect(await catalog.getDesired('docs', 'c.txt')).toEqual({ seq, target: 'upsert:unrecorded' });
+    expect(await writeAdmissions.getDesired('docs', 'c.txt')).toEqual({
+      seq,
+      target: 'upsert:unrecorded',
+    });
+  });
+
+  it('reads its collection record once, after admission, and hands that record to the pipeline', async () => {
+    let reads = 0;
+    const counted = new (class extends CollectionRecords {
+      override async getCollectionRecord(name: string): Promise<CollectionRecord | null> {
+        reads++;
+        return super.getCollectionRecord(name);
+      }
+    })(commands, config);
+    const given: CollectionRecord[] = [];
+    const worker = workerWith(async (_data, record) => {
+      given.push(record);
+      return RESULT;
+    }, counted);
+    await expect(worker.process(await submit('once.txt'))).resolves.toEqual(RESULT);
+    expect(reads).toBe(1);
+    expect(given).toEqual([RECORD]);
   });
 });

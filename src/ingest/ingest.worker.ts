@@ -7,7 +7,9 @@ import {
 } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import Redis from 'ioredis';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
+import { DocumentRecords } from '../catalog/document-records';
+import { WriteAdmissions } from '../catalog/write-admission';
 import { metadataProblem } from '../common/metadata';
 import { throttledWarning } from '../common/throttled-warning';
 import { CrashIsolation } from '../queues/crash-isolation';
@@ -70,7 +72,9 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     private readonly pipeline: IngestPipelineService,
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
+    private readonly documentRecords: DocumentRecords,
+    private readonly writeAdmissions: WriteAdmissions,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitor: MonitorService,
@@ -153,15 +157,15 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
    * the job was accepted, so it records itself and runs.
    */
   private async isLatest(data: IngestJobData): Promise<boolean> {
-    const desired = await this.catalog.getDesired(data.collection, data.documentId);
+    const desired = await this.writeAdmissions.getDesired(data.collection, data.documentId);
     if (desired?.target === data.target) return true;
     const seq = data.seq ?? 0;
     if (desired && desired.seq >= seq) return false;
-    await this.catalog.recordDesired(
+    await this.writeAdmissions.recordDesired(
       data.collection,
       new Map([[data.documentId, { seq, target: data.target }]]),
     );
-    const recorded = await this.catalog.getDesired(data.collection, data.documentId);
+    const recorded = await this.writeAdmissions.getDesired(data.collection, data.documentId);
     return recorded?.target === data.target;
   }
 
@@ -176,11 +180,12 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
       if (problem) throw new UnrecoverableError(`invalid document: ${problem}`);
     }
     const owner = String(job.id);
-    const record = await this.catalog.getCollection(collection);
-    if (!record) {
-      throw new UnrecoverableError(`collection '${collection}' does not exist (deleted?)`);
-    }
-    const admission = await this.catalog.admitWrite(collection, documentId, owner, LOCK_TTL_MS);
+    const admission = await this.writeAdmissions.admitWrite(
+      collection,
+      documentId,
+      owner,
+      LOCK_TTL_MS,
+    );
     if (admission !== 'admitted') {
       // Waiting spends no attempt: another job holds the document, or a re-embedding of the
       // collection runs (this job then runs against the new data, with the new embedder).
@@ -189,11 +194,17 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
       throw new DelayedError();
     }
     const renew = setInterval(() => {
-      void this.catalog
+      void this.writeAdmissions
         .renewWrite(collection, documentId, owner, LOCK_TTL_MS)
         .catch(() => undefined);
     }, LOCK_RENEW_MS);
     try {
+      // Read once, after admission, and passed on to the pipeline: from here until the lock is
+      // released no re-embedding can switch the record (it waits for admitted writes to end).
+      const record = await this.collectionRecords.getCollection(collection);
+      if (!record) {
+        throw new UnrecoverableError(`collection '${collection}' does not exist (deleted?)`);
+      }
       if (!(await this.isLatest(job.data))) {
         await this.forgetBody(job.data);
         return superseded(documentId);
@@ -202,12 +213,14 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
       this.breakers.get(STORE_WRITES)?.assertNotOpen();
       this.breakers.get(embedderDependency(record.embedder))?.assertNotOpen();
       await job.updateProgress(1);
-      if (job.data.op === 'delete') return await this.pipeline.delete(job.data);
+      if (job.data.op === 'delete') return await this.pipeline.delete(record, job.data);
       const prepared = await this.withContent(job.data);
       if (!('work' in prepared)) {
         return { ...noChange(documentId), chunksSkipped: prepared.storedChunks };
       }
-      const result = await this.pipeline.upsert(prepared.work, (p) => job.updateProgress(p));
+      const result = await this.pipeline.upsert(record, prepared.work, (p) =>
+        job.updateProgress(p),
+      );
       await this.forgetBody(job.data);
       return result;
     } catch (error) {
@@ -215,7 +228,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
       throw error;
     } finally {
       clearInterval(renew);
-      await this.catalog.releaseWrite(collection, documentId, owner).catch(() => undefined);
+      await this.writeAdmissions.releaseWrite(collection, documentId, owner).catch(() => undefined);
     }
   }
 
@@ -229,7 +242,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
     if (content !== undefined) return { work: { ...rest, content } };
     const stored = body ? await this.bodies.read(body) : null;
     if (stored !== null) return { work: { ...rest, content: stored } };
-    const current = await this.catalog.getDocument(data.collection, data.documentId);
+    const current = await this.documentRecords.getDocument(data.collection, data.documentId);
     if (current?.contentHash === data.contentHash) return { storedChunks: current.chunks };
     throw new UnrecoverableError(
       `the document body is missing (${body ? `key ${body.key}, ${body.bytes} bytes` : 'no content or body in the job'}): it expired or was removed; submit the document again`,

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
 import { publicText } from '../common/public-text';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
+import { DocumentRecords } from '../catalog/document-records';
 import { JobOutcome, JobOutcomes } from './job-outcomes';
 import { WITHHELD_FAILURE } from './job-view';
 
@@ -29,7 +30,8 @@ export interface GoneJobView extends Omit<JobOutcome, 'failedReason'> {
 export class GoneJobs {
   constructor(
     private readonly outcomes: JobOutcomes,
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
+    private readonly documentRecords: DocumentRecords,
   ) {}
 
   async view(id: string, { internals }: { internals: boolean }): Promise<GoneJobView | null> {
@@ -64,10 +66,10 @@ export class GoneJobs {
   private async documentNow(outcome: JobOutcome): Promise<DocumentNow | undefined> {
     const { collection, documentId } = outcome;
     if (!collection || !documentId) return undefined;
-    if (!(await this.catalog.getCollection(collection))) {
+    if (!(await this.collectionRecords.getCollection(collection))) {
       return { collection, id: documentId, state: 'collection_missing' };
     }
-    const record = await this.catalog.getDocument(collection, documentId);
+    const record = await this.documentRecords.getDocument(collection, documentId);
     if (!record) return { collection, id: documentId, state: 'absent' };
     return {
       collection,

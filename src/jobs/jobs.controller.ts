@@ -14,7 +14,7 @@ import {
   JobView,
   jobViewSchema,
 } from '../contract/jobs';
-import { CatalogService } from '../catalog/catalog.service';
+import { WriteAdmissions } from '../catalog/write-admission';
 import { DocumentBodies } from '../ingest/document-bodies';
 import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
 import { GoneJobs } from './gone-jobs';
@@ -46,7 +46,7 @@ export class JobsController {
   constructor(
     private readonly jobs: JobLookup,
     private readonly gone: GoneJobs,
-    private readonly catalog: CatalogService,
+    private readonly writeAdmissions: WriteAdmissions,
     private readonly bodies: DocumentBodies,
   ) {}
 
@@ -67,9 +67,9 @@ export class JobsController {
   private async resubmit(job: Job): Promise<void> {
     const data = job.data as Partial<IngestJobData> | undefined;
     if (job.queueName === INGEST_QUEUE && data?.collection && data.documentId && data.target) {
-      const [seq] = await this.catalog.nextSubmissions(data.collection, 1);
+      const [seq] = await this.writeAdmissions.nextSubmissions(data.collection, 1);
       await job.updateData({ ...data, seq } as IngestJobData);
-      await this.catalog.recordDesired(
+      await this.writeAdmissions.recordDesired(
         data.collection,
         new Map([[data.documentId, { seq, target: data.target }]]),
       );

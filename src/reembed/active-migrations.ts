@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
-import { CatalogService } from '../catalog/catalog.service';
+import { MigrationClaims } from '../catalog/migration-claims';
 import { MigrationRecord } from '../catalog/catalog.types';
 import { REEMBED_QUEUE, ReembedJobData } from './reembed.types';
 
@@ -19,11 +19,11 @@ const ENQUEUE_GRACE_MS = 60_000;
 export class ActiveMigrations {
   constructor(
     @InjectQueue(REEMBED_QUEUE) private readonly queue: Queue<ReembedJobData>,
-    private readonly catalog: CatalogService,
+    private readonly migrationClaims: MigrationClaims,
   ) {}
 
   async of(collection: string): Promise<MigrationRecord | null> {
-    const migration = await this.catalog.getMigration(collection);
+    const migration = await this.migrationClaims.getMigration(collection);
     if (!migration) return null;
     const job = await Job.fromId(this.queue, migration.jobId);
     if (job) {
@@ -31,7 +31,7 @@ export class ActiveMigrations {
     } else if (Date.now() - Date.parse(migration.requestedAt) < ENQUEUE_GRACE_MS) {
       return migration;
     }
-    await this.catalog.releaseMigration(collection, migration.jobId);
+    await this.migrationClaims.releaseMigration(collection, migration.jobId);
     return null;
   }
 }

@@ -2,7 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { performance } from 'node:perf_hooks';
 import { BatchersService } from '../batching/batchers.service';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
+import { DocumentRecords } from '../catalog/document-records';
+import { WriteAdmissions } from '../catalog/write-admission';
+import { MigrationClaims } from '../catalog/migration-claims';
 import { CollectionRecord, storeNameOf } from '../catalog/catalog.types';
 import { mapWithConcurrency, sleep } from '../client/concurrency';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -52,7 +55,10 @@ export class CollectionMigration {
   private readonly logger = new Logger('CollectionMigration');
 
   constructor(
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
+    private readonly documentRecords: DocumentRecords,
+    private readonly writeAdmissions: WriteAdmissions,
+    private readonly migrationClaims: MigrationClaims,
     private readonly embedders: EmbedderRegistry,
     private readonly batchers: BatchersService,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
@@ -63,15 +69,15 @@ export class CollectionMigration {
     const { report } = hooks;
     const t0 = performance.now();
     const timings: Record<string, number> = {};
-    const record = await this.catalog.getCollection(data.collection);
+    const record = await this.collectionRecords.getCollection(data.collection);
     if (!record) {
       throw new UnrecoverableError(`collection '${data.collection}' does not exist (deleted?)`);
     }
     if (record.storeName === data.to.storeName) {
       // An earlier attempt switched and then stopped: only the old data is left to drop.
       await this.dropOldStore(data);
-      return this.result(data, record, await this.catalog.version(data.collection), {
-        documents: await this.catalog.documentCount(data.collection),
+      return this.result(data, record, await this.collectionRecords.version(data.collection), {
+        documents: await this.documentRecords.documentCount(data.collection),
         chunks: await this.store.count(data.to.storeName),
         timings: { totalMs: round(performance.now() - t0) },
       });
@@ -86,7 +92,7 @@ export class CollectionMigration {
     await this.claim(jobId, data);
     let lost = false;
     const renew = setInterval(() => {
-      void this.catalog
+      void this.migrationClaims
         .renewMigration(data.collection, jobId, MIGRATION_CLAIM_TTL_MS)
         .then((held) => (lost ||= !held))
         .catch(() => undefined);
@@ -95,7 +101,8 @@ export class CollectionMigration {
     let copied: { documents: number; chunks: number };
     try {
       let t = performance.now();
-      while ((await this.catalog.activeWrites(data.collection)) > 0) await sleep(WRITES_POLL_MS);
+      while ((await this.writeAdmissions.activeWrites(data.collection)) > 0)
+        await sleep(WRITES_POLL_MS);
       timings.writesWaitMs = round(performance.now() - t);
       await report(2);
 
@@ -131,7 +138,7 @@ export class CollectionMigration {
         dimensions: data.to.dimensions,
         storeName: data.to.storeName,
       };
-      version = await this.catalog.switchCollection(record, next, jobId);
+      version = await this.migrationClaims.switchCollection(record, next, jobId);
     } finally {
       clearInterval(renew);
     }
@@ -155,11 +162,11 @@ export class CollectionMigration {
    * new store collection goes, and writes resume. Safe to call more than once.
    */
   async abandon(jobId: string, data: ReembedJobData): Promise<void> {
-    const record = await this.catalog.getCollection(data.collection);
+    const record = await this.collectionRecords.getCollection(data.collection);
     if (record?.storeName === data.to.storeName) return; // switched: nothing to undo
     await this.store.dropCollection(data.to.storeName);
     await this.batchers.releaseUpsertBatcher(data.to.storeName);
-    await this.catalog.releaseMigration(data.collection, jobId);
+    await this.migrationClaims.releaseMigration(data.collection, jobId);
   }
 
   private async embedderFor(data: ReembedJobData): Promise<Embedder> {
@@ -178,7 +185,7 @@ export class CollectionMigration {
   }
 
   private async claim(jobId: string, data: ReembedJobData): Promise<void> {
-    const claimed = await this.catalog.claimMigration(
+    const claimed = await this.migrationClaims.claimMigration(
       data.collection,
       {
         jobId,
@@ -204,7 +211,7 @@ export class CollectionMigration {
     report: MigrationProgress,
     lost: () => boolean,
   ): Promise<{ documents: number; chunks: number }> {
-    const ids = await this.catalog.documentIds(data.collection);
+    const ids = await this.documentRecords.documentIds(data.collection);
     const embed = this.batchers.embedBatcher(embedder);
     const upserter = this.batchers.upsertBatcher(data.to.storeName);
     let done = 0;

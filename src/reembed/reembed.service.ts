@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { CatalogService } from '../catalog/catalog.service';
+import { MigrationClaims } from '../catalog/migration-claims';
 import { MigrationRecord, storeNameOf } from '../catalog/catalog.types';
 import { ApiError } from '../common/api-error';
 import { CollectionsService } from '../collections/collections.service';
@@ -18,7 +18,7 @@ export class ReembedService {
   constructor(
     @InjectQueue(REEMBED_QUEUE) private readonly queue: Queue<ReembedJobData>,
     private readonly collections: CollectionsService,
-    private readonly catalog: CatalogService,
+    private readonly migrationClaims: MigrationClaims,
     private readonly embedders: EmbedderRegistry,
     private readonly migrations: ActiveMigrations,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -58,7 +58,7 @@ export class ReembedService {
       storeName,
       requestedAt: new Date(requestedAt).toISOString(),
     };
-    const recorded = await this.catalog.claimMigration(collection, migration);
+    const recorded = await this.migrationClaims.claimMigration(collection, migration);
     if (recorded.jobId !== jobId) return this.alreadyUnderway(recorded, target.id, answer);
     const data: ReembedJobData = {
       collection,
@@ -73,7 +73,7 @@ export class ReembedService {
     try {
       await this.queue.add('reembed', data, { ...retriedJobOptions(this.config.ingest), jobId });
     } catch (err) {
-      await this.catalog.releaseMigration(collection, jobId).catch(() => undefined);
+      await this.migrationClaims.releaseMigration(collection, jobId).catch(() => undefined);
       throw ApiError.unavailable(`re-embed queue unavailable: ${(err as Error).message}`);
     }
     return answer('queued', jobId);

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
 import { ApiError } from '../common/api-error';
 import { AppConfig, loadConfig } from '../config/config';
 import { createCommandConnection } from '../redis/redis-connection';
@@ -19,7 +19,7 @@ describe('CollectionStates when Redis goes away (private redis-server)', () => {
   let redis: PrivateRedis;
   let config: AppConfig;
   let commands: Redis;
-  let catalog: CatalogService;
+  let collectionRecords: CollectionRecords;
   let states: CollectionStates;
 
   beforeAll(async () => {
@@ -27,10 +27,10 @@ describe('CollectionStates when Redis goes away (private redis-server)', () => {
     config = loadConfig({ REDIS_URL: redis.url, RAGLINE_QUEUE_PREFIX: 'states' });
     commands = createCommandConnection(redis.url, 'states:commands', 1000);
     commands.on('error', () => undefined);
-    catalog = new CatalogService(commands, config);
+    collectionRecords = new CollectionRecords(commands, config);
     await until(() => commands.status === 'ready', 'the command connection');
-    await catalog.createCollection(RECORD);
-    states = new CollectionStates(catalog, commands, config);
+    await collectionRecords.createCollection(RECORD);
+    states = new CollectionStates(collectionRecords, commands, config);
     await states.onModuleInit();
   });
 
@@ -59,12 +59,12 @@ describe('CollectionStates when Redis goes away (private redis-server)', () => {
     const killed = await redis.killConnections((c) => c.name === 'states:collection-states');
     expect(killed).toBe(1);
     // The version event of this write reaches no one: the subscriber is reconnecting.
-    const written = await catalog.bumpVersion('docs');
+    const written = await collectionRecords.bumpVersion('docs');
     expect(written).toBe(before + 1);
     expect((await states.get('docs'))?.version).toBe(written);
 
     await until(() => states.live, 'the subscription to be back');
-    const next = await catalog.bumpVersion('docs');
+    const next = await collectionRecords.bumpVersion('docs');
     expect((await states.get('docs'))?.version).toBe(next);
   });
 });

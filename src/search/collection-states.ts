@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
-import { CatalogService, VersionEvent } from '../catalog/catalog.service';
+import { CollectionRecords, VersionEvent } from '../catalog/collection-records';
 import { CollectionRecord } from '../catalog/catalog.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { isRedisUnavailable, redisUnavailable } from '../redis/redis-errors';
@@ -38,7 +38,7 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
   private readonly bumps = new Map<string, number>();
 
   constructor(
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -68,7 +68,7 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
 
   private async subscribe(subscriber: Redis): Promise<boolean> {
     try {
-      await subscriber.subscribe(this.catalog.eventsChannel);
+      await subscriber.subscribe(this.collectionRecords.eventsChannel);
     } catch (err) {
       // The connection dropped again; its next 'ready' tries again.
       this.logger.debug(`subscribing to version events: ${(err as Error).message}`);
@@ -118,7 +118,7 @@ export class CollectionStates implements OnModuleInit, OnApplicationShutdown {
     let state: CollectionState | null;
     try {
       // Record and version in one read: a re-embedding switches both at once.
-      state = await this.catalog.getCollectionState(name);
+      state = await this.collectionRecords.getCollectionState(name);
     } catch (err) {
       if (!isRedisUnavailable(err)) throw err;
       if (known) return known;

@@ -6,7 +6,7 @@ import {
   BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { AdaptiveBatcher } from '../batching/adaptive-batcher';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
 import { storeNameOf } from '../catalog/catalog.types';
 import { throttledWarning } from '../common/throttled-warning';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -42,7 +42,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     private readonly executor: SearchExecutor,
     private readonly embedders: EmbedderRegistry,
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitor: MonitorService,
@@ -149,7 +149,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
     try {
       const embedder = await this.embedders.get(this.config.embedder.defaultId);
       const [vector] = await embedder.embed(['warm up the model']);
-      for (const record of await this.catalog.listCollections()) {
+      for (const record of await this.collectionRecords.listCollections()) {
         // In the background: searches use the store until a collection's index is loaded.
         void this.serving.load(record.name, storeNameOf(record)).catch(() => undefined);
         if (record.embedder !== embedder.id) continue;

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
-import { CatalogService } from '../catalog/catalog.service';
+import { DocumentRecords } from '../catalog/document-records';
 import type { DocumentFormat } from '../catalog/catalog.types';
 import { IngestProducerService } from '../ingest/ingest-producer.service';
 import { INGEST_QUEUE, IngestJobData, IngestJobResult } from '../ingest/ingest.types';
@@ -15,7 +15,7 @@ const POLL_MS = 250;
 export class IngestHandoff implements SyncPipeline {
   constructor(
     private readonly producer: IngestProducerService,
-    private readonly catalog: CatalogService,
+    private readonly documentRecords: DocumentRecords,
     @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData, IngestJobResult>,
   ) {}
 
@@ -30,7 +30,7 @@ export class IngestHandoff implements SyncPipeline {
   }
 
   async isStored(collection: string, documentId: string): Promise<boolean> {
-    return (await this.catalog.getDocument(collection, documentId)) !== null;
+    return (await this.documentRecords.getDocument(collection, documentId)) !== null;
   }
 
   async remove(collection: string, documentId: string): Promise<string> {

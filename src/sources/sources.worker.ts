@@ -7,7 +7,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DelayedError, Job, Queue, UnrecoverableError } from 'bullmq';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
 import { type Politeness, POLITENESS } from './fetch/host-politeness';
@@ -43,7 +43,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     @InjectQueue(SOURCES_QUEUE) private readonly queue: Queue<SyncJobData>,
     private readonly repo: SourceRepository,
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
     private readonly fetcher: SafeFetcher,
     @Inject(POLITENESS) private readonly politeness: Politeness,
     private readonly handoff: IngestHandoff,
@@ -69,7 +69,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
     const { collection, sourceId } = job.data;
     const jobId = String(job.id);
     const source = await this.repo.get(collection, sourceId);
-    if (!source || !(await this.catalog.getCollection(collection))) {
+    if (!source || !(await this.collectionRecords.getCollection(collection))) {
       // Deleted (with its collection, perhaps) after this job was queued: stop its schedule.
       await this.queue.removeJobScheduler(schedulerIdOf(sourceId));
       if (source) await this.repo.remove(collection, sourceId);

@@ -1,4 +1,4 @@
-import type { CatalogService } from '../catalog/catalog.service';
+import type { CollectionRecords } from '../catalog/collection-records';
 import type { CollectionRecord } from '../catalog/catalog.types';
 import type { SearchTuning, TuneReport } from '../contract';
 
@@ -23,11 +23,11 @@ export function searchTuningFrom(report: TuneReport): SearchTuning | null {
  * of the old version stops matching. Null when the collection no longer exists.
  */
 export async function storeSearchTuning(
-  catalog: CatalogService,
+  collectionRecords: CollectionRecords,
   collection: string,
   tuning: SearchTuning | null,
 ): Promise<CollectionRecord | null> {
-  const record = await catalog.setSearchTuning(collection, tuning);
-  if (record) await catalog.bumpVersion(collection);
+  const record = await collectionRecords.setSearchTuning(collection, tuning);
+  if (record) await collectionRecords.bumpVersion(collection);
   return record;
 }

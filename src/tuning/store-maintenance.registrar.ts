@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
 import { storeNameOf } from '../catalog/catalog.types';
 import { MonitorService } from '../monitor/monitor.service';
 import { TASK, TUNABLE } from '../monitor/tunables';
@@ -14,7 +14,7 @@ import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 export class StoreMaintenanceRegistrar implements OnApplicationBootstrap {
   constructor(
     private readonly monitor: MonitorService,
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
   ) {}
 
@@ -39,7 +39,7 @@ export class StoreMaintenanceRegistrar implements OnApplicationBootstrap {
 
   /** Runs `action` on the store collection of every collection. */
   private async eachCollection(action: (storeName: string) => Promise<unknown>): Promise<void> {
-    for (const record of await this.catalog.listCollections()) {
+    for (const record of await this.collectionRecords.listCollections()) {
       await action(storeNameOf(record)).catch(() => undefined);
     }
   }

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
 import type { TuneReport, TuneStarted } from '../contract';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -19,12 +19,12 @@ import { TUNE_QUEUE, TuneJobData } from './tune.types';
 export class TuneService {
   constructor(
     @InjectQueue(TUNE_QUEUE) private readonly queue: Queue<TuneJobData, TuneReport>,
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async start(collection: string, body: TuneBody): Promise<TuneStarted> {
-    if (!(await this.catalog.getCollection(collection))) {
+    if (!(await this.collectionRecords.getCollection(collection))) {
       throw ApiError.notFound(`collection '${collection}'`);
     }
     const { apply, ...params } = body;
@@ -55,7 +55,7 @@ export class TuneService {
 
   /** Removes a collection's tuning: its searches use the process-wide ef again. */
   async clear(collection: string): Promise<void> {
-    if (!(await storeSearchTuning(this.catalog, collection, null))) {
+    if (!(await storeSearchTuning(this.collectionRecords, collection, null))) {
       throw ApiError.notFound(`collection '${collection}'`);
     }
   }

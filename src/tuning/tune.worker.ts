@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
 import type { TuneReport } from '../contract';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
@@ -29,7 +29,7 @@ export class TuneWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private worker?: RaglineWorker<TuneJobData, TuneReport>;
 
   constructor(
-    private readonly catalog: CatalogService,
+    private readonly collectionRecords: CollectionRecords,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -49,7 +49,7 @@ export class TuneWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   async process(job: Job<TuneJobData, TuneReport>): Promise<TuneReport> {
     const { collection, params, apply } = job.data;
-    const record = await this.catalog.getCollection(collection);
+    const record = await this.collectionRecords.getCollection(collection);
     if (!record)
       throw new UnrecoverableError(`collection '${collection}' does not exist (deleted?)`);
     let lastWritten = 0;
@@ -67,7 +67,7 @@ export class TuneWorker implements OnApplicationBootstrap, BeforeApplicationShut
     );
     const tuning = apply ? searchTuningFrom(report) : null;
     if (tuning) {
-      const stored = await storeSearchTuning(this.catalog, collection, tuning);
+      const stored = await storeSearchTuning(this.collectionRecords, collection, tuning);
       if (stored) report.applied = tuning;
       else report.notes.push(`not applied: '${collection}' was deleted while it was measured`);
     } else if (apply) {
