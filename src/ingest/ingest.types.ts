@@ -21,7 +21,7 @@ export interface UpsertJobData {
   contentHash: string;
   /** What the catalog's "desired" entry must say for this job to still be the latest. */
   target: string;
-  /** The submission's number (see CatalogService.nextSubmissions); absent on older jobs. */
+  /** The submission's number (see WriteAdmissions.nextSubmissions); absent on older jobs. */
   seq?: number;
   enqueuedAt: number;
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CatalogService } from '../catalog/catalog.service';
+import { CollectionRecords } from '../catalog/collection-records';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { REDIS } from '../redis/redis.module';
@@ -51,7 +51,7 @@ export class ServingIndexes {
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(REDIS) redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly catalog: CatalogService,
+    private readonly collections: CollectionRecords,
     private readonly metrics: MetricsService,
   ) {
     this.feed = new ChangeFeed(redis, config.prefix);
@@ -159,7 +159,7 @@ export class ServingIndexes {
    */
   private async loadInto(state: ServingState): Promise<void> {
     const started = performance.now();
-    const version = await this.catalog.version(state.collection);
+    const version = await this.collections.version(state.collection);
     const head = await this.feed.head(state.storeName);
     const budget = this.config.serving.maxChunks - this.heldChunks(state);
     const index = servingCollectionFor(this.config.search);
