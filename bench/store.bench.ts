@@ -6,7 +6,7 @@
  * Env: BENCH_STORE_POINTS (default 100000), BENCH_STORE_QUERIES (1000), BENCH_STORE_CLUSTERS
  * (300), BENCH_STORE_DIR (default: a fresh directory under the OS temp dir, removed after).
  *
- * Data: synthetic but clustered like text embeddings (support/synthetic-vectors.ts: unit
+ * Data: synthetic but clustered like text embeddings (src/tuning/testing/synthetic-vectors.ts: unit
  * vectors around Gaussian cluster centres; a point's cosine to its centre is ≈ 0.71 and to a
  * cluster sibling ≈ 0.5). Queries are drawn the same way and never stored. Truth is an exact top-10 by brute force in JS (dot products of unit vectors).
  *
@@ -22,7 +22,11 @@ import { LanceDbStore } from '../src/store/lancedb.store';
 import type { CollectionSpec, StoredPoint } from '../src/store/vector-store.port';
 import { bruteForceTopK } from './support/exact-search';
 import { percentile } from './support/stats';
-import { clusterCentres, clusteredVectors, syntheticPoint } from './support/synthetic-vectors';
+import {
+  clusterCentres,
+  clusteredVectors,
+  syntheticPoint,
+} from '../src/tuning/testing/synthetic-vectors';
 
 const DIMS = 512;
 const K = 10;

@@ -16,7 +16,11 @@ import { LanceDbStore } from '../src/store/lancedb.store';
 import type { StoredPoint } from '../src/store/vector-store.port';
 import { tuneCollection } from '../src/tuning/ef-tuner';
 import { DEFAULT_TUNE_EFS, DEFAULT_TUNE_FLOOR, DEFAULT_TUNE_TARGET } from '../src/contract/tuning';
-import { clusterCentres, clusteredVectors, syntheticPoint } from './support/synthetic-vectors';
+import {
+  clusterCentres,
+  clusteredVectors,
+  syntheticPoint,
+} from '../src/tuning/testing/synthetic-vectors';
 
 const BATCH = 5000;
 

@@ -4,7 +4,7 @@ import { DocsSite, startDocsSite } from '../bench/support/docs-site';
 import { hashApiKey } from '../src/auth/api-keys';
 import type { SourceRecord, SyncSummary } from '../src/sources/sources.types';
 import { http, RunningApp, startApp } from './support/app-harness';
-import { ConnectGuard } from './support/connect-guard';
+import { ConnectGuard } from '../src/sources/fetch/testing/connect-guard';
 
 const ADMIN_KEY = 'sources-admin-key';
 const INGEST_KEY = 'sources-ingest-key';
@@ -166,16 +166,26 @@ describe('sources: scopes, back-off, collection delete; document cost bounds (re
     expect((await call(ADMIN_KEY, 'PUT', '/v1/collections/doomed', {})).status).toBe(201);
     const queue = app.app.get<Queue>(getQueueToken('sources'));
     const ids: string[] = [];
-    for (const schedule of ['6h', '0 3 * * *']) {
+    const repeats = new Map<string, object>([
+      ['6h', { every: 6 * 3_600_000 }],
+      ['0 3 * * *', { pattern: '0 3 * * *' }],
+    ]);
+    for (const [schedule, repeat] of repeats) {
       const res = await call<Created>(INGEST_KEY, 'POST', '/v1/collections/doomed/sources', {
         type: 'urls',
         urls: [`${site.url}/docs/guides/page-5.html`],
         schedule,
       });
       expect(res.status).toBe(202);
-      ids.push(res.body.source.id);
+      const id = res.body.source.id;
+      ids.push(id);
+      expect(await queue.getJobScheduler(`source-${id}`)).toMatchObject({
+        key: `source-${id}`,
+        name: 'sync',
+        ...repeat,
+        template: { data: { collection: 'doomed', sourceId: id, trigger: 'schedule' } },
+      });
     }
-    for (const id of ids) expect(await queue.getJobScheduler(`source-${id}`)).toBeDefined();
 
     expect((await call(ADMIN_KEY, 'DELETE', '/v1/collections/doomed')).status).toBe(204);
     // At once: no scheduler left to fire, no record left, before any scheduled run.

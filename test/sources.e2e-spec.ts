@@ -4,7 +4,7 @@ import { CHROME_WORDS, DocsSite, startDocsSite } from '../bench/support/docs-sit
 import { runCliIn, testIO } from '../src/cli/testing/test-io';
 import type { SourceRecord, SyncSummary } from '../src/sources/sources.types';
 import { http, RunningApp, startApp, waitForJobs } from './support/app-harness';
-import { ConnectGuard } from './support/connect-guard';
+import { ConnectGuard } from '../src/sources/fetch/testing/connect-guard';
 
 interface Created {
   source: SourceRecord;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { clusterCentres, clusteredVectors } from '../bench/support/synthetic-vectors';
+import { clusterCentres, clusteredVectors } from '../src/tuning/testing/synthetic-vectors';
 import { hashApiKey } from '../src/auth/api-keys';
 import { RaglineClient } from '../src/client/ragline-client';
 import type { TuneReport, TuneStarted } from '../src/contract';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/config';
-import { dropPrefix } from './redis-keys';
+import { dropPrefix } from '../../src/redis/testing/drop-prefix';
 
 // kept importable from here: tests and benchmarks import it from this module
 export { dropPrefix };

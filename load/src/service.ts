@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { dropPrefix } from '../../bench/support/redis-keys';
+import { dropPrefix } from '../../src/redis/testing/drop-prefix';
 import { RaglineClient } from '../../src/client';
 import { onExit } from './cleanup';
 

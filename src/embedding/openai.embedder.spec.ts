@@ -161,13 +161,6 @@ describe('OpenAiEmbedder against a local OpenAI-compatible server', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('asks for a size only when told to, and then names the embedder by it', async () => {
-    const embedder = make({ requestDimensions: true });
-    await embedder.embed(['hello']);
-    expect(server.requests[0].dimensions).toBe(8);
-    expect(embedder.id).toBe('openai:test-model@8');
-  });
-
   it('rejects empty texts before sending anything', async () => {
     await expect(make().embed(['ok', '  '])).rejects.toThrow(EmptyEmbeddingInputError);
     expect(server.requests).toHaveLength(0);

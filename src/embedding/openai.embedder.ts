@@ -14,8 +14,6 @@ export interface OpenAiEmbedderOptions {
   apiKey?: string;
   /** Size of the vectors the server returns; a different size is an error, never stored. */
   dimensions: number;
-  /** Also send `dimensions` in the request (text-embedding-3 and Matryoshka models only). */
-  requestDimensions?: boolean;
   /** Inputs per request. Default 128 (OpenAI allows 2048; TEI's default limit is 32). */
   maxInputsPerRequest?: number;
   /** Estimated tokens per request (see countTokens). Default 100000 (OpenAI's limit: 300000). */
@@ -44,13 +42,9 @@ export const OPENAI_MODELS: Readonly<
   'text-embedding-ada-002': { dimensions: 1536, maxInputTokens: 8191 },
 };
 
-/** `openai:<model>`, or `openai:<model>@<dimensions>` when the size is requested (other vectors). */
-export function openAiEmbedderId(
-  model: string,
-  dimensions: number,
-  requestDimensions = false,
-): string {
-  return requestDimensions ? `openai:${model}@${dimensions}` : `openai:${model}`;
+/** `openai:<model>`: the id collections record (and the registry offers) for this model. */
+export function openAiEmbedderId(model: string): string {
+  return `openai:${model}`;
 }
 
 /** Where the POST goes, from any of the accepted forms of `baseUrl`. */
@@ -130,7 +124,7 @@ export class OpenAiEmbedder implements Embedder {
       throw new RangeError(`openai embedder: dimensions must be a positive integer`);
     }
     this.endpoint = embeddingsEndpoint(options.baseUrl);
-    this.id = openAiEmbedderId(options.model, options.dimensions, options.requestDimensions);
+    this.id = openAiEmbedderId(options.model);
     this.dimensions = options.dimensions;
     this.maxInputTokens =
       options.maxInputTokens ?? OPENAI_MODELS[options.model]?.maxInputTokens ?? 512;
@@ -210,7 +204,6 @@ export class OpenAiEmbedder implements Embedder {
       input: inputs,
       encoding_format: 'float',
     };
-    if (this.options.requestDimensions) body.dimensions = this.dimensions;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     const controller = new AbortController();

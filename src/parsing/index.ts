@@ -1,5 +1,4 @@
 export { chunkDocument } from './chunker';
-export { contentHash } from './content-hash';
 export { parseDocument } from './parse-document';
 export { parseHtml } from './html-parser';
 export { parseMarkdown } from './markdown-parser';

@@ -14,7 +14,7 @@ import { PointValidationError } from './lancedb/point-batch';
 import type { CollectionSpec, StoredPoint } from './vector-store.port';
 import { seededRandom } from '../common/seeded-random';
 
-/** Adapter-specific behaviour; the shared behaviour is in lancedb.contract.spec.ts. */
+/** Adapter-specific behaviour; the shared behaviour is in lancedb.contract.int-spec.ts. */
 
 function spec(
   name: string,

@@ -11,7 +11,7 @@ import type { CollectionSpec, StoredPoint } from './vector-store.port';
 /**
  * Adapter behaviour over real HTTP against a stand-in Qdrant (no server can run here); the
  * request shapes are checked against Qdrant's OpenAPI document in qdrant/qdrant-openapi.spec.ts
- * and the full behaviour against a live server by qdrant.contract.spec.ts when QDRANT_URL is set.
+ * and the full behaviour against a live server by qdrant.contract.int-spec.ts when QDRANT_URL is set.
  */
 const FAST_RETRY = { retries: 3, baseDelayMs: 5, maxDelayMs: 20 };
 const clientPackage = JSON.parse(

@@ -99,7 +99,7 @@ export interface StoreCollectionInfo {
 
 /**
  * The port every other part uses to reach vector storage. Adapters: LanceDB (embedded, the
- * default) and Qdrant. One contract suite (vector-store.contract.ts) runs against each.
+ * default) and Qdrant. One contract suite (testing/vector-store.contract.ts) runs against each.
  */
 export interface VectorStore {
   readonly kind: 'lancedb' | 'qdrant';

@@ -1,11 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  clusterCentres,
-  clusteredVectors,
-  syntheticPoint,
-} from '../../bench/support/synthetic-vectors';
+import { clusterCentres, clusteredVectors, syntheticPoint } from './testing/synthetic-vectors';
 import { LanceDbStore } from '../store/lancedb.store';
 import type { Quantization, StoredPoint } from '../store/vector-store.port';
 import { tuneCollection, type TuneParams } from './ef-tuner';

@@ -146,7 +146,8 @@ describe('Grafana dashboard (deploy/grafana/dashboards/ragline.json)', () => {
       datasources: { uid: string; type: string }[];
     };
     const uid = provisioned.datasources.find((d) => d.type === 'prometheus')?.uid;
-    expect(uid).toBeDefined();
+    // Every panel below must name this data source; an unset one would match panels without.
+    expect(uid).toBe('prometheus');
     expect(dashboard.uid).toBe('ragline');
     const ids = dashboard.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);

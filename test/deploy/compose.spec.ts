@@ -375,7 +375,7 @@ describe('docker-compose.yml: monitoring profile', () => {
     const mount = bindMounts('prometheus').find(
       ([source]) => source === './deploy/prometheus/rules',
     );
-    expect(mount).toBeDefined();
+    expect(mount?.[1]).toMatch(/^\/etc\/prometheus\/\S+/);
     const ruleFiles = (promConfig.rule_files ?? []) as string[];
     expect(ruleFiles).toEqual([`${mount?.[1]}/*.rules.yml`]);
     const inRepo = readdirSync(join(repo, 'deploy/prometheus/rules')).filter((f) =>
@@ -501,7 +501,7 @@ describe('docker-compose.yml: monitoring profile', () => {
     const dashboardsTarget = bindMounts('grafana').find(
       ([source]) => source === './deploy/grafana/dashboards',
     )?.[1];
-    expect(dashboardsTarget).toBeDefined();
+    expect(dashboardsTarget).toMatch(/^\/etc\/grafana\/\S+/);
     expect(dict(provider.options, 'provider.options').path).toBe(dashboardsTarget);
     expect(bindMounts('grafana')).toContainEqual([
       './deploy/grafana/provisioning',

@@ -92,7 +92,9 @@ describe('public operations endpoints (real app with API keys, real traffic)', (
     );
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).not.toContain(COLLECTION);
-    expect(res.body.batching.upsert).toBeDefined();
+    // The collection's upsert batcher, summed under its kind: one document of one chunk.
+    expect(res.body.batching.upsert).toMatchObject({ avgBatchSize: 1 });
+    expect(res.body.batching.upsert.target).toBeGreaterThan(0);
     expect(Object.keys(res.body.queues).sort()).toEqual([
       'ingest',
       'reembed',
@@ -104,6 +106,7 @@ describe('public operations endpoints (real app with API keys, real traffic)', (
 
   it('gives the admin scope the per-collection detail', async () => {
     const res = await adminPerformance();
-    expect(res.body.batching[`upsert:${COLLECTION}`]).toBeDefined();
+    expect(res.body.batching[`upsert:${COLLECTION}`]).toMatchObject({ avgBatchSize: 1 });
+    expect(res.body.batching[`upsert:${COLLECTION}`].target).toBeGreaterThan(0);
   });
 });

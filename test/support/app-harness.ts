@@ -1,24 +1,20 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropPrefix as dropRedisPrefix } from '../../bench/support/service';
 import { createApp } from '../../src/bootstrap';
 import { takeResponseViolations } from '../../src/common/response-check';
 import { AppConfig, loadConfig } from '../../src/config/config';
+import { dropPrefix as dropRedisPrefix } from '../../src/redis/testing/drop-prefix';
+import { REDIS_URL, uniquePrefix } from '../../src/redis/testing/shared-redis';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL, uniquePrefix } from '../../src/redis/testing/shared-redis';
 
 export interface RunningApp {
   app: NestFastifyApplication;
   url: string;
   config: AppConfig;
   close(options?: { keepData?: boolean }): Promise<void>;
-}
-
-export function uniquePrefix(label: string): string {
-  return `t-${label}-${randomBytes(4).toString('hex')}`;
 }
 
 export function tempDataDir(label: string): string {

@@ -1,4 +1,4 @@
-import { makePdf } from '../../../bench/support/docs-site';
+import { makePdf } from './testing/make-pdf';
 import { extractPage } from './extract-page';
 
 const options = { userAgent: 'ragline/0.1', pdfTimeoutMs: 20_000 };

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
-import { ConnectGuard } from '../../../test/support/connect-guard';
+import { ConnectGuard } from './testing/connect-guard';
 import { loadConfig } from '../../config/config';
 import { FetchAllowlist } from './address-policy';
 import { fetchProviders } from './fetch.providers';

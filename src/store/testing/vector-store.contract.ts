@@ -3,15 +3,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { v5 as uuidv5 } from 'uuid';
-import { matchesFilter, parseFilter } from './filter';
-import type { Filter } from './filter.types';
+import { matchesFilter, parseFilter } from '../filter';
+import type { Filter } from '../filter.types';
 import type {
   CollectionSpec,
   SearchHit,
   SearchRequest,
   StoredPoint,
   VectorStore,
-} from './vector-store.port';
+} from '../vector-store.port';
 
 /**
  * One behavioural suite for every VectorStore adapter. Each adapter's spec calls
@@ -41,7 +41,7 @@ export interface ContractOptions {
 }
 
 const CONTRACT_NAMESPACE = '6f1c2a7e-3b4d-5e6f-8a9b-0c1d2e3f4a5b';
-const REPO_ROOT = resolve(__dirname, '..', '..');
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const CORPUS_PATH = join(REPO_ROOT, 'test', 'fixtures', 'store', 'corpus.json');
 const WRITER_SCRIPT = join(REPO_ROOT, 'test', 'fixtures', 'store', 'concurrent-writer.ts');
 const TS_REGISTER = join(REPO_ROOT, 'test', 'support', 'ts-register.js');

@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import { createServer } from 'node:net';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../../test/support/app-harness';
+import { dropPrefix } from '../redis/testing/drop-prefix';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 import { RequireScope } from '../auth/auth.guard';
 import { loadConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -30,7 +31,7 @@ describe('RateLimiter (real Redis)', () => {
   };
 
   afterAll(async () => {
-    await dropPrefix(prefix);
+    await dropPrefix(prefix, REDIS_URL);
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   });
 

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { dropPrefix } from '../../bench/support/service';
+import { dropPrefix } from '../redis/testing/drop-prefix';
 import { loadConfig } from '../config/config';
 import { CollectionRecords } from './collection-records';
 import { testCollectionRecord } from './testing/collection-record';

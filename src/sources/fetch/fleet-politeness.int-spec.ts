@@ -1,7 +1,8 @@
 import type Redis from 'ioredis';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../../../test/support/app-harness';
+import { dropPrefix } from '../../redis/testing/drop-prefix';
+import { REDIS_URL, uniquePrefix } from '../../redis/testing/shared-redis';
 import { createCommandConnection } from '../../redis/redis-connection';
 import { FetchAllowlist } from './address-policy';
 import { FleetPoliteness } from './fleet-politeness';
@@ -54,7 +55,7 @@ describe('FleetPoliteness (two workers, two Redis connections, one real host on 
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
-    await dropPrefix(prefix);
+    await dropPrefix(prefix, REDIS_URL);
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   });
 

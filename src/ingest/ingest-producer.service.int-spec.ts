@@ -8,7 +8,7 @@ import { PrivateRedis } from '../redis/testing/private-redis';
 import { DocumentBodies } from './document-bodies';
 import { IngestProducerService } from './ingest-producer.service';
 import { INGEST_QUEUE, IngestJobData } from './ingest.types';
-import { waitFor } from '../../test/support/processes';
+import { waitFor } from '../common/testing/wait-for';
 
 const COMMAND_TIMEOUT_MS = 500;
 

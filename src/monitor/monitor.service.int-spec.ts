@@ -16,7 +16,7 @@ import { MonitorModule } from './monitor.module';
 import { MonitorOptions, MonitorService } from './monitor.service';
 import type { PerformanceReport } from './performance-report';
 import type { RuleDefinition } from './rules/rule.types';
-import { dropPrefix } from '../../bench/support/service';
+import { dropPrefix } from '../redis/testing/drop-prefix';
 import { TUNABLE } from './tunables';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { QdrantStore, type QdrantStoreOptions } from '../qdrant.store';
-import { describeVectorStoreContract } from '../vector-store.contract';
+import { describeVectorStoreContract } from '../testing/vector-store.contract';
 import { FakeQdrantServer } from './testing/fake-qdrant-server';
 
 /**
@@ -8,7 +8,7 @@ import { FakeQdrantServer } from './testing/fake-qdrant-server';
  * (testing/fake-qdrant-server.ts: exact search, Qdrant's documented IDF and RRF formulas). It
  * is NOT a Qdrant: it checks the adapter's side (filter translation against the reference
  * semantics, BM25 weighting, fusion, batching, parsing) where no server can run. The same
- * suite against a live server is qdrant.contract.spec.ts (QDRANT_URL).
+ * suite against a live server is qdrant.contract.int-spec.ts (QDRANT_URL).
  */
 describeVectorStoreContract(
   'Qdrant adapter against the stand-in server',

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { dropPrefix } from '../../bench/support/service';
+import { dropPrefix } from '../redis/testing/drop-prefix';
 import { loadConfig } from '../config/config';
 import { MigrationRecord } from './catalog.types';
 import { CollectionRecords, VersionEvent } from './collection-records';

@@ -5,7 +5,7 @@ import { AppConfig, loadConfig } from '../config/config';
 import { createCommandConnection } from '../redis/redis-connection';
 import { PrivateRedis } from '../redis/testing/private-redis';
 import { CollectionStates } from './collection-states';
-import { waitFor } from '../../test/support/processes';
+import { waitFor } from '../common/testing/wait-for';
 import { testCollectionRecord } from '../catalog/testing/collection-record';
 
 const RECORD = testCollectionRecord();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanceDbStore, LanceDbStoreOptions } from './lancedb.store';
-import { describeVectorStoreContract } from './vector-store.contract';
+import { describeVectorStoreContract } from './testing/vector-store.contract';
 
 /**
  * The shared contract against the embedded store, twice: below the index threshold (exact

@@ -1,6 +1,6 @@
 import Redis, { Cluster } from 'ioredis';
-import { prefixPatterns } from '../../src/redis/keys';
-import { openRedis } from '../../src/redis/redis-connection';
+import { prefixPatterns } from '../keys';
+import { openRedis } from '../redis-connection';
 
 /**
  * Deletes every Redis key under a run's prefix, hash-tagged or not (benchmarks and tests

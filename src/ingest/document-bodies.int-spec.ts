@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../../test/support/app-harness';
+import { dropPrefix } from '../redis/testing/drop-prefix';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 import { loadConfig } from '../config/config';
 import { DocumentBodies } from './document-bodies';
 
@@ -16,7 +17,7 @@ describe('DocumentBodies (real Redis)', () => {
   );
 
   afterAll(async () => {
-    await dropPrefix(prefix);
+    await dropPrefix(prefix, REDIS_URL);
     await redis.quit();
   });
 

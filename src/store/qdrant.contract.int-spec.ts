@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { loadConfig } from '../config/config';
 import { QdrantStore, type QdrantStoreOptions } from './qdrant.store';
-import { describeVectorStoreContract } from './vector-store.contract';
+import { describeVectorStoreContract } from './testing/vector-store.contract';
 
 /**
  * The shared VectorStore contract against a live Qdrant (QDRANT_URL, optional QDRANT_API_KEY).

@@ -1,6 +1,6 @@
 import Redis, { Command } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { dropPrefix } from '../../bench/support/service';
+import { dropPrefix } from '../redis/testing/drop-prefix';
 import { loadConfig } from '../config/config';
 import { keySlot } from '../redis/keys';
 import { CollectionRecords } from './collection-records';

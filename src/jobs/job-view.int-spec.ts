@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Job, Queue, QueueEvents, Worker } from 'bullmq';
-import { dropPrefix } from '../../bench/support/service';
+import { dropPrefix } from '../redis/testing/drop-prefix';
 import { toJobView } from './job-view';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
