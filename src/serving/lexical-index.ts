@@ -1,7 +1,7 @@
 import { tokenize } from '../store/bm25/tokenizer';
 import { PostingLists } from './posting-lists';
 import { TermDictionary } from './term-dictionary';
-import { ScoredSlots } from './top-k';
+import { kthLargest, ScoredSlots } from './top-k';
 
 export interface Bm25Params {
   /** Term-frequency saturation. */
@@ -104,6 +104,7 @@ export class LexicalIndex {
   private totalChunkLength = 0;
   private scores = new Float64Array(64);
   private touched = new Int32Array(64);
+  private selection = new Float64Array(64);
 
   constructor(private readonly params: Bm25Params = TEXTBOOK_BM25) {}
 
@@ -239,15 +240,32 @@ export class LexicalIndex {
         scores[slot] = previous + (weight * tf) / (tf + normBase + normSlope * lengths[slot]);
       }
     }
-    // The best `limit` accepted documents, without sorting (or filtering) all the others.
+    // The best `limit` accepted documents, without sorting (or filtering) all the others. With
+    // no filter and a long list (hybrid asks for 200 of thousands), the limit-th best score is
+    // found first in linear time, so only the documents at or above it reach the heap; a short
+    // list's heap rejects most documents at its first comparison anyway.
+    const floor =
+      !accept && limit >= 64 && touchedCount > limit * 4
+        ? this.limitThScore(touchedCount, limit)
+        : -Infinity;
     const top = new ScoredSlots(limit, (x, y) => this.documentIdOf(x) < this.documentIdOf(y));
     for (let i = 0; i < touchedCount; i++) {
       const slot = touched[i];
       const score = scores[slot];
       scores[slot] = 0;
-      if (top.admits(score, slot) && (!accept || accept(slot))) top.push(score, slot);
+      if (score >= floor && top.admits(score, slot) && (!accept || accept(slot))) {
+        top.push(score, slot);
+      }
     }
     return top.sorted();
+  }
+
+  /** The `limit`-th greatest score among the touched documents' (before they are reset). */
+  private limitThScore(touchedCount: number, limit: number): number {
+    if (this.selection.length < touchedCount)
+      this.selection = new Float64Array(this.touched.length);
+    for (let i = 0; i < touchedCount; i++) this.selection[i] = this.scores[this.touched[i]];
+    return kthLargest(this.selection, touchedCount, limit);
   }
 
   /**

@@ -10,18 +10,20 @@ export interface FusionWeights {
   bm25: number;
 }
 
-/** Min-max normalised scores by key; a side whose scores are all equal maps them to 1. */
-export function minMaxNormalised<K>(scores: ReadonlyMap<K, number>): Map<K, number> {
+/** The least score and the span to the greatest (a side whose scores are all equal: span 0). */
+export function scoreRange(scores: Iterable<number>): { min: number; span: number } {
   let min = Infinity;
   let max = -Infinity;
-  for (const score of scores.values()) {
+  for (const score of scores) {
     if (score < min) min = score;
     if (score > max) max = score;
   }
-  const span = max - min;
-  const normalised = new Map<K, number>();
-  for (const [key, score] of scores) normalised.set(key, span > 0 ? (score - min) / span : 1);
-  return normalised;
+  return { min, span: max - min };
+}
+
+/** A score mapped to [0, 1] within its side's range; a side of equal scores maps them to 1. */
+export function normalised(score: number, range: { min: number; span: number }): number {
+  return range.span > 0 ? (score - range.min) / range.span : 1;
 }
 
 /** Weights scaled to sum to 1 (both 0 means BM25 alone). */
@@ -38,11 +40,12 @@ export function fuseScores<K>(
   weights: FusionWeights,
 ): Map<K, number> {
   const w = convexWeights(weights);
-  const d = minMaxNormalised(dense);
-  const b = minMaxNormalised(bm25);
+  const denseRange = scoreRange(dense.values());
+  const bm25Range = scoreRange(bm25.values());
   const fused = new Map<K, number>();
-  for (const key of new Set([...d.keys(), ...b.keys()])) {
-    fused.set(key, w.dense * (d.get(key) ?? 0) + w.bm25 * (b.get(key) ?? 0));
+  for (const [key, score] of dense) fused.set(key, w.dense * normalised(score, denseRange));
+  for (const [key, score] of bm25) {
+    fused.set(key, (fused.get(key) ?? 0) + w.bm25 * normalised(score, bm25Range));
   }
   return fused;
 }

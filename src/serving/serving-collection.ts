@@ -4,7 +4,8 @@ import type { Filter } from '../store/filter.types';
 import type { SearchHit, SearchMode, StoredChunk } from '../store/vector-store.port';
 import { documentText } from './document-text';
 import { Bm25Params, LexicalIndex, QueryTerms } from './lexical-index';
-import { convexWeights, FusionWeights, fuseScores, minMaxNormalised } from './score-fusion';
+import { convexWeights, FusionWeights, fuseScores, normalised, scoreRange } from './score-fusion';
+import { ScoredSlots } from './top-k';
 import { VectorIndex, VectorIndexOptions } from './vector-index';
 
 /** A stored chunk as served from memory (everything a hit shows, no vector). */
@@ -303,38 +304,40 @@ export class ServingCollection {
     );
     const dense = this.denseSearch(request.vector, denseCandidates, request.ef, accept);
     if (!dense.complete) return null;
+    // Documents are keyed by their BM25 slot (every served document has one) while fusing.
     const chunkCosine = new Map<number, number>();
-    const denseDocuments = new Map<string, number>();
+    const denseDocuments = new Map<number, number>();
     for (const { slot, score } of dense.matches) {
       chunkCosine.set(slot, score);
-      const documentId = (this.chunks[slot] as ServedChunk).documentId;
-      denseDocuments.set(documentId, Math.max(denseDocuments.get(documentId) ?? -1, score));
+      const document = lexical.documentSlotOf((this.chunks[slot] as ServedChunk).documentId);
+      if (document === undefined) continue;
+      const known = denseDocuments.get(document);
+      if (known === undefined || score > known) denseDocuments.set(document, score);
     }
-    const lexicalDocuments = new Map<string, number>();
+    const lexicalDocuments = new Map<number, number>();
     for (const { slot, score } of lexical.searchDocuments(
       request.terms,
       candidates,
       this.documentFilter(accept),
     )) {
-      lexicalDocuments.set(lexical.documentIdOf(slot), score);
+      lexicalDocuments.set(slot, score);
     }
-    const fused = [...fuseScores(denseDocuments, lexicalDocuments, request.weights)]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .slice(0, request.documents);
-    const cosineRelative = minMaxNormalised(chunkCosine);
+    const top = new ScoredSlots(
+      request.documents,
+      (a, b) => lexical.documentIdOf(a) < lexical.documentIdOf(b),
+    );
+    for (const [document, score] of fuseScores(denseDocuments, lexicalDocuments, request.weights)) {
+      if (top.admits(score, document)) top.push(score, document);
+    }
+    const cosineRange = scoreRange(chunkCosine.values());
     const weights = convexWeights(request.weights);
-    return fused.map(([documentId, score]) => {
-      const lexicalRelative = this.lexicalChunkScores(
-        documentId,
-        request.terms as QueryTerms,
-        accept,
-      );
-      const combined = new Map<number, number>();
-      for (const [slot, relative] of lexicalRelative) {
-        combined.set(
-          slot,
-          weights.bm25 * relative + weights.dense * (cosineRelative.get(slot) ?? 0),
-        );
+    return top.sorted().map(({ slot: document, score }) => {
+      const documentId = lexical.documentIdOf(document);
+      const combined = this.lexicalChunkScores(documentId, request.terms as QueryTerms, accept);
+      for (const [slot, relative] of combined) {
+        const cosine = chunkCosine.get(slot);
+        const denseRelative = cosine === undefined ? 0 : normalised(cosine, cosineRange);
+        combined.set(slot, weights.bm25 * relative + weights.dense * denseRelative);
       }
       return this.rankedDocument(documentId, score, combined, (r) => r > 0);
     });

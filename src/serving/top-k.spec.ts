@@ -1,5 +1,5 @@
 import { seededRandom } from '../common/seeded-random';
-import { ScoredSlots } from './top-k';
+import { kthLargest, ScoredSlots } from './top-k';
 
 describe('ScoredSlots', () => {
   it('keeps exactly what a full sort would, ties broken by the given order', () => {
@@ -25,5 +25,18 @@ describe('ScoredSlots', () => {
     expect(top.admits(3, 1)).toBe(true);
     expect(top.admits(3, 4)).toBe(false);
     expect(top.admits(4, 9)).toBe(true);
+  });
+});
+
+describe('kthLargest', () => {
+  it('finds what a descending sort puts at k - 1, ties and all', () => {
+    const random = seededRandom(3);
+    for (const count of [1, 2, 7, 100, 1000]) {
+      for (const k of [1, Math.min(2, count), Math.ceil(count / 2), count]) {
+        const values = Float64Array.from({ length: count }, () => Math.floor(random() * 30));
+        const expected = [...values].sort((a, b) => b - a)[k - 1];
+        expect(kthLargest(values, count, k)).toBe(expected);
+      }
+    }
   });
 });

@@ -91,3 +91,33 @@ export class ScoredSlots {
     this.slots[j] = slot;
   }
 }
+
+/**
+ * The k-th greatest of the first `count` values (k >= 1), in expected linear time (Hoare's
+ * selection). Reorders those values in place.
+ */
+export function kthLargest(values: Float64Array, count: number, k: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  const target = Math.min(Math.max(k, 1), count) - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] > pivot) i++;
+      while (values[j] < pivot) j--;
+      if (i <= j) {
+        const swap = values[i];
+        values[i] = values[j];
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return values[target];
+  }
+  return values[target];
+}
