@@ -251,10 +251,11 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
   },
   RAGLINE_SERVING_MAX_CHUNKS: {
     meaning:
-      'chunks one worker process holds in memory for serving, all collections together (~10 KB a chunk); a collection that does not fit is searched in LanceDB',
+      'chunks one worker process holds in memory for serving, all collections together (~5 KB a chunk beside its text); a collection that does not fit is searched in LanceDB',
   },
   RAGLINE_HYBRID_CANDIDATES: {
-    meaning: 'candidates each side contributes to a hybrid ranking (BM25 documents, dense chunks)',
+    meaning:
+      'candidates each side contributes to a hybrid ranking at most: BM25 documents; dense chunks up to the search ef or twice the documents asked',
   },
   RAGLINE_BM25_K1: { meaning: 'BM25 term-frequency saturation of the in-memory index' },
   RAGLINE_BM25_B: {

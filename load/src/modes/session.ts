@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEARCH_QUEUE } from '../../../src/search/search.constants';
+import { cpuSeconds } from '../process-cpu';
 import { LoadService } from '../service';
 import { freshPerformance } from './drain';
 import { prepareMaterial, PreparedMaterial, runDirectory } from '../run-context';
@@ -53,7 +54,54 @@ export async function startSession(run: PreparedRun): Promise<Session> {
   console.log(
     `seeded ${seeded.documents} documents (${seeded.chunks} chunks, ${seeded.failed} failed) in ${seeded.seconds} s`,
   );
+  await servedFromMemory(service, seeded.chunks);
+  await settled(service);
   return { ...run, service, seeded };
+}
+
+/**
+ * Waits until the search worker answers from its in-memory index (embedded store), so the
+ * first step does not measure the store fallback that answers while the index loads. The first
+ * search of a collection starts the load; a service whose metrics never show a serving index
+ * (Qdrant, RAGLINE_SERVING=false) goes on after a short look.
+ */
+async function servedFromMemory(service: LoadService, chunks: number): Promise<void> {
+  if (chunks === 0) return;
+  await service.client.search(SEARCH_COLLECTION, { query: 'load the serving index', mode: 'bm25' });
+  const started = Date.now();
+  for (;;) {
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const held = Number(/^ragline_serving_chunks (\d+)/m.exec(metrics)?.[1] ?? -1);
+    if (held >= chunks) {
+      console.log(`in-memory serving index loaded in ${Date.now() - started} ms`);
+      return;
+    }
+    const waited = Date.now() - started;
+    if ((held < 0 && waited > 15_000) || waited > 180_000) {
+      console.log(`going on without the in-memory serving index (${held} of ${chunks} chunks)`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Waits (at most two minutes) until the service is nearly idle: after a seed it still builds
+ * store indexes and compacts in native threads for a while, and a first step measured then
+ * measures that work, not searching.
+ */
+async function settled(service: LoadService): Promise<void> {
+  const started = Date.now();
+  let last = cpuSeconds(service.pid);
+  while (Date.now() - started < 120_000 && last !== undefined) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = cpuSeconds(service.pid);
+    if (now === undefined) return;
+    const busy = (now - last) / 2;
+    last = now;
+    if (busy < 0.15) break;
+  }
+  console.log(`service settled after ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 export async function openSession(options: RunnerOptions, label: string): Promise<Session> {
