@@ -1,20 +1,11 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job, Queue, QueueKeys } from 'bullmq';
-import { INGEST_QUEUE } from '../ingest/ingest.types';
-import { REEMBED_QUEUE } from '../reembed/reembed.types';
-import { SEARCH_QUEUE } from '../search/search.constants';
-import { SOURCES_QUEUE } from '../sources/sources.types';
-import { TUNE_QUEUE } from '../tuning/tune.types';
+import { JobQueues } from '../queues/job-queues';
+import { ALL_QUEUES, type QueueName } from '../queues/queue-names';
 
-export const JOB_QUEUES = [
-  INGEST_QUEUE,
-  SEARCH_QUEUE,
-  REEMBED_QUEUE,
-  TUNE_QUEUE,
-  SOURCES_QUEUE,
-] as const;
-export type JobQueueName = (typeof JOB_QUEUES)[number];
+/** Every queue whose jobs the jobs API shows (all of ragline's). */
+export const JOB_QUEUES = ALL_QUEUES;
+export type JobQueueName = QueueName;
 
 /** Names BullMQ gives its own keys beside the job hashes (`meta`, `events`, `stalled-check`...). */
 const BULLMQ_KEY_NAMES = new Set(Object.keys(new QueueKeys().getKeys('queue')));
@@ -40,31 +31,15 @@ export interface FoundJob {
 /** Finds a job by id in whichever of ragline's queues holds it. */
 @Injectable()
 export class JobLookup {
-  private readonly queues: Map<string, Queue>;
-
-  constructor(
-    @InjectQueue(INGEST_QUEUE) ingest: Queue,
-    @InjectQueue(SEARCH_QUEUE) search: Queue,
-    @InjectQueue(REEMBED_QUEUE) reembed: Queue,
-    @InjectQueue(TUNE_QUEUE) tune: Queue,
-    @InjectQueue(SOURCES_QUEUE) sources: Queue,
-  ) {
-    this.queues = new Map([
-      [INGEST_QUEUE, ingest],
-      [SEARCH_QUEUE, search],
-      [REEMBED_QUEUE, reembed],
-      [TUNE_QUEUE, tune],
-      [SOURCES_QUEUE, sources],
-    ]);
-  }
+  constructor(private readonly queues: JobQueues) {}
 
   queue(name: JobQueueName): Queue {
-    return this.queues.get(name) as Queue;
+    return this.queues.get(name);
   }
 
   async find(jobId: string): Promise<FoundJob | null> {
     if (!couldBeJobId(jobId)) return null;
-    for (const queue of this.queues.values()) {
+    for (const queue of this.queues.all()) {
       const job = await Job.fromId(queue, jobId).catch((error: Error) => {
         // A key that is not a job's hash (WRONGTYPE): no job has this id.
         if (/WRONGTYPE/.test(error.message)) return undefined;
