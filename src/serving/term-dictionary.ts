@@ -10,10 +10,6 @@ export class TermDictionary {
   private references = new Int32Array(1024);
   private readonly freeIds: number[] = [];
 
-  get size(): number {
-    return this.ids.size;
-  }
-
   idOf(term: string): number | undefined {
     return this.ids.get(term);
   }

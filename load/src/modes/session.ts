@@ -1,3 +1,4 @@
+import { waitForServing } from '../../../bench/support/serving';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEARCH_QUEUE } from '../../../src/search/search.constants';
@@ -69,19 +70,15 @@ async function servedFromMemory(service: LoadService, chunks: number): Promise<v
   if (chunks === 0) return;
   await service.client.search(SEARCH_COLLECTION, { query: 'load the serving index', mode: 'bm25' });
   const started = Date.now();
-  for (;;) {
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    const held = Number(/^ragline_serving_chunks (\d+)/m.exec(metrics)?.[1] ?? -1);
-    if (held >= chunks) {
-      console.log(`in-memory serving index loaded in ${Date.now() - started} ms`);
-      return;
-    }
-    const waited = Date.now() - started;
-    if ((held < 0 && waited > 15_000) || waited > 180_000) {
-      console.log(`going on without the in-memory serving index (${held} of ${chunks} chunks)`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 500));
+  try {
+    const served = await waitForServing(service.url, chunks, 180_000, 15_000);
+    console.log(
+      served
+        ? `in-memory serving index loaded in ${Date.now() - started} ms`
+        : 'no in-memory serving index in this service: going on',
+    );
+  } catch (error) {
+    console.log(`going on without the in-memory serving index: ${(error as Error).message}`);
   }
 }
 
