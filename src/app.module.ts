@@ -1,126 +1,45 @@
-import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { AdminModule } from './admin/admin.module';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import { AuthGuard } from './auth/auth.guard';
-import { BatchersService } from './batching/batchers.service';
 import { CatalogModule } from './catalog/catalog.module';
-import { CollectionsController } from './collections/collections.controller';
-import { CollectionsService } from './collections/collections.service';
+import { CollectionsModule } from './collections/collections.module';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
-import { EmbedderRegistry } from './embedding/embedder-registry';
-import { HealthController } from './health/health.controller';
-import { ReadinessMetrics } from './health/readiness-metrics';
-import { DocumentBodies } from './ingest/document-bodies';
-import { DocumentsController } from './ingest/documents.controller';
-import { IngestPipelineService } from './ingest/ingest-pipeline.service';
-import { IngestProducerService } from './ingest/ingest-producer.service';
-import { IngestWorker } from './ingest/ingest.worker';
-import { GoneJobs } from './jobs/gone-jobs';
-import { JobEventStreams } from './jobs/job-event-streams';
-import { JobEventsController } from './jobs/job-events.controller';
-import { JobLookup } from './jobs/job-lookup';
-import { JobOutcomes } from './jobs/job-outcomes';
-import { JobsController } from './jobs/jobs.controller';
-import { QueueEventsHub } from './queues/queue-events-hub';
-import { RateLimitGuard } from './ratelimit/rate-limit.guard';
-import { RedisModule } from './redis/redis.module';
-import { CollectionStates } from './search/collection-states';
-import { SearchCache } from './search/search-cache';
-import { SearchExecutor } from './search/search-executor';
-import { ServingIndexes } from './serving/serving-indexes.service';
-import { SearchWaiters } from './search/search-waiters';
-import { SearchController } from './search/search.controller';
-import { SearchService } from './search/search.service';
-import { SearchWorker } from './search/search.worker';
-import { ActiveMigrations } from './reembed/active-migrations';
-import { CollectionMigration } from './reembed/collection-migration.service';
-import { ReembedController } from './reembed/reembed.controller';
-import { ReembedService } from './reembed/reembed.service';
-import { ReembedWorker } from './reembed/reembed.worker';
+import { roleParts } from './config/roles';
+import { HealthModule } from './health/health.module';
+import { IngestModule } from './ingest/ingest.module';
+import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitorModule } from './monitor/monitor.module';
 import { QueuesModule } from './queues/queues.module';
+import { RateLimitGuard } from './ratelimit/rate-limit.guard';
+import { RedisModule } from './redis/redis.module';
+import { ReembedModule } from './reembed/reembed.module';
 import { ResilienceModule } from './resilience/circuit-breakers';
+import { SearchModule } from './search/search.module';
+import { SourcesModule } from './sources/sources.module';
 import { StoreModule } from './store/store.module';
-import { sourcesFeature } from './sources/sources.module';
-import { TuneController } from './tuning/tune.controller';
-import { TuneService } from './tuning/tune.service';
-import { TuneWorker } from './tuning/tune.worker';
-import { StoreMaintenanceRegistrar } from './tuning/store-maintenance.registrar';
+import { TuningModule } from './tuning/tuning.module';
 
 @Module({})
 export class AppModule {
-  /** One build, three roles: `api` serves HTTP, `worker` consumes queues, `all` does both. */
+  /**
+   * One build, three roles: `api` serves HTTP, `worker` consumes queues, `all` does both. Each
+   * feature module picks its api and worker parts from the role; build each one here, once
+   * (features share services through static modules without controllers: README, Architecture).
+   */
   static forRole(config: AppConfig): DynamicModule {
-    const serveApi = config.role !== 'worker';
-    const runWorkers = config.role !== 'api';
-    const controllers: Type[] = [HealthController];
-    const providers: Provider[] = [
-      DocumentBodies,
-      EmbedderRegistry,
-      CollectionsService,
-      ActiveMigrations,
-      { provide: APP_GUARD, useClass: AuthGuard },
-      // After AuthGuard (guards run in this order): limits are per authenticated key.
-      { provide: APP_GUARD, useClass: RateLimitGuard },
-      ReadinessMetrics,
-      // Workers write a finished job's outcome; the API reads it once the job is removed.
-      JobOutcomes,
-    ];
-    if (serveApi) {
-      controllers.push(
-        CollectionsController,
-        DocumentsController,
-        JobsController,
-        JobEventsController,
-        SearchController,
-        ReembedController,
-        TuneController,
-      );
-      providers.push(
-        IngestProducerService,
-        ReembedService,
-        CollectionStates,
-        SearchCache,
-        QueueEventsHub,
-        JobLookup,
-        GoneJobs,
-        JobEventStreams,
-        SearchWaiters,
-        SearchService,
-        TuneService,
-      );
-    }
-    if (runWorkers) {
-      providers.push(
-        BatchersService,
-        IngestPipelineService,
-        IngestWorker,
-        ServingIndexes,
-        SearchExecutor,
-        SearchWorker,
-        CollectionMigration,
-        ReembedWorker,
-        TuneWorker,
-        StoreMaintenanceRegistrar,
-      );
-    }
-    // Sync workers hand pages to ingest through the same producer as the API.
-    if (runWorkers && !serveApi) providers.push(IngestProducerService);
-    const sources = sourcesFeature(serveApi, runWorkers);
-    controllers.push(...sources.controllers);
-    providers.push(...sources.providers);
+    const { role } = config;
     return {
       module: AppModule,
       imports: [
+        // Infrastructure (global, except the catalog)
         ConfigModule.forRoot(config),
         RedisModule,
         CatalogModule,
         ResilienceModule,
         StoreModule,
-        TerminusModule,
         MetricsModule,
         MonitorModule.forRoot({
           intervalMs: config.monitor.intervalMs,
@@ -137,10 +56,22 @@ export class AppModule {
           },
         }),
         QueuesModule.forRoot(config),
-        ...(serveApi ? [AdminModule] : []),
+        // Features
+        HealthModule,
+        CollectionsModule.forRole(role),
+        IngestModule.forRole(role),
+        JobsModule.forRole(role),
+        SearchModule.forRole(role),
+        ReembedModule.forRole(role),
+        TuningModule.forRole(role),
+        SourcesModule.forRole(role),
+        ...(roleParts(role).serveApi ? [AdminModule] : []),
       ],
-      controllers,
-      providers,
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        // After AuthGuard (guards run in this order): limits are per authenticated key.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+      ],
     };
   }
 }

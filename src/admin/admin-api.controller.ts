@@ -17,7 +17,7 @@ import { Public } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MonitorService } from '../monitor/monitor.service';
 import type { PerformanceReport } from '../monitor/performance-report';
-import { historySamplesFromQuery } from '../monitor/performance.controller';
+import { historySamplesFromQuery } from '../monitor/history-query';
 import { AdminAuthGuard, AdminKeys } from './admin-auth';
 import { ADMIN_SETTINGS, AdminSettings } from './admin-settings';
 import { BULL_BOARD_PATH } from './bull-board';

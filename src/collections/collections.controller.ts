@@ -8,15 +8,11 @@ import {
   CollectionInfo,
   CollectionList,
   collectionListSchema,
-  collectionNameSchema,
   collectionViewSchema,
   createCollectionSchema,
 } from '../contract/collections';
+import { CollectionNamePipe } from './collection-name.pipe';
 import { CollectionsService } from './collections.service';
-
-export function parseCollectionName(name: string): string {
-  return parseOr400(collectionNameSchema, name, 'collection name');
-}
 
 @ApiTags('collections')
 @Controller('v1/collections')
@@ -36,12 +32,12 @@ export class CollectionsController {
     errors: { 400: 'invalid name or settings', 409: 'exists with other settings' },
   })
   async create(
-    @Param('name') name: string,
+    @Param('name', CollectionNamePipe) collection: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CollectionInfo> {
     const settings = parseOr400(createCollectionSchema, body ?? {});
-    const { created, view } = await this.collections.create(parseCollectionName(name), settings);
+    const { created, view } = await this.collections.create(collection, settings);
     reply.status(created ? 201 : 200);
     return view;
   }
@@ -61,8 +57,8 @@ export class CollectionsController {
     responses: { 200: collectionViewSchema },
     errors: { 400: 'invalid name', 404: 'no such collection' },
   })
-  async get(@Param('name') name: string): Promise<CollectionInfo> {
-    return this.collections.get(parseCollectionName(name));
+  async get(@Param('name', CollectionNamePipe) collection: string): Promise<CollectionInfo> {
+    return this.collections.get(collection);
   }
 
   @Delete(':name')
@@ -73,7 +69,7 @@ export class CollectionsController {
     responses: { 204: null },
     errors: { 400: 'invalid name', 404: 'no such collection' },
   })
-  async remove(@Param('name') name: string): Promise<void> {
-    await this.collections.remove(parseCollectionName(name));
+  async remove(@Param('name', CollectionNamePipe) collection: string): Promise<void> {
+    await this.collections.remove(collection);
   }
 }

@@ -6,10 +6,9 @@ import { CollectionRecord, CollectionSettings, storeNameOf } from '../catalog/ca
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
-import { ActiveMigrations } from '../reembed/active-migrations';
-import { CollectionSources } from '../sources/collection-sources';
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import type { CollectionInfo, CreateCollectionBody } from '../contract/collections';
+import { CollectionMigrations, CollectionSourceCleanup } from './collection-dependents';
 
 /** A collection as the API shows it. */
 export type CollectionView = CollectionInfo;
@@ -32,8 +31,8 @@ export class CollectionsService {
     private readonly embedders: EmbedderRegistry,
     @Inject(VECTOR_STORE) private readonly store: VectorStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly migrations: ActiveMigrations,
-    private readonly sources: CollectionSources,
+    private readonly migrations: CollectionMigrations,
+    private readonly sources: CollectionSourceCleanup,
   ) {}
 
   private settingsFrom(body: CreateCollectionBody): CollectionSettings {

@@ -1,23 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.guard';
-import { DocumentRecords } from '../catalog/document-records';
-import { ApiError } from '../common/api-error';
+import { CollectionNamePipe } from '../collections/collection-name.pipe';
 import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { parseCollectionName } from '../collections/collections.controller';
-import { CollectionsService } from '../collections/collections.service';
 import {
   documentIdSchema,
   DocumentPage,
@@ -28,41 +14,12 @@ import {
   IngestResponse,
   jobsAcceptedSchema,
 } from '../contract/documents';
-import { EmbedderRegistry } from '../embedding/embedder-registry';
-import { listDocumentsPage } from './document-list';
-import { IngestProducerService } from './ingest-producer.service';
+import { DocumentsService } from './documents.service';
 
 @ApiTags('documents')
 @Controller('v1/collections/:name/documents')
 export class DocumentsController {
-  constructor(
-    private readonly producer: IngestProducerService,
-    private readonly collections: CollectionsService,
-    private readonly documentRecords: DocumentRecords,
-    private readonly embedders: EmbedderRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  private async requireWritable(name: string): Promise<string> {
-    const collection = parseCollectionName(name);
-    const record = await this.collections.require(collection);
-    if (!this.embedders.describe(record.embedder)) {
-      throw ApiError.conflict(
-        `collection '${collection}' was built with embedder '${record.embedder}', which is not configured here`,
-      );
-    }
-    const backlog = await this.producer.backlog();
-    if (backlog >= this.config.ingest.highWater) {
-      throw new ApiError(
-        429,
-        'backlog_full',
-        `the ingest backlog holds ${backlog} jobs (limit ${this.config.ingest.highWater}); retry later`,
-        undefined,
-        { 'retry-after': '10' },
-      );
-    }
-    return collection;
-  }
+  constructor(private readonly documents: DocumentsService) {}
 
   @Post()
   @RequireScope('ingest')
@@ -80,10 +37,12 @@ export class DocumentsController {
       429: 'rate limited, or the ingest backlog is full: retry after the Retry-After header',
     },
   })
-  async ingest(@Param('name') name: string, @Body() body: unknown): Promise<IngestResponse> {
+  async ingest(
+    @Param('name', CollectionNamePipe) collection: string,
+    @Body() body: unknown,
+  ): Promise<IngestResponse> {
     const { documents } = parseOr400(ingestBodySchema, body);
-    const collection = await this.requireWritable(name);
-    return { jobs: await this.producer.ingest(collection, documents) };
+    return this.documents.ingest(collection, documents);
   }
 
   @Delete(':id')
@@ -100,10 +59,11 @@ export class DocumentsController {
       429: 'rate limited, or the ingest backlog is full: retry after the Retry-After header',
     },
   })
-  async remove(@Param('name') name: string, @Param('id') id: string): Promise<IngestResponse> {
-    const documentId = parseOr400(documentIdSchema, id, 'document id');
-    const collection = await this.requireWritable(name);
-    return { jobs: [await this.producer.delete(collection, documentId)] };
+  async remove(
+    @Param('name', CollectionNamePipe) collection: string,
+    @Param('id') id: string,
+  ): Promise<IngestResponse> {
+    return this.documents.remove(collection, parseOr400(documentIdSchema, id, 'document id'));
   }
 
   @Get()
@@ -116,12 +76,10 @@ export class DocumentsController {
     errors: { 400: 'invalid collection name, limit or cursor', 404: 'no such collection' },
   })
   async list(
-    @Param('name') name: string,
+    @Param('name', CollectionNamePipe) collection: string,
     @Query() query: Record<string, unknown>,
   ): Promise<DocumentPage> {
-    const collection = parseCollectionName(name);
-    await this.collections.require(collection);
-    return listDocumentsPage(this.documentRecords, collection, query);
+    return this.documents.list(collection, query);
   }
 
   @Get(':id')
@@ -134,12 +92,10 @@ export class DocumentsController {
       404: 'no such collection or document',
     },
   })
-  async get(@Param('name') name: string, @Param('id') id: string): Promise<DocumentView> {
-    const collection = parseCollectionName(name);
-    const documentId = parseOr400(documentIdSchema, id, 'document id');
-    await this.collections.require(collection);
-    const record = await this.documentRecords.getDocument(collection, documentId);
-    if (!record) throw ApiError.notFound(`document '${documentId}'`);
-    return record;
+  async get(
+    @Param('name', CollectionNamePipe) collection: string,
+    @Param('id') id: string,
+  ): Promise<DocumentView> {
+    return this.documents.get(collection, parseOr400(documentIdSchema, id, 'document id'));
   }
 }

@@ -25,7 +25,7 @@ import { CircuitBreakers } from '../resilience/circuit-breakers';
 import { DocumentBodies } from './document-bodies';
 import { IngestWorker } from './ingest.worker';
 import { testCollectionRecord } from '../catalog/testing/collection-record';
-import { JobOutcomes } from '../jobs/job-outcomes';
+import { JobOutcomes } from '../catalog/job-outcomes';
 
 const RECORD = testCollectionRecord();
 

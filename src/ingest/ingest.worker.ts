@@ -26,7 +26,7 @@ import { whenReady } from '../redis/redis-connection';
 import { isRedisUnavailable } from '../redis/redis-errors';
 import { REDIS } from '../redis/redis.module';
 import { IngestPipelineService } from './ingest-pipeline.service';
-import { JobOutcomes } from '../jobs/job-outcomes';
+import { JobOutcomes } from '../catalog/job-outcomes';
 import {
   INGEST_QUEUE,
   IngestJobData,

@@ -3,7 +3,7 @@ import { ApiError } from '../common/api-error';
 import { publicText } from '../common/public-text';
 import { CollectionRecords } from '../catalog/collection-records';
 import { DocumentRecords } from '../catalog/document-records';
-import { JobOutcome, JobOutcomes } from './job-outcomes';
+import { JobOutcome, JobOutcomes } from '../catalog/job-outcomes';
 import { WITHHELD_FAILURE } from './job-view';
 
 /** A document as it is now, beside the outcome of a job that wrote it. */

@@ -1,4 +1,4 @@
-import { historySamplesFromQuery } from './performance.controller';
+import { historySamplesFromQuery } from './history-query';
 import {
   buildPerformanceReport,
   type ActionRecord,

@@ -1,23 +1,15 @@
 import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { checkAdminAccess } from '../admin/admin-auth';
+import { checkAdminAccess } from '../auth/admin-access';
 import { ApiKeyEntry, parseApiKeys } from '../auth/api-keys';
 import { Public } from '../auth/auth.guard';
 import { ApiContract } from '../common/openapi';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { PerformanceReport, performanceReportSchema } from '../contract/health';
+import { historySamplesFromQuery } from './history-query';
 import { MonitorService } from './monitor.service';
 import { withoutCollectionNames } from './public-report';
-
-/** `?history=1` (or true/yes) adds every kept sample; `?history=<n>` (n > 1) the latest n. */
-export function historySamplesFromQuery(value: string | undefined, kept: number): number {
-  if (value === undefined || value === '') return 0;
-  const v = value.trim().toLowerCase();
-  if (['1', 'true', 'yes'].includes(v)) return kept;
-  const n = Number(v);
-  return Number.isInteger(n) && n > 1 ? Math.min(n, kept) : 0;
-}
 
 @ApiTags('health')
 @Public()

@@ -2,7 +2,7 @@ import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../auth/auth.guard';
-import { parseCollectionName } from '../collections/collections.controller';
+import { CollectionNamePipe } from '../collections/collection-name.pipe';
 import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
 import { reembedAcceptedSchema, reembedBodySchema, ReembedResponse } from '../contract/collections';
@@ -34,11 +34,10 @@ export class ReembedController {
     },
   })
   async start(
-    @Param('name') name: string,
+    @Param('name', CollectionNamePipe) collection: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReembedResponse> {
-    const collection = parseCollectionName(name);
     const { embedder } = parseOr400(reembedBodySchema, body ?? {});
     const accepted = await this.reembed.request(collection, embedder);
     reply.status(accepted.status === 'unchanged' ? 200 : 202);

@@ -8,7 +8,7 @@ import {
 import { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
-import { JobOutcomes } from '../jobs/job-outcomes';
+import { JobOutcomes } from '../catalog/job-outcomes';
 import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
 import { CollectionMigration } from './collection-migration.service';
 import { REEMBED_QUEUE, ReembedJobData, ReembedJobResult } from './reembed.types';

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../auth/auth.guard';
-import { parseCollectionName } from '../collections/collections.controller';
+import { CollectionNamePipe } from '../collections/collection-name.pipe';
 import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
 import {
@@ -66,12 +66,12 @@ export class SearchController {
     },
   })
   async search(
-    @Param('name') name: string,
+    @Param('name', CollectionNamePipe) collection: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
     const request = parseOr400(searchBodySchema, body);
-    const response: SearchResponse = await this.searches.search(parseCollectionName(name), request);
+    const response: SearchResponse = await this.searches.search(collection, request);
     void reply.header('server-timing', serverTiming(response));
     void reply.type('application/json; charset=utf-8');
     return responseBody(response);
@@ -90,9 +90,11 @@ export class SearchController {
       504: 'a result did not arrive in time',
     },
   })
-  async batch(@Param('name') name: string, @Body() body: unknown): Promise<SearchBatchResponse> {
+  async batch(
+    @Param('name', CollectionNamePipe) collection: string,
+    @Body() body: unknown,
+  ): Promise<SearchBatchResponse> {
     const { searches } = parseOr400(batchSearchBodySchema, body);
-    const collection = parseCollectionName(name);
     return { results: await Promise.all(searches.map((s) => this.searches.search(collection, s))) };
   }
 }

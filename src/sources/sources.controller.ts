@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireScope } from '../auth/auth.guard';
-import { parseCollectionName } from '../collections/collections.controller';
+import { CollectionNamePipe } from '../collections/collection-name.pipe';
 import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
 import type { IngestResponse } from '../contract/documents';
@@ -47,8 +47,10 @@ export class SourcesController {
     descriptions: { 202: 'the source and its first sync job' },
     errors: { 400: 'invalid body or collection name', 404: 'no such collection' },
   })
-  async create(@Param('name') name: string, @Body() body: unknown): Promise<SourceCreated> {
-    const collection = parseCollectionName(name);
+  async create(
+    @Param('name', CollectionNamePipe) collection: string,
+    @Body() body: unknown,
+  ): Promise<SourceCreated> {
     return this.sources.create(collection, parseOr400(createSourceSchema, body));
   }
 
@@ -59,8 +61,8 @@ export class SourcesController {
     responses: { 200: sourceListSchema },
     errors: { 400: 'invalid collection name' },
   })
-  async list(@Param('name') name: string): Promise<SourceList> {
-    return { sources: await this.sources.list(parseCollectionName(name)) };
+  async list(@Param('name', CollectionNamePipe) collection: string): Promise<SourceList> {
+    return { sources: await this.sources.list(collection) };
   }
 
   @Get(':id')
@@ -75,8 +77,11 @@ export class SourcesController {
     responses: { 200: sourceRecordSchema },
     errors: { 400: 'invalid collection name or source id', 404: 'no such source' },
   })
-  async get(@Param('name') name: string, @Param('id') id: string): Promise<SourceRecord> {
-    return this.sources.get(parseCollectionName(name), parseOr400(sourceIdSchema, id, 'source id'));
+  async get(
+    @Param('name', CollectionNamePipe) collection: string,
+    @Param('id') id: string,
+  ): Promise<SourceRecord> {
+    return this.sources.get(collection, parseOr400(sourceIdSchema, id, 'source id'));
   }
 
   @Post(':id/sync')
@@ -88,11 +93,11 @@ export class SourcesController {
     descriptions: { 202: 'the sync job' },
     errors: { 400: 'invalid collection name or source id', 404: 'no such source' },
   })
-  async sync(@Param('name') name: string, @Param('id') id: string): Promise<SyncStarted> {
-    return this.sources.sync(
-      parseCollectionName(name),
-      parseOr400(sourceIdSchema, id, 'source id'),
-    );
+  async sync(
+    @Param('name', CollectionNamePipe) collection: string,
+    @Param('id') id: string,
+  ): Promise<SyncStarted> {
+    return this.sources.sync(collection, parseOr400(sourceIdSchema, id, 'source id'));
   }
 
   @Delete(':id')
@@ -108,15 +113,11 @@ export class SourcesController {
     errors: { 400: 'invalid collection name, source id or query', 404: 'no such source' },
   })
   async remove(
-    @Param('name') name: string,
+    @Param('name', CollectionNamePipe) collection: string,
     @Param('id') id: string,
     @Query() query: unknown,
   ): Promise<IngestResponse> {
     const { documents } = parseOr400(deleteSourceQuerySchema, query ?? {}, 'query');
-    return this.sources.remove(
-      parseCollectionName(name),
-      parseOr400(sourceIdSchema, id, 'source id'),
-      documents,
-    );
+    return this.sources.remove(collection, parseOr400(sourceIdSchema, id, 'source id'), documents);
   }
 }

@@ -1,39 +1,38 @@
-import type { Provider, Type } from '@nestjs/common';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { CatalogModule } from '../catalog/catalog.module';
+import { CollectionsCoreModule } from '../collections/collections-core.module';
+import type { Role } from '../config/config';
+import { roleParts } from '../config/roles';
+import { IngestProducerModule } from '../ingest/ingest-producer.module';
 import { fetchProviders } from './fetch/fetch.providers';
-import { URL_DOCUMENTS } from '../ingest/ingest.types';
-import { CollectionSources } from './collection-sources';
 import { IngestHandoff } from './ingest-handoff';
-import { SourceRepository } from './source-repository';
+import { SourcePortsModule } from './source-ports.module';
 import { SourcesController } from './sources.controller';
 import { SourcesService } from './sources.service';
 import { SourcesWorker } from './sources.worker';
-import { UrlDocumentFetch, UrlDocuments } from './url-documents';
+import { UrlDocumentFetch } from './url-documents';
 
 /**
- * The sources feature for a role: the API's controller and service, the worker's sync
- * consumer. Registered into AppModule's own module (like ingest and tuning), because it uses
- * the catalog, the collections service and the ingest producer that module provides.
+ * Sources: /v1/collections/:name/sources (api); the sources queue's consumer that syncs sites
+ * and fetches URL documents, handing pages to ingest through the same producer as the API
+ * (worker); in every role the global SourcePortsModule.
  */
-export function sourcesFeature(
-  serveApi: boolean,
-  runWorkers: boolean,
-): {
-  controllers: Type[];
-  providers: Provider[];
-} {
-  const providers: Provider[] = [
-    SourceRepository,
-    CollectionSources,
-    UrlDocuments,
-    { provide: URL_DOCUMENTS, useExisting: UrlDocuments },
-  ];
-  const controllers: Type[] = [];
-  if (serveApi) {
-    controllers.push(SourcesController);
-    providers.push(SourcesService);
+@Module({})
+export class SourcesModule {
+  static forRole(role: Role): DynamicModule {
+    const { serveApi, runWorkers } = roleParts(role);
+    const imports: DynamicModule['imports'] = [SourcePortsModule, IngestProducerModule];
+    const controllers: Type[] = [];
+    const providers: Provider[] = [];
+    if (serveApi) {
+      imports.push(CollectionsCoreModule);
+      controllers.push(SourcesController);
+      providers.push(SourcesService);
+    }
+    if (runWorkers) {
+      imports.push(CatalogModule);
+      providers.push(...fetchProviders, IngestHandoff, UrlDocumentFetch, SourcesWorker);
+    }
+    return { module: SourcesModule, imports, controllers, providers };
   }
-  if (runWorkers) {
-    providers.push(...fetchProviders, IngestHandoff, UrlDocumentFetch, SourcesWorker);
-  }
-  return { controllers, providers };
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.guard';
-import { parseCollectionName } from '../collections/collections.controller';
+import { CollectionNamePipe } from '../collections/collection-name.pipe';
 import { ApiContract } from '../common/openapi';
 import { parseOr400 } from '../common/validation';
 import { tuneBodySchema, TuneStarted, tuneStartedSchema } from '../contract/tuning';
@@ -32,8 +32,10 @@ export class TuneController {
     },
     errors: { 400: 'invalid body', 404: 'no such collection' },
   })
-  async tune(@Param('name') name: string, @Body() body: unknown): Promise<TuneStarted> {
-    const collection = parseCollectionName(name);
+  async tune(
+    @Param('name', CollectionNamePipe) collection: string,
+    @Body() body: unknown,
+  ): Promise<TuneStarted> {
     return this.tuning.start(collection, parseOr400(tuneBodySchema, body ?? {}));
   }
 
@@ -42,7 +44,7 @@ export class TuneController {
   @RequireScope('admin')
   @ApiOperation({ summary: 'Forget the collection`s tuned ef (back to the process-wide ef)' })
   @ApiContract({ responses: { 204: null }, errors: { 404: 'no such collection' } })
-  async clear(@Param('name') name: string): Promise<void> {
-    await this.tuning.clear(parseCollectionName(name));
+  async clear(@Param('name', CollectionNamePipe) collection: string): Promise<void> {
+    await this.tuning.clear(collection);
   }
 }

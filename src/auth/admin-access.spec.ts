@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { hashApiKey, parseApiKeys } from '../auth/api-keys';
-import { ADMIN_CHALLENGE, checkAdminAccess } from './admin-auth';
+import { hashApiKey, parseApiKeys } from './api-keys';
+import { ADMIN_CHALLENGE, checkAdminAccess } from './admin-access';
 
 const request = (authorization?: string) =>
   ({ headers: authorization ? { authorization } : {} }) as FastifyRequest;
