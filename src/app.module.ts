@@ -4,6 +4,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthGuard } from './auth/auth.guard';
 import { CatalogModule } from './catalog/catalog.module';
 import { CollectionsModule } from './collections/collections.module';
+import { FeatureShutdown } from './common/feature-shutdown';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { roleParts } from './config/roles';
@@ -71,6 +72,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         // After AuthGuard (guards run in this order): limits are per authenticated key.
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        // The features' workers stop taking jobs together on shutdown, as one module's would.
+        FeatureShutdown,
       ],
     };
   }

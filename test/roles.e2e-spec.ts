@@ -1,6 +1,9 @@
 import { Type } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
+import type { Worker } from 'bullmq';
+import { AppModule } from '../src/app.module';
 import { CollectionsController } from '../src/collections/collections.controller';
+import { FeatureShutdown } from '../src/common/feature-shutdown';
 import { Role } from '../src/config/config';
 import { DocumentsController } from '../src/ingest/documents.controller';
 import { IngestWorker } from '../src/ingest/ingest.worker';
@@ -97,5 +100,24 @@ describe.each<[Role, { api: boolean; workers: boolean }]>([
       expect(bad.status).toBe(400);
       expect(bad.body.error.message).toMatch(/^collection name: must match/);
     }
+  });
+
+  it('runs the shutdown hooks of the features first, and all at once', async () => {
+    // Nest calls shutdown hooks module by module from the root down: FeatureShutdown, in the
+    // root, must come before every feature module.
+    const modules = [...running.app.get(ModulesContainer).values()];
+    const root = modules.find((m) => m.metatype === AppModule);
+    const features = modules.filter((m) => !m.isGlobal && m !== root);
+    expect(features.length).toBeGreaterThan(8);
+    for (const m of features) expect(m.distance).toBeGreaterThan(root?.distance ?? Infinity);
+
+    const workers = (parts.workers ? WORKERS : []).map((type) => ({
+      name: type.name,
+      worker: (running.app.get(type) as { worker?: Worker }).worker,
+    }));
+    const runningNow = () => workers.map(({ name, worker }) => [name, worker?.isRunning()]);
+    expect(runningNow()).toEqual(workers.map(({ name }) => [name, true]));
+    await running.app.get(FeatureShutdown).beforeApplicationShutdown('SIGTERM');
+    expect(runningNow()).toEqual(workers.map(({ name }) => [name, false]));
   });
 });
