@@ -16,11 +16,12 @@ import {
 } from '../contract/jobs';
 import { WriteAdmissions } from '../catalog/write-admission';
 import { DocumentBodies } from '../ingest/document-bodies';
-import { INGEST_QUEUE, IngestJobData } from '../ingest/ingest.types';
 import { GoneJobs } from './gone-jobs';
 import { idsQuerySchema, jobIdSchema } from './job-ids-query';
 import { JOB_QUEUES, JobLookup } from './job-lookup';
 import { toJobView } from './job-view';
+import { INGEST_QUEUE } from '../queues/queue-names';
+import { IngestJobData } from '../queues/ingest-job';
 
 const listQuerySchema = z
   .object({
