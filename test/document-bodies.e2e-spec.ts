@@ -1,7 +1,6 @@
 import Redis from 'ioredis';
 import { useLiteTokenBudget } from '../src/embedding/use-lite.embedder';
 import { chunksFor } from '../src/ingest/chunking';
-import type { UpsertJobData } from '../src/ingest/ingest.types';
 import { VECTOR_STORE, VectorStore } from '../src/store/vector-store.port';
 import {
   http,
@@ -13,6 +12,7 @@ import {
   waitForJobs,
 } from './support/app-harness';
 import { fastifyPage } from './support/corpus';
+import type { UpsertJobData } from '../src/queues/ingest-job';
 
 const page = fastifyPage;
 

@@ -1,7 +1,5 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue, Worker } from 'bullmq';
-import { SEARCH_QUEUE } from '../src/search/search.constants';
-import { SearchJobData } from '../src/search/search.types';
 import { SearchWaiters } from '../src/search/search-waiters';
 import { bullConnectionOptions } from '../src/redis/redis-connection';
 import { decodeJobFailure } from '../src/queues/job-failure';
@@ -16,6 +14,8 @@ import {
   uniquePrefix,
   waitForJobs,
 } from './support/app-harness';
+import { SEARCH_QUEUE } from '../src/queues/queue-names';
+import { SearchJobData } from '../src/queues/search-job';
 
 interface Hit {
   documentId: string;

@@ -4,7 +4,6 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useLiteTokenBudget } from '../src/embedding/use-lite.embedder';
 import { chunksFor } from '../src/ingest/chunking';
-import { INGEST_QUEUE } from '../src/ingest/ingest.types';
 import { VECTOR_STORE, VectorStore } from '../src/store/vector-store.port';
 import {
   http,
@@ -18,6 +17,7 @@ import {
 import { fastifyPage } from './support/corpus';
 import { freePort, ServiceProcess, spawnService, waitFor } from './support/processes';
 import { makeReadOnly, makeWritable, readOnlyFoldersWork } from './support/read-only';
+import { INGEST_QUEUE } from '../src/queues/queue-names';
 
 const page = fastifyPage;
 

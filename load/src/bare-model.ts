@@ -1,3 +1,4 @@
+import { quantile } from '../../src/batching/quantile';
 import { loadConfig } from '../../src/config/config';
 import { createEmbedder } from '../../src/embedding';
 import type { LoadMaterial } from './material';
@@ -9,7 +10,15 @@ export interface BareThroughput {
   bestBatch: number;
   byBatch: Record<number, number>;
   poolSize: number | 'default';
+  /**
+   * One query at a time, nothing else running: the model's own latency, the floor under any
+   * search p95 the service can reach on these queries (a p95 limit below it holds at no rate).
+   */
+  alone: { queries: number; p50Ms: number; p95Ms: number };
 }
+
+/** Queries timed one at a time for `alone`: enough for a stable p95, a few seconds at most. */
+const ALONE_QUERIES = 60;
 
 /**
  * The bare model's query throughput: the embedding pool as the service builds it (same pool
@@ -48,7 +57,20 @@ export async function bareQueryThroughput(
       byBatch[size] = Math.round((texts / ((performance.now() - started) / 1000)) * 10) / 10;
     }
     const bestBatch = batchSizes.reduce((a, b) => (byBatch[b] > byBatch[a] ? b : a));
-    return { best: byBatch[bestBatch], bestBatch, byBatch, poolSize: poolSize ?? 'default' };
+    const latencies: number[] = [];
+    for (let i = 0; i < ALONE_QUERIES; i++) {
+      const started = performance.now();
+      await embedder.embed(batch(1));
+      latencies.push(performance.now() - started);
+    }
+    const ms = (q: number) => Math.round(quantile(latencies, q) * 10) / 10;
+    return {
+      best: byBatch[bestBatch],
+      bestBatch,
+      byBatch,
+      poolSize: poolSize ?? 'default',
+      alone: { queries: ALONE_QUERIES, p50Ms: ms(0.5), p95Ms: ms(0.95) },
+    };
   } finally {
     await embedder.close();
   }

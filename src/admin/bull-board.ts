@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
-import { toErrorResponse } from '../common/http-exception.filter';
+import { toErrorResponse } from '../http/http-exception.filter';
 import { AdminSettings, bullBoardPollSeconds } from './admin-settings';
 
 export const BULL_BOARD_PATH = '/admin/queues';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseRedisUrl, REDIS_URL_FORMAT } from '../redis/redis-url';
-import { FetchAllowlist } from '../sources/fetch/address-policy';
+import { fetchAllowProblem } from './fetch-allow';
+import { parseRedisUrl, REDIS_URL_FORMAT } from './redis-url';
 
 function isRedisUrl(url: string): boolean {
   try {
@@ -148,7 +148,7 @@ export const configSchema = z.object({
     .string()
     .default('')
     .superRefine((v, ctx) => {
-      const problem = FetchAllowlist.problem(v);
+      const problem = fetchAllowProblem(v);
       if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
     }),
   RAGLINE_FETCH_USER_AGENT: z.string().min(1).max(200).default('ragline/0.1'),

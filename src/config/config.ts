@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ZodError } from 'zod';
 import { configSchema, RawConfig } from './config.schema';
-import { parseReadConsistency, type QdrantDistribution } from '../store/qdrant/distribution';
+import { parseReadConsistency, type QdrantDistribution } from './qdrant-distribution';
 
 export type Role = RawConfig['RAGLINE_ROLE'];
 

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { setEachWithTtl } from '../redis/multi-key';
 import { REDIS } from '../redis/redis.module';
-import type { BodyRef } from './ingest.types';
+import type { BodyRef } from '../queues/ingest-job';
 
 const PREVIEW_CHARS = 160;
 /** Orphaned bodies outlive the failed-job retention by this much, then expire. */

@@ -13,7 +13,8 @@ import { Chunk } from '../parsing';
 import { ParsePool, ParseTimeoutError } from '../parsing/parse-pool';
 import { chunksOfParsed } from './chunking';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
-import { DeleteJobData, IngestJobResult, UpsertWork } from './ingest.types';
+import { UpsertWork } from './ingest.types';
+import { DeleteJobData, IngestJobResult } from '../queues/ingest-job';
 
 export type ProgressReporter = (percent: number) => Promise<void> | void;
 

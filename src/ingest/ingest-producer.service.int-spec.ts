@@ -3,12 +3,14 @@ import Redis from 'ioredis';
 import { WriteAdmissions } from '../catalog/write-admission';
 import { ApiError } from '../common/api-error';
 import { AppConfig, loadConfig } from '../config/config';
-import { createCommandConnection, producerConnectionOptions } from '../redis/redis-connection';
+import { createCommandConnection } from '../redis/redis-connection';
 import { PrivateRedis } from '../redis/testing/private-redis';
+import { closeJobQueues, openJobQueues } from '../queues/testing/job-queues';
+import type { JobQueues } from '../queues/job-queues';
 import { DocumentBodies } from './document-bodies';
 import { IngestProducerService } from './ingest-producer.service';
-import { INGEST_QUEUE, IngestJobData } from './ingest.types';
 import { waitFor } from '../common/testing/wait-for';
+import { IngestJobData } from '../queues/ingest-job';
 
 const COMMAND_TIMEOUT_MS = 500;
 
@@ -30,6 +32,7 @@ describe('IngestProducerService when Redis goes away (private redis-server)', ()
   let redis: PrivateRedis;
   let config: AppConfig;
   let commands: Redis;
+  let queues: JobQueues;
   let queue: Queue<IngestJobData>;
   let queueClient: Redis;
   let producer: IngestProducerService;
@@ -53,14 +56,11 @@ describe('IngestProducerService when Redis goes away (private redis-server)', ()
     });
     commands = createCommandConnection(redis.url, 'producer:commands', COMMAND_TIMEOUT_MS);
     commands.on('error', () => undefined);
-    queue = new Queue<IngestJobData>(INGEST_QUEUE, {
-      connection: producerConnectionOptions(redis.url, COMMAND_TIMEOUT_MS),
-      prefix: config.prefix,
-    });
-    queue.on('error', () => undefined);
+    queues = openJobQueues(config);
+    queue = queues.ingest;
     queueClient = (await queue.client) as unknown as Redis;
     producer = new IngestProducerService(
-      queue,
+      queues,
       new WriteAdmissions(commands, config),
       new DocumentBodies(commands, config),
       commands,
@@ -69,7 +69,7 @@ describe('IngestProducerService when Redis goes away (private redis-server)', ()
   });
 
   afterAll(async () => {
-    await queue?.close();
+    await closeJobQueues(queues);
     commands?.disconnect();
     await redis?.destroy();
   });

@@ -1,6 +1,5 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { JobsOptions, Queue } from 'bullmq';
+import { JobsOptions } from 'bullmq';
 import Redis from 'ioredis';
 import { WriteAdmissions } from '../catalog/write-admission';
 import { DocumentFormat } from '../catalog/catalog.types';
@@ -15,15 +14,10 @@ import { DocumentBodies } from './document-bodies';
 import { orUnavailable, redisUnavailable } from '../redis/redis-errors';
 import { REDIS } from '../redis/redis.module';
 import type { IngestDocumentBody as IngestDocument } from '../contract/documents';
-import {
-  BodyRef,
-  INGEST_QUEUE,
-  IngestJobData,
-  UpsertJobData,
-  URL_DOCUMENTS,
-  UrlDocumentSink,
-} from './ingest.types';
+import { URL_DOCUMENTS, UrlDocumentSink } from './ingest.types';
 import { deleteJobId, upsertJobId } from './job-ids';
+import { BodyRef, UpsertJobData } from '../queues/ingest-job';
+import { JobQueues } from '../queues/job-queues';
 
 export interface AcceptedJob {
   id: string;
@@ -40,7 +34,7 @@ function contentOf(doc: IngestDocument): { format: DocumentFormat; content: stri
 @Injectable()
 export class IngestProducerService {
   constructor(
-    @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData>,
+    private readonly queues: JobQueues,
     private readonly writeAdmissions: WriteAdmissions,
     private readonly bodies: DocumentBodies,
     @Inject(REDIS) private readonly redis: Redis,
@@ -53,7 +47,7 @@ export class IngestProducerService {
    * desired state recorded but its job not added) by an outage that is already known.
    */
   private async assertConnected(): Promise<void> {
-    const queueClient = (await this.queue.client) as unknown as Redis;
+    const queueClient = (await this.queues.ingest.client) as unknown as Redis;
     for (const client of [this.redis, queueClient]) {
       if (client.status !== 'ready') {
         throw redisUnavailable('ingest queue', new Error(`connection is ${client.status}`));
@@ -168,12 +162,12 @@ export class IngestProducerService {
       // A resubmission whose job is still kept as finished must run again (an older state may
       // have been applied since); jobs still waiting or active are left: that is the dedup.
       await removeFinishedJobs(
-        this.queue,
+        this.queues.ingest,
         jobs.map((j) => j.opts.jobId),
       );
       // After the clear: a body stored before it could be removed by a finishing job of that id.
       await this.bodies.store(large);
-      await this.queue.addBulk(jobs);
+      await this.queues.ingest.addBulk(jobs);
       await this.writeAdmissions.recordDesired(
         collection,
         new Map(
@@ -190,7 +184,7 @@ export class IngestProducerService {
     await this.assertConnected();
     await orUnavailable('ingest queue', async () => {
       const [seq] = await this.writeAdmissions.nextSubmissions(collection, 1);
-      await this.queue.add(
+      await this.queues.ingest.add(
         'delete',
         { op: 'delete', collection, documentId, target, seq, enqueuedAt: Date.now() },
         { ...this.jobOptions(), jobId: id },
@@ -204,6 +198,6 @@ export class IngestProducerService {
   }
 
   async backlog(): Promise<number> {
-    return orUnavailable('ingest queue', () => this.queue.getWaitingCount());
+    return orUnavailable('ingest queue', () => this.queues.ingest.getWaitingCount());
   }
 }

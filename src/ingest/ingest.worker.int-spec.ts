@@ -14,18 +14,14 @@ import {
 } from '../redis/redis-connection';
 import { PrivateRedis } from '../redis/testing/private-redis';
 import { IngestPipelineService } from './ingest-pipeline.service';
-import {
-  INGEST_QUEUE,
-  IngestJobData,
-  IngestJobResult,
-  UpsertJobData,
-  UpsertWork,
-} from './ingest.types';
+import { UpsertWork } from './ingest.types';
 import { CircuitBreakers } from '../resilience/circuit-breakers';
 import { DocumentBodies } from './document-bodies';
 import { IngestWorker } from './ingest.worker';
 import { testCollectionRecord } from '../catalog/testing/collection-record';
 import { JobOutcomes } from '../catalog/job-outcomes';
+import { INGEST_QUEUE } from '../queues/queue-names';
+import { IngestJobData, IngestJobResult, UpsertJobData } from '../queues/ingest-job';
 
 const RECORD = testCollectionRecord();
 

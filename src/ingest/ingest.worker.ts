@@ -27,13 +27,9 @@ import { isRedisUnavailable } from '../redis/redis-errors';
 import { REDIS } from '../redis/redis.module';
 import { IngestPipelineService } from './ingest-pipeline.service';
 import { JobOutcomes } from '../catalog/job-outcomes';
-import {
-  INGEST_QUEUE,
-  IngestJobData,
-  IngestJobResult,
-  UpsertJobData,
-  UpsertWork,
-} from './ingest.types';
+import { UpsertWork } from './ingest.types';
+import { INGEST_QUEUE } from '../queues/queue-names';
+import { IngestJobData, IngestJobResult, UpsertJobData } from '../queues/ingest-job';
 
 const LOCK_TTL_MS = 60_000;
 const LOCK_RENEW_MS = 20_000;

@@ -13,7 +13,7 @@ import {
   JobView,
   jobViewSchema,
 } from '../contract/jobs';
-import { INGEST_QUEUE } from '../ingest/ingest.types';
+import { INGEST_QUEUE } from '../queues/queue-names';
 import { idsQuerySchema, jobIdSchema } from './job-ids-query';
 import { JOB_QUEUES } from './job-lookup';
 import { JobsService } from './jobs.service';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ALL_QUEUES } from '../queues/queue-names';
 import { routeKind } from './route-kind';
 
 export const METRIC_PREFIX = 'ragline_';
@@ -232,11 +233,9 @@ export class MetricsService {
     // Counters start at 0 for every known label value: rate() and increase() then see the first
     // event (a series born at 1 has no increase), and dashboards show 0 rather than no data.
     for (const routeClass of RATE_LIMIT_CLASSES) this.rateLimited.inc({ class: routeClass }, 0);
-  }
-
-  /** Starts the failure counters of a queue at 0 (see the constructor). */
-  trackQueue(queue: string): void {
-    for (const final of ['true', 'false']) this.jobFailures.inc({ queue, final }, 0);
+    for (const queue of ALL_QUEUES) {
+      for (const final of ['true', 'false']) this.jobFailures.inc({ queue, final }, 0);
+    }
   }
 
   /** A probe run at each scrape for ragline_dependency_ready (it must bound its own wait). */

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { within } from '../common/within';
 import { MetricsService } from '../metrics/metrics.service';
+import { JobQueues } from '../queues/job-queues';
 import { REDIS } from '../redis/redis.module';
 import { ActionBus, type FleetAction } from './action-bus';
 import type {
@@ -139,6 +140,7 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(MONITOR_OPTIONS) options: MonitorOptions,
     @Optional() @Inject(REDIS) redis?: Redis | null,
     @Optional() @Inject(MetricsService) private readonly metrics?: MetricsService | null,
+    @Optional() @Inject(JobQueues) private readonly jobQueues?: JobQueues | null,
   ) {
     this.instanceId =
       options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -184,6 +186,8 @@ export class MonitorService implements OnApplicationBootstrap, OnApplicationShut
   // ---- lifecycle -------------------------------------------------------------------------
 
   async onApplicationBootstrap(): Promise<void> {
+    // In the app, every queue (QueuesModule's); elsewhere, those registered by hand.
+    for (const queue of this.jobQueues?.all() ?? []) this.registerQueue(queue.name, queue);
     await this.start();
   }
 

@@ -25,6 +25,17 @@ export function searchJobOptions(jobId: string): JobsOptions {
   };
 }
 
+/** A source sync: three attempts with backoff (a site may be down a while); kept like ingest jobs. */
+export function syncJobOptions(ingest: AppConfig['ingest']): JobsOptions {
+  const { keepCompleted, keepFailed } = ingest;
+  return {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 5000, jitter: 0.5 },
+    removeOnComplete: { count: keepCompleted.count, age: keepCompleted.age },
+    removeOnFail: { count: keepFailed.count, age: keepFailed.age },
+  };
+}
+
 /**
  * A tune job: two attempts, and at most one waiting or running per collection (adding another
  * meanwhile returns that job); kept like ingest jobs.

@@ -1,54 +1,43 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { INGEST_QUEUE } from '../ingest/ingest.types';
-import { MetricsService } from '../metrics/metrics.service';
-import { MonitorService } from '../monitor/monitor.service';
-import { REEMBED_QUEUE } from '../reembed/reembed.types';
-import { SEARCH_QUEUE } from '../search/search.constants';
-import { SOURCES_QUEUE } from '../sources/sources.types';
-import { TUNE_QUEUE } from '../tuning/tune.types';
-import { ALL_QUEUES, type QueueName } from './queue-names';
+import type { IngestJobData, IngestJobResult } from './ingest-job';
+import {
+  ALL_QUEUES,
+  INGEST_QUEUE,
+  type QueueName,
+  REEMBED_QUEUE,
+  SEARCH_QUEUE,
+  SOURCES_QUEUE,
+  TUNE_QUEUE,
+} from './queue-names';
+import type { ReembedJobData, ReembedJobResult } from './reembed-job';
+import type { SearchJobData, SearchJobResult } from './search-job';
+import type { SourcesJobData, SourcesJobResult } from './sources-jobs';
+import type { TuneJobData, TuneJobResult } from './tune-job';
 
 /**
- * This process's Queue of every queue (one each, opened by QueuesModule), for what reads them
- * all: the monitor counts them, /metrics tracks their failures, Bull Board shows them.
+ * This process's Queue of every queue (one each, opened by QueuesModule), typed by its jobs:
+ * what adds or reads jobs takes its queue from here, and what reads them all (the monitor,
+ * Bull Board, the jobs API) goes through `get` and `all`.
  */
 @Injectable()
-export class JobQueues implements OnApplicationBootstrap {
-  private readonly queues: ReadonlyMap<QueueName, Queue>;
-
+export class JobQueues {
   constructor(
-    @InjectQueue(INGEST_QUEUE) ingest: Queue,
-    @InjectQueue(SEARCH_QUEUE) search: Queue,
-    @InjectQueue(REEMBED_QUEUE) reembed: Queue,
-    @InjectQueue(TUNE_QUEUE) tune: Queue,
-    @InjectQueue(SOURCES_QUEUE) sources: Queue,
-    private readonly monitor: MonitorService,
-    private readonly metrics: MetricsService,
-  ) {
-    const byName = new Map<QueueName, Queue>();
-    for (const queue of [ingest, search, reembed, tune, sources]) {
-      byName.set(queue.name as QueueName, queue);
-    }
-    this.queues = byName;
-  }
+    @InjectQueue(INGEST_QUEUE) readonly ingest: Queue<IngestJobData, IngestJobResult>,
+    @InjectQueue(SEARCH_QUEUE) readonly search: Queue<SearchJobData, SearchJobResult>,
+    @InjectQueue(REEMBED_QUEUE) readonly reembed: Queue<ReembedJobData, ReembedJobResult>,
+    @InjectQueue(TUNE_QUEUE) readonly tune: Queue<TuneJobData, TuneJobResult>,
+    @InjectQueue(SOURCES_QUEUE) readonly sources: Queue<SourcesJobData, SourcesJobResult>,
+  ) {}
 
+  /** The queue named `name` (each accessor is named after its queue). */
   get(name: QueueName): Queue {
-    const queue = this.queues.get(name);
-    if (!queue) throw new Error(`no queue '${name}'`);
-    return queue;
+    return this[name];
   }
 
   /** Every queue, in ALL_QUEUES order. */
   all(): Queue[] {
     return ALL_QUEUES.map((name) => this.get(name));
-  }
-
-  onApplicationBootstrap(): void {
-    for (const name of ALL_QUEUES) {
-      this.monitor.registerQueue(name, this.get(name));
-      this.metrics.trackQueue(name);
-    }
   }
 }

@@ -7,8 +7,9 @@ import { JobQueues } from './job-queues';
 import { ALL_QUEUES } from './queue-names';
 
 /**
- * BullMQ for the whole app: one Queue per name in ALL_QUEUES (injectable with
- * `@InjectQueue(name)`) and JobQueues. Global, so features need not import it.
+ * BullMQ for the whole app: one Queue per name in ALL_QUEUES, which features take from
+ * JobQueues (typed by their jobs; only src/queues names a queue token). Global, so features
+ * need not import it.
  */
 @Global()
 @Module({})
@@ -29,7 +30,7 @@ export class QueuesModule {
         queues,
       ],
       providers: [JobQueues],
-      exports: [queues, JobQueues],
+      exports: [JobQueues],
     };
   }
 }

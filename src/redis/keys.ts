@@ -1,5 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
-import { isClusterUrl } from './redis-url';
+import { isClusterUrl } from '../config/redis-url';
 
 /**
  * Key naming for one Redis or a Redis Cluster. A cluster hashes only the part of a key between

@@ -1,6 +1,6 @@
 import { createIORedisClient, RedisConnection } from 'bullmq';
 import Redis, { Cluster, RedisOptions } from 'ioredis';
-import { parseRedisUrl, RedisTarget, safeRedisUrl } from './redis-url';
+import { parseRedisUrl, RedisTarget, safeRedisUrl } from '../config/redis-url';
 
 /** Default for RAGLINE_REDIS_COMMAND_TIMEOUT_MS. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 3000;

@@ -1,6 +1,6 @@
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
 import { ApiError } from '../common/api-error';
-import { toErrorResponse } from '../common/http-exception.filter';
+import { toErrorResponse } from '../http/http-exception.filter';
 import { isRedisUnavailable, orUnavailable, redisUnavailable } from './redis-errors';
 
 describe('Redis outage errors', () => {

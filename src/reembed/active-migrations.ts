@@ -1,9 +1,8 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { MigrationClaims } from '../catalog/migration-claims';
 import { MigrationRecord } from '../catalog/catalog.types';
-import { REEMBED_QUEUE, ReembedJobData } from './reembed.types';
+import { JobQueues } from '../queues/job-queues';
 
 /** Job states in which a re-embedding may still change its collection. */
 const UNDERWAY = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -18,14 +17,14 @@ const ENQUEUE_GRACE_MS = 60_000;
 @Injectable()
 export class ActiveMigrations {
   constructor(
-    @InjectQueue(REEMBED_QUEUE) private readonly queue: Queue<ReembedJobData>,
+    private readonly queues: JobQueues,
     private readonly migrationClaims: MigrationClaims,
   ) {}
 
   async of(collection: string): Promise<MigrationRecord | null> {
     const migration = await this.migrationClaims.getMigration(collection);
     if (!migration) return null;
-    const job = await Job.fromId(this.queue, migration.jobId);
+    const job = await Job.fromId(this.queues.reembed, migration.jobId);
     if (job) {
       if (UNDERWAY.has(await job.getState())) return migration;
     } else if (Date.now() - Date.parse(migration.requestedAt) < ENQUEUE_GRACE_MS) {

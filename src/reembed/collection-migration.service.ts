@@ -12,12 +12,8 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { Embedder } from '../embedding/embedder.port';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
-import {
-  MIGRATION_CLAIM_TTL_MS,
-  MIGRATION_RENEW_MS,
-  ReembedJobData,
-  ReembedJobResult,
-} from './reembed.types';
+import { MIGRATION_CLAIM_TTL_MS, MIGRATION_RENEW_MS } from './reembed.types';
+import { ReembedJobData, ReembedJobResult } from '../queues/reembed-job';
 
 export type MigrationProgress = (percent: number) => Promise<void> | void;
 

@@ -1,6 +1,4 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { MigrationClaims } from '../catalog/migration-claims';
 import { MigrationRecord, storeNameOf } from '../catalog/catalog.types';
@@ -10,13 +8,15 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EmbedderRegistry } from '../embedding/embedder-registry';
 import { retriedJobOptions } from '../queues/job-options';
 import { ActiveMigrations } from './active-migrations';
-import { REEMBED_QUEUE, ReembedAccepted, ReembedJobData } from './reembed.types';
+import { ReembedAccepted } from './reembed.types';
+import { ReembedJobData } from '../queues/reembed-job';
+import { JobQueues } from '../queues/job-queues';
 
 /** Validates a re-embedding request and enqueues its job (the API side of re-embedding). */
 @Injectable()
 export class ReembedService {
   constructor(
-    @InjectQueue(REEMBED_QUEUE) private readonly queue: Queue<ReembedJobData>,
+    private readonly queues: JobQueues,
     private readonly collections: CollectionsService,
     private readonly migrationClaims: MigrationClaims,
     private readonly embedders: EmbedderRegistry,
@@ -71,7 +71,10 @@ export class ReembedService {
       requestedAt,
     };
     try {
-      await this.queue.add('reembed', data, { ...retriedJobOptions(this.config.ingest), jobId });
+      await this.queues.reembed.add('reembed', data, {
+        ...retriedJobOptions(this.config.ingest),
+        jobId,
+      });
     } catch (err) {
       await this.migrationClaims.releaseMigration(collection, jobId).catch(() => undefined);
       throw ApiError.unavailable(`re-embed queue unavailable: ${(err as Error).message}`);

@@ -11,7 +11,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { JobOutcomes } from '../catalog/job-outcomes';
 import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
 import { CollectionMigration } from './collection-migration.service';
-import { REEMBED_QUEUE, ReembedJobData, ReembedJobResult } from './reembed.types';
+import { REEMBED_QUEUE } from '../queues/queue-names';
+import { ReembedJobData, ReembedJobResult } from '../queues/reembed-job';
 
 type ReembedJob = Job<ReembedJobData, ReembedJobResult>;
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { SearchSpec } from './search.types';
+import { SearchSpec } from '../queues/search-job';
 
 interface Heat {
   spec: SearchSpec;

@@ -8,7 +8,8 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { MonitorService } from '../monitor/monitor.service';
 import { TUNABLE } from '../monitor/tunables';
 import { REDIS } from '../redis/redis.module';
-import { HitView, SearchSpec } from './search.types';
+import { HitView } from './search.types';
+import { SearchSpec } from '../queues/search-job';
 
 export interface CacheStats {
   l1Hits: number;

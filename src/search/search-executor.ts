@@ -9,7 +9,8 @@ import { highlightRanges } from '../serving/highlights';
 import { queryTerms, QueryTerms } from '../serving/lexical-index';
 import { RankedDocument, ServingCollection } from '../serving/serving-collection';
 import { ServingIndexes } from '../serving/serving-indexes.service';
-import { HitView, SearchJobResult, SearchSpec } from './search.types';
+import { HitView } from './search.types';
+import { SearchJobResult, SearchSpec } from '../queues/search-job';
 
 /** A search as the worker runs it: its spec and the collection version it was asked at. */
 export type ExecutableSearch = SearchSpec & { version?: number };

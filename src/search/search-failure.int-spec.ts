@@ -7,7 +7,7 @@ import { createWorker, RaglineWorker } from '../queues/worker-factory';
 import { bullConnectionOptions } from '../redis/redis-connection';
 import { CircuitOpenError } from '../resilience/circuit-breaker';
 import { searchFailure, searchJobFailure } from './search-failure';
-import type { SearchSpec } from './search.types';
+import type { SearchSpec } from '../queues/search-job';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

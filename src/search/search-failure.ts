@@ -1,7 +1,7 @@
 import { ApiError } from '../common/api-error';
 import { decodeJobFailure, type JobFailure } from '../queues/job-failure';
 import { circuitOpenAnswer, isCircuitOpenError } from '../resilience/circuit-breaker';
-import type { SearchSpec } from './search.types';
+import type { SearchSpec } from '../queues/search-job';
 
 function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null && key in value

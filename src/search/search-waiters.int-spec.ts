@@ -2,11 +2,13 @@ import { Queue, Worker } from 'bullmq';
 import { ApiError } from '../common/api-error';
 import { QueueEventsHub } from '../queues/queue-events-hub';
 import { AppConfig, loadConfig } from '../config/config';
-import { bullConnectionOptions, producerConnectionOptions } from '../redis/redis-connection';
+import { bullConnectionOptions } from '../redis/redis-connection';
 import { PrivateRedis } from '../redis/testing/private-redis';
+import { closeJobQueues, openJobQueues } from '../queues/testing/job-queues';
+import type { JobQueues } from '../queues/job-queues';
 import { SearchWaiters } from './search-waiters';
-import { SEARCH_QUEUE } from './search.constants';
-import { SearchJobResult } from './search.types';
+import { SEARCH_QUEUE } from '../queues/queue-names';
+import { SearchJobResult } from '../queues/search-job';
 
 const RESULT: SearchJobResult = {
   hits: [],
@@ -27,6 +29,7 @@ async function settled<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown; 
 describe('SearchWaiters when Redis goes away (private redis-server)', () => {
   let redis: PrivateRedis;
   let config: AppConfig;
+  let queues: JobQueues;
   let queue: Queue;
   let waiters: SearchWaiters;
   let hub: QueueEventsHub;
@@ -48,21 +51,19 @@ describe('SearchWaiters when Redis goes away (private redis-server)', () => {
       REDIS_URL: redis.url,
       RAGLINE_QUEUE_PREFIX: 'waiters',
       RAGLINE_SEARCH_TIMEOUT_MS: String(TIMEOUT_MS),
+      RAGLINE_REDIS_COMMAND_TIMEOUT_MS: '1000',
     });
-    queue = new Queue(SEARCH_QUEUE, {
-      connection: producerConnectionOptions(redis.url, 1000),
-      prefix: config.prefix,
-    });
-    queue.on('error', () => undefined);
+    queues = openJobQueues(config);
+    queue = queues.search;
     hub = new QueueEventsHub(config);
-    waiters = new SearchWaiters(queue, config, hub);
+    waiters = new SearchWaiters(queues, config, hub);
     await waiters.onModuleInit();
   });
 
   afterAll(async () => {
     await waiters?.onApplicationShutdown();
     await hub?.onApplicationShutdown();
-    await queue?.close();
+    await closeJobQueues(queues);
     await redis?.destroy();
   });
 

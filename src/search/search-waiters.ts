@@ -1,13 +1,13 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
-import { InjectQueue } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { QueueEventsHub } from '../queues/queue-events-hub';
 import { redisUnavailable } from '../redis/redis-errors';
 import { searchFailure } from './search-failure';
-import { SEARCH_QUEUE } from './search.constants';
-import { SearchJobResult } from './search.types';
+import { SEARCH_QUEUE } from '../queues/queue-names';
+import { SearchJobResult } from '../queues/search-job';
+import { JobQueues } from '../queues/job-queues';
 
 export type LateResultHandler = (result: SearchJobResult) => void;
 
@@ -45,7 +45,7 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   /** Jobs still running when their wait timed out: their results are still worth keeping. */
   private readonly late = new Map<string, { onLate: LateResultHandler; until: number }>();
   constructor(
-    @InjectQueue(SEARCH_QUEUE) private readonly queue: Queue,
+    private readonly queues: JobQueues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly hub: QueueEventsHub,
   ) {}
@@ -134,7 +134,7 @@ export class SearchWaiters implements OnModuleInit, OnApplicationShutdown {
   private async readJob(jobId: string, check: Check): Promise<void> {
     if (!this.waiters.has(jobId)) return;
     try {
-      const job = await Job.fromId<unknown, SearchJobResult>(this.queue, jobId);
+      const job = await Job.fromId<unknown, SearchJobResult>(this.queues.search, jobId);
       const state = job ? await job.getState() : 'unknown';
       if (job && state === 'completed')
         return this.settle(jobId, (w) => w.resolve(job.returnvalue));

@@ -1,6 +1,4 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { storeNameOf } from '../catalog/catalog.types';
@@ -15,16 +13,10 @@ import { CollectionStates } from './collection-states';
 import { HotQueries } from './hot-queries';
 import { searchCacheKey, SearchCache } from './search-cache';
 import { LateResultHandler, SearchWaiters, searchTimeout } from './search-waiters';
-import { SEARCH_QUEUE } from './search.constants';
 import type { SearchBody } from '../contract/search';
-import {
-  CacheTier,
-  HitView,
-  SearchJobData,
-  SearchJobResult,
-  SearchResponse,
-  SearchSpec,
-} from './search.types';
+import { CacheTier, HitView, SearchResponse } from './search.types';
+import { SearchJobResult, SearchSpec } from '../queues/search-job';
+import { JobQueues } from '../queues/job-queues';
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
@@ -64,7 +56,7 @@ export class SearchService implements OnModuleInit {
   private readonly warming = new Set<string>();
 
   constructor(
-    @InjectQueue(SEARCH_QUEUE) private readonly queue: Queue<SearchJobData, SearchJobResult>,
+    private readonly queues: JobQueues,
     private readonly states: CollectionStates,
     private readonly cache: SearchCache,
     private readonly waiters: SearchWaiters,
@@ -217,7 +209,7 @@ export class SearchService implements OnModuleInit {
     const waiting = this.waiters.wait(jobId, Math.max(0, flight.deadline - Date.now()), onLate);
     flight.jobId = jobId;
     try {
-      await this.queue.add(
+      await this.queues.search.add(
         'search',
         { spec, version, enqueuedAt: Date.now() },
         searchJobOptions(jobId),

@@ -20,8 +20,8 @@ import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { ServingIndexes } from '../serving/serving-indexes.service';
 import { ExecutableSearch, SearchExecutor } from './search-executor';
 import { searchJobFailure } from './search-failure';
-import { SEARCH_QUEUE } from './search.constants';
-import { SearchJobData, SearchJobResult } from './search.types';
+import { SEARCH_QUEUE } from '../queues/queue-names';
+import { SearchJobData, SearchJobResult } from '../queues/search-job';
 
 /** The search micro-batcher's window: how long a batch waits for company under load. */
 const SEARCH_BATCH_WAIT_MS = 2;

@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { REDIS } from '../redis/redis.module';
 import { StoredPoint, VECTOR_STORE, VectorStore } from '../store/vector-store.port';
-import { ChangeFeed } from './change-feed';
+import { ChangeFeed } from '../store/change-feed';
 import { ServingCollection, servingCollectionFor } from './serving-collection';
 
 /** Points read from the store per batch while loading; the event loop runs between batches. */

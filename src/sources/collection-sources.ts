@@ -1,8 +1,7 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import { SourceRepository } from './source-repository';
-import { schedulerIdOf, SOURCES_QUEUE, type SyncJobData } from './sources.types';
+import { schedulerIdOf } from './sources.types';
+import { JobQueues } from '../queues/job-queues';
 
 /**
  * What a collection's delete does to its sources: removes each one and its job scheduler at
@@ -12,7 +11,7 @@ import { schedulerIdOf, SOURCES_QUEUE, type SyncJobData } from './sources.types'
 @Injectable()
 export class CollectionSources {
   constructor(
-    @InjectQueue(SOURCES_QUEUE) private readonly queue: Queue<SyncJobData>,
+    private readonly queues: JobQueues,
     private readonly repo: SourceRepository,
   ) {}
 
@@ -20,7 +19,7 @@ export class CollectionSources {
   async removeAll(collection: string): Promise<number> {
     const sources = await this.repo.list(collection);
     for (const source of sources) {
-      await this.queue.removeJobScheduler(schedulerIdOf(source.id));
+      await this.queues.sources.removeJobScheduler(schedulerIdOf(source.id));
       await this.repo.remove(collection, source.id);
     }
     await this.repo.forgetUrlDocuments(collection);

@@ -1,12 +1,12 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { DocumentRecords } from '../catalog/document-records';
 import type { DocumentFormat } from '../catalog/catalog.types';
 import { IngestProducerService } from '../ingest/ingest-producer.service';
-import { INGEST_QUEUE, IngestJobData, IngestJobResult } from '../ingest/ingest.types';
 import type { SyncPipeline } from './source-sync';
 import type { PageProblem } from './sources.types';
+import { IngestJobData, IngestJobResult } from '../queues/ingest-job';
+import { JobQueues } from '../queues/job-queues';
 
 const POLL_MS = 250;
 
@@ -16,7 +16,7 @@ export class IngestHandoff implements SyncPipeline {
   constructor(
     private readonly producer: IngestProducerService,
     private readonly documentRecords: DocumentRecords,
-    @InjectQueue(INGEST_QUEUE) private readonly queue: Queue<IngestJobData, IngestJobResult>,
+    private readonly queues: JobQueues,
   ) {}
 
   async submit(
@@ -44,7 +44,7 @@ export class IngestHandoff implements SyncPipeline {
     while (pending.length) {
       const still: string[] = [];
       for (const id of pending) {
-        const job = await Job.fromId<IngestJobData, IngestJobResult>(this.queue, id);
+        const job = await Job.fromId<IngestJobData, IngestJobResult>(this.queues.ingest, id);
         if (!job) continue;
         const state = await job.getState();
         if (state === 'completed') {

@@ -1,6 +1,4 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import { JobsOptions, Queue } from 'bullmq';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -9,7 +7,11 @@ import { AcceptedJob, IngestProducerService } from '../ingest/ingest-producer.se
 import { orUnavailable } from '../redis/redis-errors';
 import { SourceRepository } from './source-repository';
 import { CreateSourceBody, repeatOf } from './sources.schemas';
-import { schedulerIdOf, SOURCES_QUEUE, SourceRecord, SyncJobData } from './sources.types';
+import { schedulerIdOf, SourceRecord } from './sources.types';
+import { SOURCES_QUEUE } from '../queues/queue-names';
+import { SyncJobData } from '../queues/sources-jobs';
+import { JobQueues } from '../queues/job-queues';
+import { syncJobOptions } from '../queues/job-options';
 
 export interface SyncStarted {
   job: { id: string; queue: typeof SOURCES_QUEUE };
@@ -30,22 +32,12 @@ export function publicSource(record: SourceRecord): SourceRecord {
 @Injectable()
 export class SourcesService {
   constructor(
-    @InjectQueue(SOURCES_QUEUE) private readonly queue: Queue<SyncJobData>,
+    private readonly queues: JobQueues,
     private readonly repo: SourceRepository,
     private readonly collections: CollectionsService,
     private readonly producer: IngestProducerService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  private syncOptions(): JobsOptions {
-    const { keepCompleted, keepFailed } = this.config.ingest;
-    return {
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 5000, jitter: 0.5 },
-      removeOnComplete: { count: keepCompleted.count, age: keepCompleted.age },
-      removeOnFail: { count: keepFailed.count, age: keepFailed.age },
-    };
-  }
 
   async create(
     collection: string,
@@ -90,10 +82,10 @@ export class SourcesService {
       sourceId: record.id,
       trigger: 'schedule',
     };
-    const job = await this.queue.upsertJobScheduler(schedulerIdOf(record.id), repeat, {
+    const job = await this.queues.sources.upsertJobScheduler(schedulerIdOf(record.id), repeat, {
       name: 'sync',
       data,
-      opts: this.syncOptions(),
+      opts: syncJobOptions(this.config.ingest),
     });
     return 'every' in repeat && job?.id ? String(job.id) : undefined;
   }
@@ -119,10 +111,10 @@ export class SourcesService {
     await this.get(collection, id);
     const jobId = `sync-${id}-${randomUUID()}`;
     const job = await orUnavailable('sources queue', () =>
-      this.queue.add(
+      this.queues.sources.add(
         'sync',
         { collection, sourceId: id, trigger },
-        { ...this.syncOptions(), jobId, deduplication: { id: `sync-${id}` } },
+        { ...syncJobOptions(this.config.ingest), jobId, deduplication: { id: `sync-${id}` } },
       ),
     );
     const actual = String(job.id);
@@ -137,7 +129,9 @@ export class SourcesService {
   ): Promise<{ jobs: AcceptedJob[] }> {
     await this.get(collection, id);
     const pages = await this.repo.pages(id);
-    await orUnavailable('sources queue', () => this.queue.removeJobScheduler(schedulerIdOf(id)));
+    await orUnavailable('sources queue', () =>
+      this.queues.sources.removeJobScheduler(schedulerIdOf(id)),
+    );
     await this.repo.remove(collection, id);
     if (documents === 'keep') return { jobs: [] };
     const ids = [...new Set([...pages.values()].map((p) => p.documentId))];

@@ -1,5 +1,3 @@
-export const SOURCES_QUEUE = 'sources';
-
 /** The BullMQ job scheduler of a scheduled source. */
 export const schedulerIdOf = (sourceId: string) => `source-${sourceId}`;
 
@@ -65,12 +63,6 @@ export interface SourceRecord extends SourceSettings {
   lastSync?: SyncSummary;
 }
 
-export interface SyncJobData {
-  collection: string;
-  sourceId: string;
-  trigger: 'create' | 'manual' | 'schedule';
-}
-
 /** What is kept per page between syncs: enough for conditional requests and change checks. */
 export interface PageState {
   documentId: string;
@@ -90,14 +82,6 @@ export interface PageOutcome {
   reason?: string;
   depth?: number;
   links?: string[];
-}
-
-/** A document submitted with `url`: fetched, extracted and ingested by a sources worker. */
-export interface UrlJobData {
-  collection: string;
-  documentId: string;
-  url: string;
-  metadata: Record<string, unknown>;
 }
 
 /** What is kept per `url` document for conditional re-fetches. */

@@ -1,4 +1,3 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -6,7 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DelayedError, Job, Queue, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { CollectionRecords } from '../catalog/collection-records';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-factory';
@@ -15,15 +14,11 @@ import { SafeFetcher } from './fetch/safe-fetcher';
 import { IngestHandoff } from './ingest-handoff';
 import { SourceRepository, SYNC_LOCK_MS } from './source-repository';
 import { DiscoveryFailed, SourceSync } from './source-sync';
-import {
-  schedulerIdOf,
-  SOURCES_QUEUE,
-  SyncJobData,
-  SyncSkipped,
-  SyncSummary,
-  UrlJobData,
-} from './sources.types';
-import { URL_JOB, UrlDocumentFetch, UrlJobResult } from './url-documents';
+import { schedulerIdOf, SyncSkipped, SyncSummary } from './sources.types';
+import { URL_JOB, UrlDocumentFetch } from './url-documents';
+import { SOURCES_QUEUE } from '../queues/queue-names';
+import { SyncJobData, UrlJobData, UrlJobResult } from '../queues/sources-jobs';
+import { JobQueues } from '../queues/job-queues';
 
 type SyncResult = SyncSummary | SyncSkipped | UrlJobResult;
 
@@ -41,7 +36,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
   private worker?: RaglineWorker<SyncJobData, SyncResult>;
 
   constructor(
-    @InjectQueue(SOURCES_QUEUE) private readonly queue: Queue<SyncJobData>,
+    private readonly queues: JobQueues,
     private readonly repo: SourceRepository,
     private readonly collectionRecords: CollectionRecords,
     private readonly fetcher: SafeFetcher,
@@ -71,7 +66,7 @@ export class SourcesWorker implements OnApplicationBootstrap, BeforeApplicationS
     const source = await this.repo.get(collection, sourceId);
     if (!source || !(await this.collectionRecords.getCollection(collection))) {
       // Deleted (with its collection, perhaps) after this job was queued: stop its schedule.
-      await this.queue.removeJobScheduler(schedulerIdOf(sourceId));
+      await this.queues.sources.removeJobScheduler(schedulerIdOf(sourceId));
       if (source) await this.repo.remove(collection, sourceId);
       return {
         state: 'skipped',

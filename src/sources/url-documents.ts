@@ -1,24 +1,20 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../common/hashing';
 import { stableStringify } from '../common/metadata';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { AcceptedJob } from '../ingest/ingest-producer.service';
 import { retriedJobOptions } from '../queues/job-options';
-import type { IngestJobResult } from '../ingest/ingest.types';
 import { extractPage } from './extract/extract-page';
 import { type Politeness, POLITENESS } from './fetch/host-politeness';
 import { FetchRefused, SafeFetcher } from './fetch/safe-fetcher';
 import { IngestHandoff } from './ingest-handoff';
 import { SourceRepository } from './source-repository';
-import { SOURCES_QUEUE, UrlJobData } from './sources.types';
+import type { UrlJobData, UrlJobResult } from '../queues/sources-jobs';
+import { JobQueues } from '../queues/job-queues';
 
 export const URL_JOB = 'fetch-url';
-
-/** The result of a `url` document's job: an ingest result, and whether the page had changed. */
-export type UrlJobResult = IngestJobResult & { url: string; notModified?: boolean };
 
 /**
  * Documents submitted with `url` (POST .../documents): each becomes a job on the sources queue
@@ -29,7 +25,7 @@ export type UrlJobResult = IngestJobResult & { url: string; notModified?: boolea
 @Injectable()
 export class UrlDocuments {
   constructor(
-    @InjectQueue(SOURCES_QUEUE) private readonly queue: Queue<UrlJobData>,
+    private readonly queues: JobQueues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -42,7 +38,7 @@ export class UrlDocuments {
       data: { collection, documentId: doc.id, url: doc.url, metadata: doc.metadata ?? {} },
       opts: { ...retriedJobOptions(this.config.ingest), jobId: `url-${randomUUID()}` },
     }));
-    await this.queue.addBulk(jobs);
+    await this.queues.sources.addBulk(jobs);
     return jobs.map((j) => ({ id: j.opts.jobId, documentId: j.data.documentId }));
   }
 }

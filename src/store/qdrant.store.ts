@@ -18,7 +18,8 @@ import {
   specConflicts,
   type CollectionFacts,
 } from './qdrant/collection-config';
-import { readConsistencyParam, type QdrantDistribution } from './qdrant/distribution';
+import type { QdrantDistribution } from '../config/qdrant-distribution';
+import { readConsistencyParam } from './qdrant/distribution';
 import { toQdrantFilter, type PayloadIndexType, type QdrantFilter } from './qdrant/qdrant-filter';
 import {
   CHUNK_REF_PAYLOAD_FIELDS,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { clusterCentres, clusteredVectors, syntheticPoint } from './testing/synthetic-vectors';
 import { LanceDbStore } from '../store/lancedb.store';
 import type { Quantization, StoredPoint } from '../store/vector-store.port';
-import { tuneCollection, type TuneParams } from './ef-tuner';
+import { tuneCollection } from './ef-tuner';
+import type { TuneParams } from '../queues/tune-job';
 
 /**
  * The tuner against the real embedded store: synthetic clustered vectors, enough of them (with

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { quantile } from '../batching/quantile';
 import type { TuneReport, TuneRow, TuneVariant } from '../contract';
+import type { TuneParams } from '../queues/tune-job';
 import type {
   Quantization,
   SampledPoint,
@@ -20,14 +21,6 @@ const WARMUP_QUERIES = 10;
 export interface TuneSubject {
   collection: string;
   quantization: Quantization;
-}
-
-export interface TuneParams {
-  samples: number;
-  /** Ascending, distinct. */
-  efs: number[];
-  target: number;
-  floor: number;
 }
 
 /** Called with the fraction done (0..1) after every search. */

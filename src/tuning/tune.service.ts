@@ -1,15 +1,14 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { CollectionRecords } from '../catalog/collection-records';
-import type { TuneReport, TuneStarted } from '../contract';
+import type { TuneStarted } from '../contract';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { tuneJobOptions } from '../queues/job-options';
 import { storeSearchTuning } from './search-tuning';
 import type { TuneBody } from '../contract/tuning';
-import { TUNE_QUEUE, TuneJobData } from './tune.types';
+import { TUNE_QUEUE } from '../queues/queue-names';
+import { JobQueues } from '../queues/job-queues';
 
 /**
  * The API side of tuning: a tune runs as a job on the tune queue (any worker process takes it;
@@ -18,7 +17,7 @@ import { TUNE_QUEUE, TuneJobData } from './tune.types';
 @Injectable()
 export class TuneService {
   constructor(
-    @InjectQueue(TUNE_QUEUE) private readonly queue: Queue<TuneJobData, TuneReport>,
+    private readonly queues: JobQueues,
     private readonly collectionRecords: CollectionRecords,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -31,7 +30,7 @@ export class TuneService {
     const jobId = `tune-${collection}-${randomUUID()}`;
     let job;
     try {
-      job = await this.queue.add(
+      job = await this.queues.tune.add(
         'tune',
         {
           collection,

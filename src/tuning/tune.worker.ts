@@ -13,7 +13,8 @@ import { createWorker, drainWorker, RaglineWorker } from '../queues/worker-facto
 import { VECTOR_STORE, VectorStore } from '../store/vector-store.port';
 import { tuneCollection } from './ef-tuner';
 import { searchTuningFrom, storeSearchTuning } from './search-tuning';
-import { TUNE_QUEUE, TuneJobData } from './tune.types';
+import { TUNE_QUEUE } from '../queues/queue-names';
+import { TuneJobData } from '../queues/tune-job';
 
 /** Progress is written to Redis at most this often (a tune makes thousands of searches). */
 const PROGRESS_EVERY_MS = 500;

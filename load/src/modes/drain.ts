@@ -1,5 +1,5 @@
 import type { PerformanceReport, RaglineClient } from '../../../src/client';
-import { INGEST_QUEUE } from '../../../src/ingest/ingest.types';
+import { INGEST_QUEUE } from '../../../src/queues/queue-names';
 
 /** The performance report of a monitor sample taken at or after `since` (epoch ms). */
 export async function freshPerformance(

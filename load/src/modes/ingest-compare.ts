@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progressBar } from '../../../bench/support/report';
-import { INGEST_QUEUE } from '../../../src/ingest/ingest.types';
 import { PROCESSOR_ENV } from '../processor';
 import { submit } from '../seed';
 import type { RunSummary } from '../summary';
@@ -10,6 +9,7 @@ import { artilleryPass, scriptFor } from './pass';
 import { warmCache } from './warm';
 import { freshPerformance } from './drain';
 import { openSession, SEARCH_COLLECTION, searchQueueQuiet, subfolder } from './session';
+import { INGEST_QUEUE } from '../../../src/queues/queue-names';
 
 export interface IngestCompareResult {
   ingestCollection: string;

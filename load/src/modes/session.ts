@@ -1,13 +1,13 @@
 import { waitForServing } from '../../../bench/support/serving';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SEARCH_QUEUE } from '../../../src/search/search.constants';
 import { cpuSeconds } from '../process-cpu';
 import { LoadService } from '../service';
 import { freshPerformance } from './drain';
 import { prepareMaterial, PreparedMaterial, runDirectory } from '../run-context';
 import { seed, SeedResult } from '../seed';
 import type { RunnerOptions } from './options';
+import { SEARCH_QUEUE } from '../../../src/queues/queue-names';
 
 /** The collection every scenario searches. */
 export const SEARCH_COLLECTION = 'load';

@@ -63,7 +63,13 @@ describe('step mode', () => {
 
   it('reports the highest rate held and its ratio to the bare model', () => {
     const text = renderSteps({
-      bare: { best: 50, bestBatch: 16, byBatch: { 8: 40, 16: 50 }, poolSize: 'default' },
+      bare: {
+        best: 50,
+        bestBatch: 16,
+        byBatch: { 8: 40, 16: 50 },
+        poolSize: 'default',
+        alone: { queries: 60, p50Ms: 20, p95Ms: 35 },
+      },
       p95LimitMs: 100,
       maxErrorRate: 0,
       steps: [
@@ -83,7 +89,31 @@ describe('step mode', () => {
       heldToBare: 0.2,
     });
     expect(text).toContain('50 queries/s at batch 16');
+    expect(text).toContain('One query at a time it takes p50 20 ms, p95 35 ms.');
+    expect(text).not.toContain('The model alone is over the p95 limit');
     expect(text).toContain('| 20 | 20 | 90 | 300 | 400 | 0 | no: p95 300 ms > 100 ms |');
     expect(text).toContain('Highest rate held: 10 searches/s, 0.2 of the bare model');
+  });
+
+  it('says when the model alone is over the p95 limit, so no step could hold', () => {
+    const text = renderSteps({
+      bare: {
+        best: 20,
+        bestBatch: 32,
+        byBatch: { 32: 20 },
+        poolSize: 2,
+        alone: { queries: 60, p50Ms: 110, p95Ms: 158 },
+      },
+      p95LimitMs: 100,
+      maxErrorRate: 0,
+      steps: [
+        { offered: 2, achieved: 2, p50: 115, p95: 170, p99: 200, failedRate: 0, held: false },
+      ],
+      highestHeld: 0,
+      heldToBare: 0,
+    });
+    expect(text).toContain(
+      'The model alone is over the p95 limit on these queries (158 ms > 100 ms)',
+    );
   });
 });

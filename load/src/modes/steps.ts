@@ -95,7 +95,8 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
   );
   const bare = await bareQueryThroughput(run.prepared.material, options.env, options.bareSeconds);
   console.log(
-    `bare model: ${bare.best} queries/s (batch ${bare.bestBatch}; by batch ${JSON.stringify(bare.byBatch)})`,
+    `bare model: ${bare.best} queries/s (batch ${bare.bestBatch}; by batch ${JSON.stringify(bare.byBatch)}); ` +
+      `one at a time p50 ${bare.alone.p50Ms} ms, p95 ${bare.alone.p95Ms} ms`,
   );
   const session = await startSession(run);
   const rates = options.rates ?? defaultRates(bare.best);
@@ -151,7 +152,15 @@ export function renderSteps(r: StepResult): string {
     `Bare model (the embedding pool, pool size ${r.bare.poolSize}, no cache, unique queries): ` +
       `${r.bare.best} queries/s at batch ${r.bare.bestBatch} (${Object.entries(r.bare.byBatch)
         .map(([b, v]) => `${b}: ${v}`)
-        .join(', ')}).`,
+        .join(', ')}). ` +
+      `One query at a time it takes p50 ${r.bare.alone.p50Ms} ms, p95 ${r.bare.alone.p95Ms} ms.`,
+    ...(r.bare.alone.p95Ms > r.p95LimitMs
+      ? [
+          '',
+          `The model alone is over the p95 limit on these queries (${r.bare.alone.p95Ms} ms > ${r.p95LimitMs} ms): ` +
+            'no rate can hold here, whatever the service does around the model.',
+        ]
+      : []),
     '',
     `A step holds when search p95 <= ${r.p95LimitMs} ms, failed requests <= ${r.maxErrorRate} and the load generator kept up.`,
     '',

@@ -1,6 +1,5 @@
 import { totalmem } from 'node:os';
-import { INGEST_QUEUE } from '../../ingest/ingest.types';
-import { SEARCH_QUEUE } from '../../search/search.constants';
+import { INGEST_QUEUE, SEARCH_QUEUE } from '../../queues/queue-names';
 
 /**
  * Targets, thresholds and bounds of the optimizer's rules. Every "on" threshold has a separate,

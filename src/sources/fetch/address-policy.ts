@@ -136,6 +136,7 @@ export function classifyAddress(address: string): AddressKind {
 /**
  * The allowlist (RAGLINE_FETCH_ALLOW): host names (exact, or `*.example.com` for subdomains)
  * and IP addresses or CIDRs that may be fetched even though their addresses are not public.
+ * The setting itself is validated with the config (src/config/fetch-allow.ts).
  */
 export class FetchAllowlist {
   private readonly hosts = new Set<string>();
@@ -160,25 +161,6 @@ export class FetchAllowlist {
         this.hosts.add(entry);
       }
     }
-  }
-
-  /** Parses and validates the comma-separated setting; returns the problem or null. */
-  static problem(value: string): string | null {
-    for (const raw of value.split(',')) {
-      const entry = raw.trim();
-      if (!entry) continue;
-      const [net, prefix, extra] = entry.split('/');
-      const family = isIP(net.replace(/^\[|\]$/g, ''));
-      if (!family && !/^(\*\.)?[a-z0-9.-]+$/i.test(entry)) {
-        return `'${entry}' is neither a host name, an IP address nor a CIDR`;
-      }
-      if (prefix !== undefined || extra !== undefined) {
-        const max = family === 4 ? 32 : 128;
-        if (!family || extra !== undefined || !/^\d+$/.test(prefix) || Number(prefix) > max)
-          return `'${entry}' is not a valid CIDR`;
-      }
-    }
-    return null;
   }
 
   hostAllowed(hostname: string): boolean {

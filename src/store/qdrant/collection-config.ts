@@ -1,7 +1,8 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { CollectionSpec } from '../vector-store.port';
 import { BM25_VECTOR } from './bm25-sparse';
-import { distributionFields, type QdrantDistribution } from './distribution';
+import type { QdrantDistribution } from '../../config/qdrant-distribution';
+import { distributionFields } from './distribution';
 import type { PayloadIndexType } from './qdrant-filter';
 
 /** Name of the dense vector of every point. */

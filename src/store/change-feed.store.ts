@@ -1,4 +1,4 @@
-import type { Filter } from '../store/filter.types';
+import type { Filter } from './filter.types';
 import type {
   CollectionSpec,
   SampledPoint,
@@ -9,7 +9,7 @@ import type {
   StoredChunkRef,
   StoredPoint,
   VectorStore,
-} from '../store/vector-store.port';
+} from './vector-store.port';
 import type { ChangeFeed } from './change-feed';
 
 /**

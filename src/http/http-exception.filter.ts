@@ -6,8 +6,8 @@ import {
   parseCircuitOpenReason,
 } from '../resilience/circuit-breaker';
 import { isRedisUnavailable, redisUnavailable } from '../redis/redis-errors';
-import { ApiError, ErrorBody } from './api-error';
-import { publicDetails, publicText, revealsInternals } from './public-text';
+import { ApiError, ErrorBody } from '../common/api-error';
+import { publicDetails, publicText, revealsInternals } from '../common/public-text';
 
 interface FastifyLikeError {
   statusCode?: number;

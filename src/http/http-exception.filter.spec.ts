@@ -1,5 +1,5 @@
 import { CircuitOpenError } from '../resilience/circuit-breaker';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 import { toErrorResponse } from './http-exception.filter';
 
 describe('toErrorResponse', () => {
