@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { RequireScope } from '../auth/auth.guard';
 import { CollectionNamePipe } from '../collections/collection-name.pipe';
 import { ApiContract } from '../common/openapi';
@@ -19,11 +18,8 @@ import {
   SyncStarted,
   syncStartedSchema,
 } from '../contract/sources';
+import { SourceIdPipe } from './source-id.pipe';
 import { SourcesService } from './sources.service';
-
-const sourceIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}\.[0-9a-f]{12}$/, 'is not a source id');
 
 @ApiTags('sources')
 @Controller('v1/collections/:name/sources')
@@ -79,9 +75,9 @@ export class SourcesController {
   })
   async get(
     @Param('name', CollectionNamePipe) collection: string,
-    @Param('id') id: string,
+    @Param('id', SourceIdPipe) id: string,
   ): Promise<SourceRecord> {
-    return this.sources.get(collection, parseOr400(sourceIdSchema, id, 'source id'));
+    return this.sources.get(collection, id);
   }
 
   @Post(':id/sync')
@@ -95,9 +91,9 @@ export class SourcesController {
   })
   async sync(
     @Param('name', CollectionNamePipe) collection: string,
-    @Param('id') id: string,
+    @Param('id', SourceIdPipe) id: string,
   ): Promise<SyncStarted> {
-    return this.sources.sync(collection, parseOr400(sourceIdSchema, id, 'source id'));
+    return this.sources.sync(collection, id);
   }
 
   @Delete(':id')
@@ -114,10 +110,10 @@ export class SourcesController {
   })
   async remove(
     @Param('name', CollectionNamePipe) collection: string,
-    @Param('id') id: string,
+    @Param('id', SourceIdPipe) id: string,
     @Query() query: unknown,
   ): Promise<IngestResponse> {
     const { documents } = parseOr400(deleteSourceQuerySchema, query ?? {}, 'query');
-    return this.sources.remove(collection, parseOr400(sourceIdSchema, id, 'source id'), documents);
+    return this.sources.remove(collection, id, documents);
   }
 }
