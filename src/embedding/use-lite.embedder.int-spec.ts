@@ -47,6 +47,36 @@ describe('UseLiteEmbedder (real model, 2 worker threads)', () => {
     singles.forEach(([single], i) => expect(maxAbsDiff(single, vectors[i])).toBeLessThan(1e-6));
   });
 
+  it('spreads a batch of queries over the idle threads only, one task when none is idle', async () => {
+    const queries = samples.queries.slice(0, 4);
+    let before = pool.tasksStarted;
+    const spread = await embedder.embed(queries);
+    expect(pool.tasksStarted - before).toBe(2);
+
+    // One thread busy with documents: the queries go as one task, to the other thread.
+    const oneBusy = pool.run(chunks.slice(0, 8), USE_LITE_MAX_INPUT_TOKENS, 'bulk');
+    expect(pool.idleThreads).toBe(1);
+    before = pool.tasksStarted;
+    const whole = await embedder.embed(queries);
+    expect(pool.tasksStarted - before).toBe(1);
+    await oneBusy;
+
+    // Both busy: still one task (it runs whole on the first thread to free up).
+    const bothBusy = [0, 8].map((i) =>
+      pool.run(chunks.slice(i, i + 8), USE_LITE_MAX_INPUT_TOKENS, 'bulk'),
+    );
+    expect(pool.idleThreads).toBe(0);
+    before = pool.tasksStarted;
+    const queued = await embedder.embed(queries);
+    expect(pool.tasksStarted - before).toBe(1);
+    await Promise.all(bothBusy);
+
+    expect(pool.idleThreads).toBe(2);
+    for (const vectors of [whole, queued]) {
+      vectors.forEach((vector, i) => expect(maxAbsDiff(vector, spread[i])).toBeLessThan(1e-6));
+    }
+  });
+
   it('scores paraphrases clearly above unrelated sentences', async () => {
     const pairs: Array<[string, string]> = [
       ['How do I reset my password?', 'I forgot my login password and need to change it.'],

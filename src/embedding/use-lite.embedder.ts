@@ -88,9 +88,15 @@ export class UseLiteEmbedder implements Embedder {
     return vectors;
   }
 
-  /** Interactive work: as few tasks as threads, so a small batch finishes in one model call each. */
+  /**
+   * Interactive work: spread over the threads that are idle now, one model call each, so a
+   * small batch finishes at once; with every thread busy, one task (it runs whole on the first
+   * thread to free up, instead of waiting for the slowest of them, and one call of n queries
+   * costs less than n calls of one).
+   */
   private groupEvenly(texts: string[]): string[][] {
-    const perTask = Math.min(this.maxTextsPerTask, Math.ceil(texts.length / this.pool.size));
+    const parts = Math.max(1, this.pool.idleThreads);
+    const perTask = Math.min(this.maxTextsPerTask, Math.ceil(texts.length / parts));
     const groups: string[][] = [];
     for (let i = 0; i < texts.length; i += perTask) groups.push(texts.slice(i, i + perTask));
     return groups;

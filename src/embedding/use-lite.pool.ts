@@ -53,6 +53,8 @@ export class UseLiteWorkerPool {
   private readonly piscina: Piscina<UseLiteTask, Float32Array>;
   private closed = false;
   private failures = 0;
+  private tasksInFlight = 0;
+  private tasksRun = 0;
   private readonly niceChannel = new BroadcastChannel(USE_LITE_NICE_CHANNEL);
   private bulkNiceHeld = true;
 
@@ -122,6 +124,16 @@ export class UseLiteWorkerPool {
       baseNiceIncrement: this.niceIncrement,
       [Piscina.queueOptionsSymbol]: { priority },
     };
+    this.tasksInFlight++;
+    this.tasksRun++;
+    try {
+      return await this.runWithRetry(task, texts.length);
+    } finally {
+      this.tasksInFlight--;
+    }
+  }
+
+  private async runWithRetry(task: UseLiteTask, size: number): Promise<Float32Array> {
     try {
       return await this.piscina.run(task);
     } catch (first) {
@@ -132,7 +144,7 @@ export class UseLiteWorkerPool {
       } catch (second) {
         this.failures++;
         throw new EmbeddingWorkerError(
-          `use-lite worker failed twice on a batch of ${texts.length}: ${describe(second)}`,
+          `use-lite worker failed twice on a batch of ${size}: ${describe(second)}`,
           { cause: second },
         );
       }
@@ -152,6 +164,16 @@ export class UseLiteWorkerPool {
   /** False once a thread found it could not go back from the bulk nice value (it then stays at the base). */
   get bulkNiceApplies(): boolean {
     return this.bulkNiceHeld;
+  }
+
+  /** Threads with no task of this pool running or waiting for them (0 when tasks queue). */
+  get idleThreads(): number {
+    return Math.max(0, this.size - this.tasksInFlight);
+  }
+
+  /** Tasks handed to the threads since start (a retry is not counted again). */
+  get tasksStarted(): number {
+    return this.tasksRun;
   }
 
   get queueSize(): number {
