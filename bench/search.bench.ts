@@ -22,7 +22,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { documentText, hasBeirDataset, loadBeirDataset, sharedDatasetsDir } from './support/beir';
-import { UseLiteEmbedder } from '../src/embedding';
+import { bareModelThroughput } from '../src/embedding/testing/bare-model-throughput';
 import { waitForServing } from './support/serving';
 import { printBenchLine, round } from './support/report';
 import { measureServingStore, ServingStoreJob, ServingStoreResult } from './support/serving-store';
@@ -76,32 +76,20 @@ async function seed(service: BenchService, docs: { id: string; text: string }[])
 }
 
 /**
- * The bare model's query throughput (queries/s) in batches of `batch` and one query per call,
- * two calls in flight as in the service, on the same queries: their ratio is the most
- * micro-batching can gain, the batched figure what a miss-bound service could reach at best.
+ * The bare model's query throughput straight on the worker pool, every thread busy: the best
+ * batch size (what a miss-bound service could reach at best) and one query per call (their
+ * ratio is the most micro-batching can gain). Independent of the embedder's grouping policy.
  */
 async function modelThroughput(
   queries: string[],
-  batch: number,
-): Promise<{ batched: number; single: number }> {
-  const embedder = await UseLiteEmbedder.create({ poolSize: availableParallelism() });
-  try {
-    const rate = async (size: number, tag: string) => {
-      const texts = queries.map((q) => `${q} ${tag}`);
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: 2 }, async () => {
-          while (next < texts.length) await embedder.embed(texts.slice(next, (next += size)));
-        }),
-      );
-      return texts.length / ((performance.now() - started) / 1000);
-    };
-    await rate(batch, 'warm');
-    return { batched: await rate(batch, 'batched'), single: await rate(1, 'single') };
-  } finally {
-    await embedder.close();
-  }
+): Promise<{ batched: number; bestBatch: number; single: number }> {
+  let next = 0;
+  const bare = await bareModelThroughput(() => queries[next++ % queries.length], {
+    poolSize: availableParallelism(),
+    secondsPerSize: 3,
+    sizes: [1, 2, 4, 8, 16, 32],
+  });
+  return { batched: bare.best, bestBatch: bare.bestBatch, single: bare.byBatch[1] };
 }
 
 const search = (url: string, query: string, extra: Record<string, unknown> = {}) =>
@@ -228,10 +216,10 @@ async function serviceFigures(): Promise<Record<string, unknown>> {
   if (!data) return {};
   const { docs, queries } = data;
   // First, on a quiet machine: what the model alone does with batches and without.
-  const model = await modelThroughput(queries, 8);
+  const model = await modelThroughput(queries);
   const ceiling = model.batched / model.single;
   console.log(
-    `the bare model: ${round(model.batched)} queries/s in batches of 8, ${round(model.single)}/s one a call: ${round(ceiling)}x (the most micro-batching can gain here)`,
+    `the bare model: ${round(model.batched)} queries/s at its best batch (${model.bestBatch} a call), ${round(model.single)}/s one a call: ${round(ceiling)}x (the most micro-batching can gain here)`,
   );
   const main = await startBenchService('search');
   const shared = {

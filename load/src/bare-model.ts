@@ -1,6 +1,7 @@
 import { quantile } from '../../src/batching/quantile';
 import { loadConfig } from '../../src/config/config';
 import { createEmbedder } from '../../src/embedding';
+import { bareModelThroughput } from '../../src/embedding/testing/bare-model-throughput';
 import type { LoadMaterial } from './material';
 import { UniqueQueries } from './unique-queries';
 
@@ -21,53 +22,41 @@ export interface BareThroughput {
 const ALONE_QUERIES = 60;
 
 /**
- * The bare model's query throughput: the embedding pool as the service builds it (same pool
- * size setting, no embedding cache), on unique queries of the same kind search-unique sends,
- * with two batches in flight as the search micro-batcher keeps them. Run it while the service
- * is not running: the two would share the cores.
+ * The bare model's query throughput: one task of a batch size per model thread, every thread
+ * busy, straight on the worker pool (same pool size setting as the service), on unique queries
+ * of the same kind search-unique sends; the best batch size counts. Then its latency one query
+ * at a time through the embedder. Run it while the service is not running: the two would share
+ * the cores.
  */
 export async function bareQueryThroughput(
   material: LoadMaterial,
   serviceEnv: Record<string, string>,
   secondsPerBatch: number,
-  batchSizes: readonly number[] = [8, 16, 32, 64],
+  batchSizes: readonly number[] = [1, 2, 4, 8, 16, 32],
 ): Promise<BareThroughput> {
   const poolSize = loadConfig({ ...process.env, ...serviceEnv }).embedder.poolSize;
-  const embedder = await createEmbedder({ provider: 'use-lite', poolSize });
   // the last stream: never one a load step uses
   const stream = UniqueQueries.streams(material.vocabulary) - 1;
   const queries = new UniqueQueries(material.queries, material.vocabulary, stream);
-  const batch = (size: number) => Array.from({ length: size }, () => queries.next());
+  const throughput = await bareModelThroughput(() => queries.next(), {
+    poolSize,
+    secondsPerSize: secondsPerBatch,
+    sizes: batchSizes,
+  });
+  const embedder = await createEmbedder({ provider: 'use-lite', poolSize });
   try {
-    await embedder.embed(batch(16));
-    await embedder.embed(batch(16));
-    const byBatch: Record<number, number> = {};
-    for (const size of batchSizes) {
-      let texts = 0;
-      const started = performance.now();
-      const deadline = started + secondsPerBatch * 1000;
-      await Promise.all(
-        [0, 1].map(async () => {
-          while (performance.now() < deadline) {
-            await embedder.embed(batch(size));
-            texts += size;
-          }
-        }),
-      );
-      byBatch[size] = Math.round((texts / ((performance.now() - started) / 1000)) * 10) / 10;
-    }
-    const bestBatch = batchSizes.reduce((a, b) => (byBatch[b] > byBatch[a] ? b : a));
+    await embedder.embed([queries.next()]);
     const latencies: number[] = [];
     for (let i = 0; i < ALONE_QUERIES; i++) {
       const started = performance.now();
-      await embedder.embed(batch(1));
+      await embedder.embed([queries.next()]);
       latencies.push(performance.now() - started);
     }
     const ms = (q: number) => Math.round(quantile(latencies, q) * 10) / 10;
     return {
-      best: byBatch[bestBatch],
-      bestBatch,
-      byBatch,
+      best: throughput.best,
+      bestBatch: throughput.bestBatch,
+      byBatch: throughput.byBatch,
       poolSize: poolSize ?? 'default',
       alone: { queries: ALONE_QUERIES, p50Ms: ms(0.5), p95Ms: ms(0.95) },
     };

@@ -1,0 +1,49 @@
+import { USE_LITE_MAX_INPUT_TOKENS, useLiteInput } from '../use-lite.embedder';
+import { UseLiteWorkerPool } from '../use-lite.pool';
+
+export interface BareModelThroughput {
+  /** Queries/s at the best task size. */
+  best: number;
+  bestBatch: number;
+  /** Queries/s by texts per model call. */
+  byBatch: Record<number, number>;
+  threads: number;
+}
+
+/**
+ * What the model itself can do with queries: one task of `size` queries per thread, every
+ * thread busy, straight on the worker pool. Independent of how the embedder groups a call into
+ * tasks, so a change of that policy moves the service's figure, never this baseline. `next`
+ * gives a fresh query each time (unique queries, no cache). Run it with nothing else running.
+ */
+export async function bareModelThroughput(
+  next: () => string,
+  options: { poolSize?: number; secondsPerSize: number; sizes: readonly number[] },
+): Promise<BareModelThroughput> {
+  const pool = await UseLiteWorkerPool.start({ size: options.poolSize });
+  const batch = (size: number) => Array.from({ length: size }, () => useLiteInput(next()));
+  try {
+    await Promise.all(
+      Array.from({ length: pool.size }, () => pool.run(batch(8), USE_LITE_MAX_INPUT_TOKENS)),
+    );
+    const byBatch: Record<number, number> = {};
+    for (const size of options.sizes) {
+      let texts = 0;
+      const started = performance.now();
+      const deadline = started + options.secondsPerSize * 1000;
+      await Promise.all(
+        Array.from({ length: pool.size }, async () => {
+          while (performance.now() < deadline) {
+            await pool.run(batch(size), USE_LITE_MAX_INPUT_TOKENS);
+            texts += size;
+          }
+        }),
+      );
+      byBatch[size] = Math.round((texts / ((performance.now() - started) / 1000)) * 10) / 10;
+    }
+    const bestBatch = options.sizes.reduce((a, b) => (byBatch[b] > byBatch[a] ? b : a));
+    return { best: byBatch[bestBatch], bestBatch, byBatch, threads: pool.size };
+  } finally {
+    await pool.close();
+  }
+}
