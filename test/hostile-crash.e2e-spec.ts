@@ -158,8 +158,10 @@ describe('requests that used to crash or freeze the service', () => {
     expect(comments.state).toBe('completed');
     expect(nested.state).toBe('failed');
     expect(nested.failedReason).toMatch(/could not be parsed within 1500 ms/);
-    // Seconds before; the bound leaves room for a busy machine (GC, other processes).
-    expect(delay.max / 1e6).toBeLessThan(250);
+    // 6-22 s before. What stays on the loop is linear work on the 2.5 MB body (JSON, NFKC
+    // check, hashing): ~100 ms here, 270 ms seen on a busy 2-core machine. The bound catches
+    // the freeze without failing on a loaded machine.
+    expect(delay.max / 1e6).toBeLessThan(1000);
     const hits = await search({ query: 'kept text', mode: 'bm25' });
     expect(hits.body.hits.map((h) => h.documentId)).toContain('comments');
   });
