@@ -1,5 +1,4 @@
 import Redis, { Command } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { dropPrefix } from '../redis/testing/drop-prefix';
 import { loadConfig } from '../config/config';
 import { keySlot } from '../redis/keys';
@@ -8,6 +7,7 @@ import { DocumentRecords } from './document-records';
 import { MigrationClaims } from './migration-claims';
 import { testCollectionRecord } from './testing/collection-record';
 import { WriteAdmissions } from './write-admission';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 
 /**
  * A Redis Cluster runs a Lua script or a MULTI only when all of its keys are in one slot. Every
@@ -15,8 +15,7 @@ import { WriteAdmissions } from './write-admission';
  * its keys (as ioredis computes them to route it on a cluster); every script and every
  * transaction must name keys of a single slot.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `t-slots-${randomBytes(4).toString('hex')}`;
+const prefix = uniquePrefix('slots');
 
 interface Sent {
   name: string;

@@ -1,5 +1,4 @@
 import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { dropPrefix } from '../redis/testing/drop-prefix';
 import { loadConfig } from '../config/config';
 import { MigrationRecord } from './catalog.types';
@@ -7,13 +6,13 @@ import { CollectionRecords, VersionEvent } from './collection-records';
 import { MigrationClaims } from './migration-claims';
 import { testCollectionRecord } from './testing/collection-record';
 import { WriteAdmissions } from './write-admission';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 
 /**
  * Re-embedding claims against the real Redis, with the writes they hold back: these are the
  * Lua scripts that keep writes and a re-embedding from overlapping.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `t-migrations-${randomBytes(4).toString('hex')}`;
+const prefix = uniquePrefix('migrations');
 
 const record = testCollectionRecord;
 

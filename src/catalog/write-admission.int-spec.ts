@@ -1,17 +1,16 @@
 import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { dropPrefix } from '../redis/testing/drop-prefix';
 import { loadConfig } from '../config/config';
 import { CollectionRecords } from './collection-records';
 import { testCollectionRecord } from './testing/collection-record';
 import { WriteAdmissions } from './write-admission';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 
 /**
  * The order and admission of writes against the real Redis: these are the Lua scripts that
  * make the latest submission of a document win and keep two writes of one document apart.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `t-writes-${randomBytes(4).toString('hex')}`;
+const prefix = uniquePrefix('writes');
 
 const record = testCollectionRecord;
 

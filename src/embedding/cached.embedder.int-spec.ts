@@ -7,8 +7,7 @@ import type { Embedder } from './embedder.port';
 import { loadSampleTexts, wordChunks } from './sample-texts';
 import { normaliseEmbeddingText } from './text-normalisation';
 import { UseLiteEmbedder } from './use-lite.embedder';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL } from '../redis/testing/shared-redis';
 
 /** Wraps the real embedder and records what reaches it. */
 class CountingEmbedder implements Embedder {

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { dropPrefix } from '../redis/testing/drop-prefix';
 import { toJobView } from './job-view';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 
 describe('toJobView (real Redis)', () => {
-  const prefix = `t-jobview-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix('jobview');
   const connection = { url: REDIS_URL };
   let queue: Queue;
   let events: QueueEvents;

@@ -3,7 +3,6 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { AdaptiveBatcher } from '../batching';
 import { loadConfig } from '../config/config';
 import { ConfigModule } from '../config/config.module';
@@ -18,9 +17,9 @@ import type { PerformanceReport } from './performance-report';
 import type { RuleDefinition } from './rules/rule.types';
 import { dropPrefix } from '../redis/testing/drop-prefix';
 import { TUNABLE } from './tunables';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `t-monitor-${randomBytes(4).toString('hex')}`;
+const prefix = uniquePrefix('monitor');
 
 /** A connection like the app's REDIS one (fails fast, no offline queue), ready to use. */
 async function commandConnection(): Promise<Redis> {

@@ -1,13 +1,11 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import { randomBytes } from 'node:crypto';
 import { bullConnectionOptions } from '../redis/redis-connection';
 import { removeFinishedJobs } from './finished-jobs';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 
 describe('removeFinishedJobs (real Redis)', () => {
   // A hash-tagged prefix as on a cluster: key names must come from BullMQ, not be built here.
-  const prefix = `{t-finished-${randomBytes(4).toString('hex')}}`;
+  const prefix = `{${uniquePrefix('finished')}}`;
   const connection = bullConnectionOptions(REDIS_URL);
   let queue: Queue;
   let events: QueueEvents;

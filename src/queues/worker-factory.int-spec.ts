@@ -1,10 +1,9 @@
 import { Job, Queue } from 'bullmq';
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config/config';
 import { bullConnectionOptions } from '../redis/redis-connection';
 import { createWorker, drainWorker, RaglineWorker } from './worker-factory';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const QUEUE = 'drain';
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
@@ -17,7 +16,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number)
 
 /** drainWorker against real Redis and real BullMQ workers. */
 describe('drainWorker', () => {
-  const prefix = `t-drain-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix('drain');
   const config = loadConfig({
     REDIS_URL,
     RAGLINE_QUEUE_PREFIX: prefix,

@@ -1,5 +1,4 @@
 import { Queue, QueueEvents } from 'bullmq';
-import { randomBytes } from 'node:crypto';
 import { ApiError } from '../common/api-error';
 import { loadConfig } from '../config/config';
 import { jobFailureError } from '../queues/job-failure';
@@ -8,8 +7,7 @@ import { bullConnectionOptions } from '../redis/redis-connection';
 import { CircuitOpenError } from '../resilience/circuit-breaker';
 import { searchFailure, searchJobFailure } from './search-failure';
 import type { SearchSpec } from '../queues/search-job';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
 
 const spec = (collection: string, store = collection): SearchSpec => ({
   collection,
@@ -39,7 +37,7 @@ function qdrantError(status: number, detail: string): Error {
  * the failure crosses as a typed code, and the answer never carries the internal error text.
  */
 describe('search failures across the queue', () => {
-  const prefix = `t-search-failure-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix('search-failure');
   const config = loadConfig({ REDIS_URL, RAGLINE_QUEUE_PREFIX: prefix });
   const QUEUE = 'search-failure';
   let queue: Queue<{ n: number }>;

@@ -1,8 +1,7 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { ChangeFeed, compareIds } from './change-feed';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL } from '../redis/testing/shared-redis';
 
 describe('ChangeFeed (real Redis)', () => {
   const prefix = `test-feed-${randomUUID()}`;
