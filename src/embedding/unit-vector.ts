@@ -14,3 +14,16 @@ export function dot(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
   return sum;
 }
+
+/** Cosine similarity of any two vectors (not only unit ones); NaN when either is all zeros. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let product = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    product += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return product / Math.sqrt(aa * bb);
+}

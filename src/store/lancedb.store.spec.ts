@@ -13,6 +13,7 @@ import {
 import { PointValidationError } from './lancedb/point-batch';
 import type { CollectionSpec, StoredPoint } from './vector-store.port';
 import { seededRandom } from '../common/seeded-random';
+import { cosine } from '../embedding/unit-vector';
 
 /** Adapter-specific behaviour; the shared behaviour is in lancedb.contract.int-spec.ts. */
 
@@ -49,18 +50,6 @@ function points(count: number, dimensions: number, seed: number, offset = 0): St
       metadata: { i },
     };
   });
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 describe('LanceDbStore', () => {

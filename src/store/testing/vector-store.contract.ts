@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { v5 as uuidv5 } from 'uuid';
+import { cosine } from '../../embedding/unit-vector';
 import { matchesFilter, parseFilter } from '../filter';
 import type { Filter } from '../filter.types';
 import type {
@@ -626,18 +627,6 @@ export function describeVectorStoreContract(
     });
 
     describe('tuning support', () => {
-      const cosine = (a: Float32Array, b: Float32Array): number => {
-        let dot = 0;
-        let na = 0;
-        let nb = 0;
-        for (let i = 0; i < a.length; i++) {
-          dot += a[i] * b[i];
-          na += a[i] * a[i];
-          nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-      };
-
       it('sampleVectors returns distinct stored points with their stored vectors', async () => {
         const sample = await store.sampleVectors(corpusName, 10);
         expect(sample).toHaveLength(10);
