@@ -1,3 +1,4 @@
+import { quantile } from '../../batching/quantile';
 import { USE_LITE_MAX_INPUT_TOKENS, useLiteInput } from '../use-lite.embedder';
 import { UseLiteWorkerPool } from '../use-lite.pool';
 
@@ -8,6 +9,8 @@ export interface BareModelThroughput {
   /** Queries/s by texts per model call. */
   byBatch: Record<number, number>;
   threads: number;
+  /** Latency of one query at a time, nothing else running: the floor under any search p95. */
+  alone: { queries: number; p50Ms: number; p95Ms: number };
 }
 
 /**
@@ -18,7 +21,13 @@ export interface BareModelThroughput {
  */
 export async function bareModelThroughput(
   next: () => string,
-  options: { poolSize?: number; secondsPerSize: number; sizes: readonly number[] },
+  options: {
+    poolSize?: number;
+    secondsPerSize: number;
+    sizes: readonly number[];
+    /** Queries timed one at a time for `alone`. Default 60: a stable p95 in a few seconds. */
+    aloneQueries?: number;
+  },
 ): Promise<BareModelThroughput> {
   const pool = await UseLiteWorkerPool.start({ size: options.poolSize });
   const batch = (size: number) => Array.from({ length: size }, () => useLiteInput(next()));
@@ -42,7 +51,20 @@ export async function bareModelThroughput(
       byBatch[size] = Math.round((texts / ((performance.now() - started) / 1000)) * 10) / 10;
     }
     const bestBatch = options.sizes.reduce((a, b) => (byBatch[b] > byBatch[a] ? b : a));
-    return { best: byBatch[bestBatch], bestBatch, byBatch, threads: pool.size };
+    const latencies: number[] = [];
+    for (let i = 0; i < (options.aloneQueries ?? 60); i++) {
+      const started = performance.now();
+      await pool.run(batch(1), USE_LITE_MAX_INPUT_TOKENS);
+      latencies.push(performance.now() - started);
+    }
+    const ms = (q: number) => Math.round(quantile(latencies, q) * 10) / 10;
+    return {
+      best: byBatch[bestBatch],
+      bestBatch,
+      byBatch,
+      threads: pool.size,
+      alone: { queries: latencies.length, p50Ms: ms(0.5), p95Ms: ms(0.95) },
+    };
   } finally {
     await pool.close();
   }
