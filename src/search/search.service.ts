@@ -54,6 +54,8 @@ export class SearchService implements OnModuleInit {
   private readonly flights = new Map<string, InFlight>();
   private readonly hot = new HotQueries();
   private readonly warming = new Set<string>();
+  /** Collections written to while their warming round ran: that round saw an older version. */
+  private readonly warmAgain = new Set<string>();
 
   constructor(
     private readonly queues: JobQueues,
@@ -227,7 +229,11 @@ export class SearchService implements OnModuleInit {
    * time, starting a moment after the bump so a burst of writes warms once.
    */
   private scheduleWarming(collection: string): void {
-    if (this.config.search.warmQueries === 0 || this.warming.has(collection)) return;
+    if (this.config.search.warmQueries === 0) return;
+    if (this.warming.has(collection)) {
+      this.warmAgain.add(collection);
+      return;
+    }
     this.warming.add(collection);
     setTimeout(() => {
       const specs = this.hot.top(collection, this.config.search.warmQueries);
@@ -255,7 +261,10 @@ export class SearchService implements OnModuleInit {
         .catch((err: unknown) =>
           this.logger.debug(`warming ${collection}: ${(err as Error).message}`),
         )
-        .finally(() => this.warming.delete(collection));
+        .finally(() => {
+          this.warming.delete(collection);
+          if (this.warmAgain.delete(collection)) this.scheduleWarming(collection);
+        });
     }, 250).unref();
   }
 }
