@@ -114,6 +114,18 @@ describe('shapeScript', () => {
     expect(spike.config.phases[0].arrivalRate).toBe(100);
   });
 
+  it('writes every constant phase as a ramp to its own rate (no nanotimer spin) and keeps real ramps', () => {
+    const ramped: ScenarioScript = structuredClone(spike);
+    ramped.config.phases[1].rampTo = 300;
+    const shaped = shapeScript(ramped, { target: 'http://x', processor: 'p.js', rate: 10 });
+
+    expect(shaped.config.phases.map((p) => [p.arrivalRate, p.rampTo])).toEqual([
+      [10, 10],
+      [50, 30],
+      [10, 10],
+    ]);
+  });
+
   it('scales moments within the run (variables named *Seconds) with --duration', () => {
     const shaped = shapeScript(readScenario('ingest-burst'), {
       target: 'http://x',

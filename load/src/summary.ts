@@ -179,7 +179,7 @@ export function renderSummary(s: RunSummary): string {
     '',
     '## Load',
     '',
-    `- phases: ${s.phases.map((p) => `${p.name ?? 'phase'} ${p.duration} s at ${p.arrivalRate}/s${p.rampTo !== undefined ? ` -> ${p.rampTo}/s` : ''}`).join(', ')}`,
+    `- phases: ${s.phases.map((p) => `${p.name ?? 'phase'} ${p.duration} s at ${p.arrivalRate}/s${p.rampTo !== undefined && p.rampTo !== p.arrivalRate ? ` -> ${p.rampTo}/s` : ''}`).join(', ')}`,
     `- offered ${s.load.offeredRate}/s, achieved ${s.load.achievedRate} answers/s (${s.load.responses} answers to ${s.load.requests} requests, ${s.load.arrivals} arrivals, ${s.load.skipped} skipped)`,
     `- failed: ${pct(s.load.failedRate)}${
       Object.keys(s.load.errors).length
