@@ -126,6 +126,32 @@ describe('shapeScript', () => {
     ]);
   });
 
+  it('keeps the plain form where a ramp would change the arrivals: fractional rates, 1 s phases', () => {
+    const shaped = shapeScript(spike, {
+      target: 'http://x',
+      processor: 'p.js',
+      rate: 2.5,
+      duration: 10,
+    });
+
+    expect(shaped.config.phases.map((p) => [p.arrivalRate, p.duration, p.rampTo])).toEqual([
+      [2.5, 4, undefined],
+      [12.5, 1, undefined],
+      [2.5, 5, undefined],
+    ]);
+    const whole = shapeScript(spike, {
+      target: 'http://x',
+      processor: 'p.js',
+      rate: 10,
+      duration: 10,
+    });
+    expect(whole.config.phases.map((p) => [p.arrivalRate, p.duration, p.rampTo])).toEqual([
+      [10, 4, 10],
+      [50, 1, undefined],
+      [10, 5, 10],
+    ]);
+  });
+
   it('scales moments within the run (variables named *Seconds) with --duration', () => {
     const shaped = shapeScript(readScenario('ingest-burst'), {
       target: 'http://x',

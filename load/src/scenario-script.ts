@@ -86,7 +86,6 @@ export function shapeScript(script: ScenarioScript, options: ShapeOptions): Scen
       if (p.rampTo !== undefined) p.rampTo = round2(p.rampTo * factor);
     }
   }
-  for (const p of phases) p.rampTo ??= p.arrivalRate;
   const variables: Record<string, unknown> = { ...out.config.variables };
   if (options.duration !== undefined) {
     const factor = options.duration / phases.reduce((sum, p) => sum + p.duration, 0);
@@ -96,6 +95,13 @@ export function shapeScript(script: ScenarioScript, options: ShapeOptions): Scen
       if (key.endsWith('Seconds') && typeof value === 'number') {
         variables[key] = Math.round(value * factor * 10) / 10;
       }
+    }
+  }
+  for (const p of phases) {
+    // Artillery's ramp sends whole arrivals per second and has no tick for a 1 s phase: those
+    // keep the plain form, whose spin then lasts a second at most.
+    if (p.rampTo === undefined && p.duration >= 2 && Number.isInteger(p.arrivalRate)) {
+      p.rampTo = p.arrivalRate;
     }
   }
   out.config.variables = { ...variables, ...options.variables };
