@@ -40,6 +40,18 @@ describe('step mode', () => {
     });
   });
 
+  it("carries the step's CPU, service and load generator, into its row", () => {
+    const summary = stepSummary(80, 0, 300);
+    summary.cpu = {
+      service: { seconds: 26.2, wallSeconds: 20, percent: 131 },
+      loadGenerator: { seconds: 3.6, wallSeconds: 20, percent: 18 },
+    };
+    expect(judgeStep(summary, 'search-unique', 100, 0)).toMatchObject({
+      serviceCpuPercent: 131,
+      generatorCpuPercent: 18,
+    });
+  });
+
   it('breaks on p95, on errors, or when the generator fell behind, saying which', () => {
     expect(judgeStep(stepSummary(150, 0, 300), 'search-unique', 100, 0)).toMatchObject({
       held: false,
@@ -83,6 +95,8 @@ describe('step mode', () => {
           failedRate: 0,
           held: false,
           broke: 'p95 300 ms > 100 ms',
+          serviceCpuPercent: 131,
+          generatorCpuPercent: 18,
         },
       ],
       highestHeld: 10,
@@ -91,7 +105,10 @@ describe('step mode', () => {
     expect(text).toContain('50 queries/s at batch 16');
     expect(text).toContain('One query at a time it takes p50 20 ms, p95 35 ms.');
     expect(text).not.toContain('The model alone is over the p95 limit');
-    expect(text).toContain('| 20 | 20 | 90 | 300 | 400 | 0 | no: p95 300 ms > 100 ms |');
+    expect(text).toContain('| 10 | 10 | 9 | 30 | 40 | 0 | yes | - | - |');
+    expect(text).toContain(
+      '| 20 | 20 | 90 | 300 | 400 | 0 | no: p95 300 ms > 100 ms | 131% | 18% |',
+    );
     expect(text).toContain('Highest rate held: 10 searches/s, 0.2 of the bare model');
   });
 

@@ -18,6 +18,9 @@ export interface StepRow {
   held: boolean;
   /** Why the step did not hold. */
   broke?: string;
+  /** CPU over the step, 100 = one core busy throughout (undefined where not measured). */
+  serviceCpuPercent?: number;
+  generatorCpuPercent?: number;
 }
 
 export interface StepResult {
@@ -65,6 +68,8 @@ export function judgeStep(
     p99: e?.p99 ?? 0,
     failedRate: summary.load.failedRate,
     held: true,
+    serviceCpuPercent: summary.cpu?.service?.percent,
+    generatorCpuPercent: summary.cpu?.loadGenerator?.percent,
   };
   const broke: string[] = [];
   if (!e) broke.push('no answers');
@@ -145,6 +150,8 @@ export async function runSteps(options: RunnerOptions): Promise<number> {
   return result.highestHeld > 0 ? 0 : 1;
 }
 
+const percent = (value: number | undefined) => (value === undefined ? '-' : `${value}%`);
+
 export function renderSteps(r: StepResult): string {
   const lines = [
     '# search-unique, step by step',
@@ -164,11 +171,14 @@ export function renderSteps(r: StepResult): string {
     '',
     `A step holds when search p95 <= ${r.p95LimitMs} ms, failed requests <= ${r.maxErrorRate} and the load generator kept up.`,
     '',
-    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    'CPU is per step, from its first phase until every virtual user finished; 100% is one core busy throughout. ' +
+      'The bare model had every core to itself; the steps share them with HTTP, the queue, Redis and the load generator.',
+    '',
+    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | load generator CPU |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.steps.map(
       (s) =>
-        `| ${s.offered} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} |`,
+        `| ${s.offered} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.generatorCpuPercent)} |`,
     ),
     '',
     `Highest rate held: ${r.highestHeld} searches/s, ${r.heldToBare} of the bare model's query throughput.`,
