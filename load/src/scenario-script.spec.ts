@@ -127,25 +127,20 @@ describe('shapeScript', () => {
   });
 
   it('keeps the plain form where a ramp would change the arrivals: fractional rates, 1 s phases', () => {
-    const shaped = shapeScript(spike, {
-      target: 'http://x',
-      processor: 'p.js',
-      rate: 2.5,
-      duration: 10,
-    });
+    const phasesAt = (rate: number) =>
+      shapeScript(spike, {
+        target: 'http://x',
+        processor: 'p.js',
+        rate,
+        duration: 10,
+      }).config.phases.map((p) => [p.arrivalRate, p.duration, p.rampTo]);
 
-    expect(shaped.config.phases.map((p) => [p.arrivalRate, p.duration, p.rampTo])).toEqual([
+    expect(phasesAt(2.5)).toEqual([
       [2.5, 4, undefined],
       [12.5, 1, undefined],
       [2.5, 5, undefined],
     ]);
-    const whole = shapeScript(spike, {
-      target: 'http://x',
-      processor: 'p.js',
-      rate: 10,
-      duration: 10,
-    });
-    expect(whole.config.phases.map((p) => [p.arrivalRate, p.duration, p.rampTo])).toEqual([
+    expect(phasesAt(10)).toEqual([
       [10, 4, 10],
       [50, 1, undefined],
       [10, 5, 10],
