@@ -106,14 +106,20 @@ export class CachedEmbedder implements Embedder {
         options,
       );
       missing.forEach((slot, i) => (vectors[slot] = fresh[i]));
-      if (
-        this.enabled() &&
-        !(await this.write(
+      if (this.enabled()) {
+        const written = this.write(
           missing.map((slot) => keys[slot]),
           fresh,
-        ))
-      ) {
-        errors++;
+        );
+        // Someone waits on an interactive call (a search): it need not wait for the cache's
+        // write as well. A write that fails later is counted when it does.
+        if ((options?.priority ?? 'interactive') === 'interactive') {
+          void written.then((ok) => {
+            if (!ok) this.countLateWriteError();
+          });
+        } else if (!(await written)) {
+          errors++;
+        }
       }
     }
 
@@ -132,6 +138,11 @@ export class CachedEmbedder implements Embedder {
       handedOut.add(slot);
       return vector;
     });
+  }
+
+  private countLateWriteError(): void {
+    this.totals.errors++;
+    this.options.onStats?.(0, 0, 1);
   }
 
   async close(): Promise<void> {
@@ -158,7 +169,8 @@ export class CachedEmbedder implements Embedder {
     if (this.redis.status !== 'ready') return false;
     const entries = keys.map((key, i): [string, Buffer] => {
       const v = vectors[i];
-      return [key, Buffer.from(v.buffer, v.byteOffset, v.byteLength)];
+      // A copy: an interactive write is not awaited, and its caller owns the vector.
+      return [key, Buffer.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))];
     });
     try {
       await this.withTimeout(setEachWithTtl(this.redis, entries, this.ttlSeconds));

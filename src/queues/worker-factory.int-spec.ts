@@ -84,3 +84,41 @@ describe('drainWorker', () => {
     expect(started).toBe(1);
   }, 20_000);
 });
+
+/** What Bull Board draws: the progress stored with each completed job. */
+describe('createWorker: progress at completion', () => {
+  const prefix = uniquePrefix('progress');
+  const config = loadConfig({ REDIS_URL, RAGLINE_QUEUE_PREFIX: prefix });
+  let queue: Queue;
+  let worker: RaglineWorker<{ report: number[] }, string>;
+
+  beforeAll(async () => {
+    queue = new Queue('progress', { connection: bullConnectionOptions(REDIS_URL), prefix });
+    await queue.waitUntilReady();
+    worker = createWorker<{ report: number[] }, string>(config, 'progress', async (job) => {
+      for (const p of job.data.report) await job.updateProgress(p);
+      return 'done';
+    });
+    worker.on('error', () => undefined);
+  });
+
+  afterAll(async () => {
+    await worker.forceClose();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+
+  async function finished(report: number[]): Promise<Job> {
+    const job = await queue.add('p', { report });
+    await until(async () => (await job.getState()) === 'completed', 10_000);
+    return (await Job.fromId(queue, String(job.id))) as Job;
+  }
+
+  it('ends a job that reported progress on the way at 100', async () => {
+    expect((await finished([10, 60])).progress).toBe(100);
+  });
+
+  it('leaves a job that reported none (a search) without a progress write', async () => {
+    expect((await finished([])).progress).toBe(0);
+  });
+});

@@ -1,5 +1,12 @@
 import { loadFigures, RunSummary } from '../summary';
-import { defaultRates, highestHeldRate, judgeStep, renderSteps, StepRow } from './steps';
+import {
+  defaultRates,
+  highestHeldRate,
+  judgeStep,
+  renderSteps,
+  StepRow,
+  warmUpRate,
+} from './steps';
 
 function stepSummary(p95: number, failed: number, arrivals: number): RunSummary {
   const load = loadFigures(
@@ -30,6 +37,11 @@ describe('step mode', () => {
       10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150,
     ]);
     expect(defaultRates(4)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('warms up at the first default step, at least 1/s', () => {
+    expect(warmUpRate(84.5)).toBe(defaultRates(84.5)[0]);
+    expect(warmUpRate(4)).toBe(1);
   });
 
   it('holds a step with p95 within the limit, no errors and every arrival sent', () => {
@@ -101,8 +113,10 @@ describe('step mode', () => {
       ],
       highestHeld: 10,
       heldToBare: 0.2,
+      warmUp: { rate: 5, seconds: 10 },
     });
     expect(text).toContain('50 queries/s at batch 16');
+    expect(text).toContain('Before the first step, 5 searches/s for 10 s warmed the service up');
     expect(text).toContain('One query at a time it takes p50 20 ms, p95 35 ms.');
     expect(text).not.toContain('The model alone is over the p95 limit');
     expect(text).toContain('| 10 | 10 | 9 | 30 | 40 | 0 | yes | - | - |');
