@@ -89,36 +89,52 @@ describe('drainWorker', () => {
 describe('createWorker: progress at completion', () => {
   const prefix = uniquePrefix('progress');
   const config = loadConfig({ REDIS_URL, RAGLINE_QUEUE_PREFIX: prefix });
-  let queue: Queue;
-  let worker: RaglineWorker<{ report: number[] }, string>;
+  const queues: Queue[] = [];
+  const workers: RaglineWorker<{ report: number[] }, string>[] = [];
 
-  beforeAll(async () => {
-    queue = new Queue('progress', { connection: bullConnectionOptions(REDIS_URL), prefix });
+  async function queueWith(
+    name: string,
+    options: Parameters<typeof createWorker>[3] = {},
+  ): Promise<Queue> {
+    const queue = new Queue(name, { connection: bullConnectionOptions(REDIS_URL), prefix });
     await queue.waitUntilReady();
-    worker = createWorker<{ report: number[] }, string>(config, 'progress', async (job) => {
-      for (const p of job.data.report) await job.updateProgress(p);
-      return 'done';
-    });
+    queues.push(queue);
+    const worker = createWorker<{ report: number[] }, string>(
+      config,
+      name,
+      async (job) => {
+        for (const p of job.data.report) await job.updateProgress(p);
+        return 'done';
+      },
+      options,
+    );
     worker.on('error', () => undefined);
-  });
+    workers.push(worker);
+    return queue;
+  }
 
   afterAll(async () => {
-    await worker.forceClose();
-    await queue.obliterate({ force: true });
-    await queue.close();
+    await Promise.all(workers.map((w) => w.forceClose()));
+    for (const queue of queues) {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 
-  async function finished(report: number[]): Promise<Job> {
+  async function finished(queue: Queue, report: number[]): Promise<Job> {
     const job = await queue.add('p', { report });
     await until(async () => (await job.getState()) === 'completed', 10_000);
     return (await Job.fromId(queue, String(job.id))) as Job;
   }
 
-  it('ends a job that reported progress on the way at 100', async () => {
-    expect((await finished([10, 60])).progress).toBe(100);
+  it('ends every job at 100 by default, whatever it reported on the way', async () => {
+    const queue = await queueWith('progress-always');
+    expect((await finished(queue, [10, 60])).progress).toBe(100);
+    expect((await finished(queue, [])).progress).toBe(100);
   });
 
-  it('leaves a job that reported none (a search) without a progress write', async () => {
-    expect((await finished([])).progress).toBe(0);
+  it("leaves a search-like job's progress as reported with 'never' (no write)", async () => {
+    const queue = await queueWith('progress-never', { progressAtCompletion: 'never' });
+    expect((await finished(queue, [])).progress).toBe(0);
   });
 });

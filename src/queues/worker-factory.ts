@@ -13,24 +13,21 @@ export function onJobTimes(worker: Worker, record: (waitMs: number, runMs: numbe
 }
 
 /**
- * A job that reported progress on the way ends at 100 (Bull Board draws the stored progress,
- * not the state): one awaited Redis round trip before it completes. A job that reported none
- * (a search) is left alone: Bull Board draws no progress ring for it, the job API reports every
- * completed job at 100, and a search does not pay a write, an event in every process's
- * listener and redis-server's work for a figure nobody reads (measured: socket writes are a
- * third of the API process's own CPU on a search miss).
+ * `always` (default): a job that returned ends at progress 100, whatever it reported on the
+ * way (Bull Board draws the stored progress, not the state), for one awaited Redis round trip.
+ * `never`: for searches, which report none and last milliseconds. Bull Board draws no progress
+ * ring for them, the job API reports every completed job at 100, and a search does not pay a
+ * write, an event in every process's listener and redis-server's work for a figure nobody
+ * reads (measured: socket writes are a third of the API process's own CPU on a search miss).
  */
+export type ProgressAtCompletion = 'always' | 'never';
+
 function completingAt100<D, R>(processor: Processor<D, R>): Processor<D, R> {
   return async (job, token) => {
     const result = await processor(job, token);
-    if (reportedProgress(job.progress)) await job.updateProgress(100).catch(() => undefined);
+    await job.updateProgress(100).catch(() => undefined);
     return result;
   };
-}
-
-function reportedProgress(progress: Job['progress']): boolean {
-  if (typeof progress === 'number') return progress > 0 && progress < 100;
-  return typeof progress === 'object' && progress !== null;
 }
 
 /**
@@ -64,9 +61,13 @@ export function createWorker<D, R>(
   config: AppConfig,
   queue: string,
   processor: Processor<D, R>,
-  options: Partial<WorkerOptions> = {},
+  {
+    progressAtCompletion = 'always',
+    ...options
+  }: Partial<WorkerOptions> & { progressAtCompletion?: ProgressAtCompletion } = {},
 ): RaglineWorker<D, R> {
-  return new RaglineWorker<D, R>(queue, completingAt100(processor), {
+  const run = progressAtCompletion === 'always' ? completingAt100(processor) : processor;
+  return new RaglineWorker<D, R>(queue, run, {
     connection: bullConnectionOptions(config.redisUrl),
     prefix: configuredQueuePrefix(config, queue),
     lockDuration: config.ingest.lockMs,

@@ -98,6 +98,7 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
         concurrency: this.config.search.concurrency,
         lockDuration: 30_000,
         maxStalledCount: 0,
+        progressAtCompletion: 'never',
       },
     );
     this.worker.on('error', (err) => this.warnConnection(`worker error: ${err.message}`));
