@@ -3,16 +3,13 @@ import { loadConfig } from '../config/config';
 import { bullConnectionOptions } from '../redis/redis-connection';
 import { createWorker, drainWorker, RaglineWorker } from './worker-factory';
 import { REDIS_URL, uniquePrefix } from '../redis/testing/shared-redis';
+import { waitFor } from '../common/testing/wait-for';
 
 const QUEUE = 'drain';
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polls `check` every 25 ms until it holds. */
+const until = (check: () => Promise<boolean> | boolean, what: string, timeoutMs: number) =>
+  waitFor(async () => check(), what, timeoutMs, 25);
 
 /** drainWorker against real Redis and real BullMQ workers. */
 describe('drainWorker', () => {
@@ -50,7 +47,7 @@ describe('drainWorker', () => {
       return 'done';
     });
     const job = await queue.add('quick', {});
-    await until(async () => (await job.getState()) === 'active', 5000);
+    await until(async () => (await job.getState()) === 'active', 'the job to start', 5000);
     await expect(drainWorker(w, 5000)).resolves.toBe(true);
     expect(await queue.getJobState(String(job.id))).toBe('completed');
   });
@@ -62,7 +59,7 @@ describe('drainWorker', () => {
       return new Promise<never>(() => undefined);
     });
     const job = await queue.add('endless', {}, { attempts: 1 });
-    await until(() => started === 1, 5000);
+    await until(() => started === 1, 'the endless job to start', 5000);
 
     const timeoutMs = 400;
     const t0 = Date.now();
@@ -79,7 +76,11 @@ describe('drainWorker', () => {
       rescued.push(String(j.id));
       return 'rescued';
     });
-    await until(async () => (await queue.getJobState(String(job.id))) === 'completed', 10_000);
+    await until(
+      async () => (await queue.getJobState(String(job.id))) === 'completed',
+      'the rescued job to complete',
+      10_000,
+    );
     expect(rescued).toEqual([String(job.id)]);
     expect(started).toBe(1);
   }, 20_000);
@@ -123,7 +124,7 @@ describe('createWorker: progress at completion', () => {
 
   async function finished(queue: Queue, report: number[]): Promise<Job> {
     const job = await queue.add('p', { report });
-    await until(async () => (await job.getState()) === 'completed', 10_000);
+    await until(async () => (await job.getState()) === 'completed', 'the job to complete', 10_000);
     return (await Job.fromId(queue, String(job.id))) as Job;
   }
 

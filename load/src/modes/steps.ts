@@ -47,7 +47,7 @@ const WARM_UP_STREAM = 0;
  * measures the start, not the rate, and a break there would leave the run with nothing held.
  */
 export function warmUpRate(bareQueriesPerSec: number): number {
-  return Math.max(1, Math.round(bareQueriesPerSec / 10));
+  return defaultRates(bareQueriesPerSec)[0];
 }
 
 /** 10%, 20%, ... 150% of the bare model's query throughput, rounded, at least 1/s. */
