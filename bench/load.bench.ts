@@ -2,7 +2,8 @@
  * The uncached search path under open-loop load, through real HTTP from a separate load
  * generator: the load runner's step mode (npm run load -- search-unique --step) on a small seed.
  * It measures the bare model's query throughput first, then raises the offered rate of unique
- * searches until p95 (100 ms) or errors break (and two steps further, for the plot), and plots
+ * searches until p95 (100 ms) or errors break (and two steps further, for the plot; then two
+ * steps bisecting between the rate held and the rate broken), and plots
  * latency against offered load.
  *
  *   npm run bench:load    (BENCH_LOAD_DOCS=300, BENCH_LOAD_STEP_SECONDS=15,
@@ -42,15 +43,17 @@ async function main(): Promise<void> {
   ]);
   try {
     const result = await measureSteps(options);
-    const offered = result.steps.map((s) => s.offered);
+    // refining steps run after the ladder, between two of its rates: plot by rate, not by turn
+    const byRate = [...result.steps].sort((a, b) => a.offered - b.offered);
+    const offered = byRate.map((s) => s.offered);
     const latencyByOfferedLoad: PlotSpec = {
       title: 'Unique searches (every one a cache miss): latency against offered load',
       xLabel: 'offered searches/s (open loop)',
       yLabel: 'client-side latency, ms',
       lines: [
-        { name: 'p50', points: result.steps.map((s) => [s.offered, s.p50]) },
-        { name: 'p95', points: result.steps.map((s) => [s.offered, s.p95]) },
-        { name: 'p99', points: result.steps.map((s) => [s.offered, s.p99]) },
+        { name: 'p50', points: byRate.map((s) => [s.offered, s.p50]) },
+        { name: 'p95', points: byRate.map((s) => [s.offered, s.p95]) },
+        { name: 'p99', points: byRate.map((s) => [s.offered, s.p99]) },
         {
           name: `p95 limit (${result.p95LimitMs} ms)`,
           dashed: true,
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
     };
     printBenchLine({
       highestRateHeld: result.highestHeld,
-      bareQueriesPerSec: result.bare.best,
+      bareQueriesPerSec: result.bareQueriesPerSec,
       heldToBare: result.heldToBare,
       p95LimitMs: result.p95LimitMs,
       steps: result.steps.map((s) => ({
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
         p50: s.p50,
         p95: s.p95,
         held: s.held,
+        ...(s.refinement ? { refinement: true } : {}),
       })),
       plots: { latencyByOfferedLoad },
     });

@@ -69,6 +69,12 @@ export function program(): Command {
       count,
       0,
     )
+    .option(
+      '--refine <n>',
+      'steps that bisect between the last rate held and the first that broke (0: none)',
+      count,
+      2,
+    )
     .option('--bare-seconds <s>', 'seconds per batch size measuring the bare model', positive, 5)
     .option('--ingest-compare', 'search-steady idle, then during an ingest of a whole corpus')
     .addOption(

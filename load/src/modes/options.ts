@@ -17,6 +17,8 @@ export interface RunnerOptions {
   step?: boolean;
   rates?: number[];
   pastBreak: number;
+  /** Steps bisecting between the last rate held and the first that broke. */
+  refine: number;
   bareSeconds: number;
   ingestCompare?: boolean;
   ingestInto: 'other' | 'same';

@@ -3,6 +3,7 @@ import {
   defaultRates,
   highestHeldRate,
   judgeStep,
+  refinementRate,
   renderSteps,
   StepRow,
   warmUpRate,
@@ -85,6 +86,29 @@ describe('step mode', () => {
     expect(highestHeldRate([])).toBe(0);
   });
 
+  it('bisects between the rate held and the rate broken, down to 2.5% of the bare model', () => {
+    expect(refinementRate(50, 60, 100)).toBe(55);
+    expect(refinementRate(55, 60, 100)).toBe(58);
+    expect(refinementRate(58, 60, 100)).toBeUndefined();
+    expect(refinementRate(0, 10, 100)).toBe(5);
+    // at least 1/s apart, so a slow model never asks for a repeat or a fraction
+    expect(refinementRate(2, 3, 20)).toBeUndefined();
+    expect(refinementRate(60, 60, 100)).toBeUndefined();
+  });
+
+  it('counts a refinement that held only below every rate that broke', () => {
+    const step = (offered: number, held: boolean, refinement = false) =>
+      ({ offered, held, refinement }) as StepRow;
+    const ladder = [step(40, true), step(50, true), step(60, false)];
+    expect(highestHeldRate([...ladder, step(55, true, true), step(58, false, true)])).toBe(55);
+    expect(highestHeldRate([...ladder, step(55, false, true), step(53, true, true)])).toBe(53);
+    // a refinement above a rate that broke is a lucky step: it does not count
+    expect(highestHeldRate([...ladder, step(55, false, true), step(57, true, true)])).toBe(50);
+    // nor does a ladder step after the first break
+    expect(highestHeldRate([...ladder, step(70, true), step(55, true, true)])).toBe(55);
+    expect(highestHeldRate([step(10, false), step(5, true, true)])).toBe(5);
+  });
+
   it('reports the highest rate held and its ratio to the bare model', () => {
     const text = renderSteps({
       bare: {
@@ -94,6 +118,7 @@ describe('step mode', () => {
         poolSize: 'default',
         alone: { queries: 60, p50Ms: 20, p95Ms: 35 },
       },
+      bareQueriesPerSec: 50,
       p95LimitMs: 100,
       maxErrorRate: 0,
       steps: [
@@ -124,6 +149,51 @@ describe('step mode', () => {
       '| 20 | 20 | 90 | 300 | 400 | 0 | no: p95 300 ms > 100 ms | 131% | 18% |',
     );
     expect(text).toContain('Highest rate held: 10 searches/s, 0.2 of the bare model');
+    expect(text).not.toContain('(refining)');
+    expect(text).not.toContain('Measured again after the steps');
+  });
+
+  it('marks refining steps and says how they count', () => {
+    const row = (offered: number, held: boolean, refinement = false): StepRow => ({
+      offered,
+      achieved: offered,
+      p50: 30,
+      p95: held ? 90 : 120,
+      p99: 150,
+      failedRate: 0,
+      held,
+      ...(held ? {} : { broke: 'p95 120 ms > 100 ms' }),
+      ...(refinement ? { refinement } : {}),
+    });
+    const text = renderSteps({
+      bare: {
+        best: 100,
+        bestBatch: 2,
+        byBatch: { 2: 100 },
+        poolSize: 'default',
+        alone: { queries: 60, p50Ms: 17, p95Ms: 27 },
+      },
+      bareAfter: {
+        best: 92,
+        bestBatch: 4,
+        byBatch: { 4: 92 },
+        poolSize: 'default',
+        alone: { queries: 60, p50Ms: 18, p95Ms: 28 },
+      },
+      bareQueriesPerSec: 100,
+      p95LimitMs: 100,
+      maxErrorRate: 0,
+      steps: [row(50, true), row(60, false), row(55, true, true)],
+      highestHeld: 55,
+      heldToBare: 0.55,
+    });
+    expect(text).toContain('| 55 (refining) | 55 | 30 | 90 | 150 | 0 | yes |');
+    expect(text).toContain('until they are within 2.5% of the bare throughput apart');
+    expect(text).toContain(
+      'Measured again after the steps, with the service stopped: 92 queries/s at batch 4. ' +
+        'The ratio below divides by the higher of the two, 100 queries/s',
+    );
+    expect(text).toContain('Highest rate held: 55 searches/s, 0.55 of the bare model');
   });
 
   it('says when the model alone is over the p95 limit, so no step could hold', () => {
@@ -135,6 +205,7 @@ describe('step mode', () => {
         poolSize: 2,
         alone: { queries: 60, p50Ms: 110, p95Ms: 158 },
       },
+      bareQueriesPerSec: 20,
       p95LimitMs: 100,
       maxErrorRate: 0,
       steps: [

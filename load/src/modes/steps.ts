@@ -21,10 +21,17 @@ export interface StepRow {
   /** CPU over the step, 100 = one core busy throughout (undefined where not measured). */
   serviceCpuPercent?: number;
   generatorCpuPercent?: number;
+  /** A step bisecting between the last rate held and the first that broke. */
+  refinement?: boolean;
 }
 
 export interface StepResult {
+  /** The bare model before the service started. */
   bare: BareThroughput;
+  /** The bare model again after the steps, with the service stopped. */
+  bareAfter?: BareThroughput;
+  /** What heldToBare divides by: the higher of the two bare figures. */
+  bareQueriesPerSec: number;
   p95LimitMs: number;
   maxErrorRate: number;
   steps: StepRow[];
@@ -58,11 +65,48 @@ export function defaultRates(bareQueriesPerSec: number): number[] {
   return [...new Set(rates)];
 }
 
-/** The last rate held before the first step that broke (a later lucky step does not count). */
+/**
+ * The last rate of the ladder held before its first break (a later lucky step does not count),
+ * raised by refinement steps that held below every rate that broke.
+ */
 export function highestHeldRate(steps: readonly StepRow[]): number {
-  const firstBreak = steps.findIndex((s) => !s.held);
-  const held = firstBreak < 0 ? steps : steps.slice(0, firstBreak);
-  return held.length ? held[held.length - 1].offered : 0;
+  const ladder = steps.filter((s) => !s.refinement);
+  const firstBreak = ladder.findIndex((s) => !s.held);
+  const held = firstBreak < 0 ? ladder : ladder.slice(0, firstBreak);
+  let highest = held.length ? held[held.length - 1].offered : 0;
+  let lowestBroken = firstBreak < 0 ? Infinity : ladder[firstBreak].offered;
+  for (const step of steps.filter((s) => s.refinement)) {
+    if (!step.held) lowestBroken = Math.min(lowestBroken, step.offered);
+    else if (step.offered > highest && step.offered < lowestBroken) highest = step.offered;
+  }
+  return highest;
+}
+
+/** Refinement stops once the rate held and the rate broken are this close (share of the bare model). */
+export const REFINE_RESOLUTION = 0.025;
+
+/**
+ * The next refinement step: halfway between the highest rate held and the lowest that broke,
+ * or undefined once they are within REFINE_RESOLUTION of the bare throughput (or 1/s) apart.
+ */
+export function refinementRate(
+  held: number,
+  broke: number,
+  bareQueriesPerSec: number,
+): number | undefined {
+  if (!(broke > held)) return undefined;
+  if (broke - held <= Math.max(1, REFINE_RESOLUTION * bareQueriesPerSec)) return undefined;
+  const rate = Math.round((held + broke) / 2);
+  return rate > held && rate < broke ? rate : undefined;
+}
+
+/** The lowest rate that broke, ladder before its first break and refinements alike. */
+function lowestBrokenRate(steps: readonly StepRow[]): number | undefined {
+  const ladder = steps.filter((s) => !s.refinement);
+  const firstBreak = ladder.find((s) => !s.held);
+  if (!firstBreak) return undefined;
+  const refinedBreaks = steps.filter((s) => s.refinement && !s.held).map((s) => s.offered);
+  return Math.min(firstBreak.offered, ...refinedBreaks);
 }
 
 /** A step holds when p95 and the error rate are within limits and the generator kept up. */
@@ -131,7 +175,7 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
   const steps: StepRow[] = [];
   let p95Limit = 100;
   const maxErrorRate = options.maxErrorRate ?? 0;
-  for (const [i, rate] of rates.entries()) {
+  const runStep = async (rate: number, label: string, refinement: boolean): Promise<StepRow> => {
     const script = scriptFor(session, options, {
       rate,
       duration: options.duration ?? DEFAULT_STEP_SECONDS,
@@ -139,29 +183,57 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     });
     const endpoint = mainEndpoint(script) as string;
     p95Limit = thresholdOf(script, `${endpoint}.p95`) ?? p95Limit;
-    console.log(`\nstep ${i + 1}/${rates.length}: ${rate} searches/s`);
-    const dir = subfolder(session, `step-${String(i + 1).padStart(2, '0')}-${rate}`);
+    const index = steps.length + 1;
+    console.log(`\nstep ${label}: ${rate} searches/s`);
+    const dir = subfolder(session, `step-${String(index).padStart(2, '0')}-${rate}`);
     const summary = await artilleryPass(session, script, dir, {
-      env: { [PROCESSOR_ENV.stream]: String(i + 1) },
+      env: { [PROCESSOR_ENV.stream]: String(index) },
     });
     const row = judgeStep(summary, endpoint.split('.').pop() as string, p95Limit, maxErrorRate);
+    if (refinement) row.refinement = true;
     steps.push(row);
     console.log(
       `step ${rate}/s: p50 ${row.p50} p95 ${row.p95} p99 ${row.p99} ms, failed ${row.failedRate}: ${row.held ? 'held' : `broke (${row.broke})`}`,
     );
-    const broken = steps.filter((s) => !s.held).length;
-    if (broken > options.pastBreak) break;
     await searchQueueQuiet(session);
+    return row;
+  };
+  for (const [i, rate] of rates.entries()) {
+    await runStep(rate, `${i + 1}/${rates.length}`, false);
+    if (steps.filter((s) => !s.held).length > options.pastBreak) break;
+  }
+  for (let i = 0; i < options.refine; i++) {
+    const broke = lowestBrokenRate(steps);
+    const rate =
+      broke === undefined ? undefined : refinementRate(highestHeldRate(steps), broke, bare.best);
+    if (rate === undefined) break;
+    await runStep(rate, `refining ${i + 1}/${options.refine}`, true);
   }
   const highestHeld = highestHeldRate(steps);
+  // This machine's speed drifts by more than a step within minutes: the better of a baseline
+  // before and one after the steps keeps a faster hour from flattering the service.
+  console.log(`\nstopping the service; measuring the bare model again...`);
+  await session.service.stop();
+  const bareAfter = await bareQueryThroughput(
+    run.prepared.material,
+    options.env,
+    options.bareSeconds,
+  );
+  console.log(
+    `bare model after the steps: ${bareAfter.best} queries/s (batch ${bareAfter.bestBatch})`,
+  );
+  const bareQueriesPerSec = Math.max(bare.best, bareAfter.best);
   const result: StepResult = {
     bare,
+    bareAfter,
+    bareQueriesPerSec,
     p95LimitMs: p95Limit,
     maxErrorRate,
     steps,
     highestHeld,
     warmUp,
-    heldToBare: bare.best > 0 ? Math.round((highestHeld / bare.best) * 1000) / 1000 : 0,
+    heldToBare:
+      bareQueriesPerSec > 0 ? Math.round((highestHeld / bareQueriesPerSec) * 1000) / 1000 : 0,
   };
   writeFileSync(join(session.dir, 'steps.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(session.dir, 'steps.md'), renderSteps(result));
@@ -185,6 +257,13 @@ export function renderSteps(r: StepResult): string {
         .map(([b, v]) => `${b}: ${v}`)
         .join(', ')}). ` +
       `One query at a time it takes p50 ${r.bare.alone.p50Ms} ms, p95 ${r.bare.alone.p95Ms} ms.`,
+    ...(r.bareAfter
+      ? [
+          '',
+          `Measured again after the steps, with the service stopped: ${r.bareAfter.best} queries/s at batch ${r.bareAfter.bestBatch}. ` +
+            `The ratio below divides by the higher of the two, ${r.bareQueriesPerSec} queries/s, so a machine that gets faster during the run cannot flatter the service.`,
+        ]
+      : []),
     ...(r.bare.alone.p95Ms > r.p95LimitMs
       ? [
           '',
@@ -197,6 +276,13 @@ export function renderSteps(r: StepResult): string {
       (r.warmUp
         ? ` Before the first step, ${r.warmUp.rate} searches/s for ${r.warmUp.seconds} s warmed the service up, unmeasured, as the bare model is warmed up before it is timed.`
         : ''),
+    ...(r.steps.some((s) => s.refinement)
+      ? [
+          '',
+          `After the first break, the steps marked (refining) bisect between the highest rate held and the lowest that broke, ` +
+            `until they are within ${REFINE_RESOLUTION * 100}% of the bare throughput apart; a refining step that holds counts only below every rate that broke.`,
+        ]
+      : []),
     '',
     'CPU is per step, from its first phase until every virtual user finished; 100% is one core busy throughout. ' +
       'The bare model had every core to itself; the steps share them with HTTP, the queue, Redis and the load generator.',
@@ -205,7 +291,7 @@ export function renderSteps(r: StepResult): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.steps.map(
       (s) =>
-        `| ${s.offered} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.generatorCpuPercent)} |`,
+        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.generatorCpuPercent)} |`,
     ),
     '',
     `Highest rate held: ${r.highestHeld} searches/s, ${r.heldToBare} of the bare model's query throughput.`,
