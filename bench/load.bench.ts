@@ -75,6 +75,7 @@ async function main(): Promise<void> {
         p95: s.p95,
         held: s.held,
         ...(s.refinement ? { refinement: true } : {}),
+        ...(s.bareAround ? { bareAround: s.bareAround } : {}),
       })),
       plots: { latencyByOfferedLoad },
     });

@@ -46,3 +46,26 @@ export async function bareQueryThroughput(
     alone: bare.alone,
   };
 }
+
+/**
+ * A short look at the bare model's speed now: `seconds` at one batch size (the best of the
+ * first measurement), every thread busy, on a pool of its own. Taken while the service idles
+ * between steps, so a step is compared with what the model could do around the same minutes.
+ */
+export async function bareProbe(
+  material: LoadMaterial,
+  serviceEnv: Record<string, string>,
+  batch: number,
+  seconds: number,
+): Promise<number> {
+  const poolSize = loadConfig({ ...process.env, ...serviceEnv }).embedder.poolSize;
+  const stream = UniqueQueries.streams(material.vocabulary) - 1;
+  const queries = new UniqueQueries(material.queries, material.vocabulary, stream);
+  const probe = await bareModelThroughput(() => queries.next(), {
+    poolSize,
+    secondsPerSize: seconds,
+    sizes: [batch],
+    aloneQueries: 1,
+  });
+  return probe.best;
+}

@@ -2,11 +2,13 @@ import { loadFigures, RunSummary } from '../summary';
 import {
   defaultRates,
   highestHeldRate,
+  heldToBareAround,
   judgeStep,
   refinementRate,
   renderSteps,
   StepRow,
   warmUpRate,
+  withBareAround,
 } from './steps';
 
 function stepSummary(p95: number, failed: number, arrivals: number): RunSummary {
@@ -109,6 +111,21 @@ describe('step mode', () => {
     expect(highestHeldRate([step(10, false), step(5, true, true)])).toBe(5);
   });
 
+  it('compares each step with the higher of the bare probes around it', () => {
+    const step = (offered: number, held: boolean) => ({ offered, held }) as StepRow;
+    const steps = withBareAround(
+      [step(40, true), step(50, true), step(60, false)],
+      [70, 90, 60, 65],
+    );
+    expect(steps.map((s) => s.bareAround)).toEqual([90, 90, 65]);
+    // the ratio of the highest rate held uses that step's own probes, not the fastest minute
+    expect(heldToBareAround(steps, 50, 120)).toEqual({ ratio: 0.556, bare: 90 });
+    expect(heldToBareAround(steps, 0, 120)).toEqual({ ratio: 0, bare: 120 });
+    // without probes (a step that never ran one), the sweep before the service started counts
+    expect(heldToBareAround([step(40, true)], 40, 80)).toEqual({ ratio: 0.5, bare: 80 });
+    expect(withBareAround([step(40, true)], [70]).map((s) => s.bareAround)).toEqual([undefined]);
+  });
+
   it('reports the highest rate held and its ratio to the bare model', () => {
     const text = renderSteps({
       bare: {
@@ -150,7 +167,10 @@ describe('step mode', () => {
     );
     expect(text).toContain('Highest rate held: 10 searches/s, 0.2 of the bare model');
     expect(text).not.toContain('(refining)');
-    expect(text).not.toContain('Measured again after the steps');
+    expect(text).not.toContain('timed again');
+    expect(text).toContain(
+      "Highest rate held: 10 searches/s, 0.2 of the bare model's query throughput (50 queries/s).",
+    );
   });
 
   it('marks refining steps and says how they count', () => {
@@ -173,27 +193,28 @@ describe('step mode', () => {
         poolSize: 'default',
         alone: { queries: 60, p50Ms: 17, p95Ms: 27 },
       },
-      bareAfter: {
-        best: 92,
-        bestBatch: 4,
-        byBatch: { 4: 92 },
-        poolSize: 'default',
-        alone: { queries: 60, p50Ms: 18, p95Ms: 28 },
-      },
+      probes: { batch: 2, seconds: 3, queriesPerSec: [96, 104, 100, 92] },
       bareQueriesPerSec: 100,
       p95LimitMs: 100,
       maxErrorRate: 0,
-      steps: [row(50, true), row(60, false), row(55, true, true)],
+      steps: withBareAround(
+        [row(50, true), row(60, false), row(55, true, true)],
+        [96, 104, 100, 92],
+      ),
       highestHeld: 55,
       heldToBare: 0.55,
     });
     expect(text).toContain('| 55 (refining) | 55 | 30 | 90 | 150 | 0 | yes |');
     expect(text).toContain('until they are within 2.5% of the bare throughput apart');
     expect(text).toContain(
-      'Measured again after the steps, with the service stopped: 92 queries/s at batch 4. ' +
-        'The ratio below divides by the higher of the two, 100 queries/s',
+      'the bare model was timed again for 3 s at batch 2: 92 to 104 queries/s over this run',
     );
-    expect(text).toContain('Highest rate held: 55 searches/s, 0.55 of the bare model');
+    expect(text).toContain(
+      '| 60 | 60 | 30 | 120 | 150 | 0 | no: p95 120 ms > 100 ms | - | - | 104 | 0.577 |',
+    );
+    expect(text).toContain(
+      "Highest rate held: 55 searches/s, 0.55 of the bare model's query throughput timed around that step (100 queries/s).",
+    );
   });
 
   it('says when the model alone is over the p95 limit, so no step could hold', () => {
@@ -217,5 +238,7 @@ describe('step mode', () => {
     expect(text).toContain(
       'The model alone is over the p95 limit on these queries (158 ms > 100 ms)',
     );
+    expect(text).toContain('No rate held.');
+    expect(text).not.toContain('Highest rate held');
   });
 });

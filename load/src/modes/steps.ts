@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bareQueryThroughput, BareThroughput } from '../bare-model';
+import { bareProbe, bareQueryThroughput, BareThroughput } from '../bare-model';
 import { PROCESSOR_ENV } from '../processor';
 import { mainEndpoint, ScenarioScript } from '../scenario-script';
 import type { RunSummary } from '../summary';
@@ -23,14 +23,16 @@ export interface StepRow {
   generatorCpuPercent?: number;
   /** A step bisecting between the last rate held and the first that broke. */
   refinement?: boolean;
+  /** The higher of the bare model's probes right before and right after this step. */
+  bareAround?: number;
 }
 
 export interface StepResult {
-  /** The bare model before the service started. */
+  /** The bare model before the service started: every batch size, and one query alone. */
   bare: BareThroughput;
-  /** The bare model again after the steps, with the service stopped. */
-  bareAfter?: BareThroughput;
-  /** What heldToBare divides by: the higher of the two bare figures. */
+  /** The bare model at bare.bestBatch right before each step and after the last (service idle). */
+  probes?: { batch: number; seconds: number; queriesPerSec: number[] };
+  /** What heldToBare divides by: bareAround of the highest step held (bare.best without probes). */
   bareQueriesPerSec: number;
   p95LimitMs: number;
   maxErrorRate: number;
@@ -44,6 +46,12 @@ export interface StepResult {
 }
 
 const DEFAULT_STEP_SECONDS = 30;
+/**
+ * Seconds of each bare-model probe around the steps. The model's speed on this kind of shared
+ * machine moved from 52 to 122 queries/s within one run, more than any step apart: a baseline
+ * timed minutes before a step compares the step with another machine.
+ */
+const PROBE_SECONDS = 3;
 const WARM_UP_SECONDS = 10;
 /** The warm-up's unique-query stream: the steps use 1, 2, ... and the bare model the last. */
 const WARM_UP_STREAM = 0;
@@ -98,6 +106,25 @@ export function refinementRate(
   if (broke - held <= Math.max(1, REFINE_RESOLUTION * bareQueriesPerSec)) return undefined;
   const rate = Math.round((held + broke) / 2);
   return rate > held && rate < broke ? rate : undefined;
+}
+
+/** Each step's bareAround: the higher of the probes right before (i) and right after (i + 1) it. */
+export function withBareAround(steps: readonly StepRow[], probes: readonly number[]): StepRow[] {
+  return steps.map((step, i) =>
+    probes.length > i + 1 ? { ...step, bareAround: Math.max(probes[i], probes[i + 1]) } : step,
+  );
+}
+
+/** The highest rate held over the bare model around that step (0 when nothing held). */
+export function heldToBareAround(
+  steps: readonly StepRow[],
+  highestHeld: number,
+  fallbackBare: number,
+): { ratio: number; bare: number } {
+  const step = steps.find((s) => s.held && s.offered === highestHeld);
+  const bare = step?.bareAround ?? fallbackBare;
+  const ratio = highestHeld > 0 && bare > 0 ? Math.round((highestHeld / bare) * 1000) / 1000 : 0;
+  return { ratio, bare };
 }
 
 /** The lowest rate that broke, ladder before its first break and refinements alike. */
@@ -172,7 +199,21 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     { env: { [PROCESSOR_ENV.stream]: String(WARM_UP_STREAM) } },
   );
   await searchQueueQuiet(session);
-  const steps: StepRow[] = [];
+  const probeSeconds = Math.min(PROBE_SECONDS, options.bareSeconds);
+  const probes: number[] = [];
+  const probe = async (): Promise<void> => {
+    const queriesPerSec = await bareProbe(
+      run.prepared.material,
+      options.env,
+      bare.bestBatch,
+      probeSeconds,
+    );
+    probes.push(queriesPerSec);
+    console.log(
+      `bare model now (service idle): ${queriesPerSec} queries/s at batch ${bare.bestBatch}`,
+    );
+  };
+  let steps: StepRow[] = [];
   let p95Limit = 100;
   const maxErrorRate = options.maxErrorRate ?? 0;
   const runStep = async (rate: number, label: string, refinement: boolean): Promise<StepRow> => {
@@ -185,6 +226,7 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     p95Limit = thresholdOf(script, `${endpoint}.p95`) ?? p95Limit;
     const index = steps.length + 1;
     console.log(`\nstep ${label}: ${rate} searches/s`);
+    await probe();
     const dir = subfolder(session, `step-${String(index).padStart(2, '0')}-${rate}`);
     const summary = await artilleryPass(session, script, dir, {
       env: { [PROCESSOR_ENV.stream]: String(index) },
@@ -209,31 +251,20 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     if (rate === undefined) break;
     await runStep(rate, `refining ${i + 1}/${options.refine}`, true);
   }
+  if (steps.length > 0) await probe();
+  steps = withBareAround(steps, probes);
   const highestHeld = highestHeldRate(steps);
-  // This machine's speed drifts by more than a step within minutes: the better of a baseline
-  // before and one after the steps keeps a faster hour from flattering the service.
-  console.log(`\nstopping the service; measuring the bare model again...`);
-  await session.service.stop();
-  const bareAfter = await bareQueryThroughput(
-    run.prepared.material,
-    options.env,
-    options.bareSeconds,
-  );
-  console.log(
-    `bare model after the steps: ${bareAfter.best} queries/s (batch ${bareAfter.bestBatch})`,
-  );
-  const bareQueriesPerSec = Math.max(bare.best, bareAfter.best);
+  const { ratio, bare: bareQueriesPerSec } = heldToBareAround(steps, highestHeld, bare.best);
   const result: StepResult = {
     bare,
-    bareAfter,
+    probes: { batch: bare.bestBatch, seconds: probeSeconds, queriesPerSec: probes },
     bareQueriesPerSec,
     p95LimitMs: p95Limit,
     maxErrorRate,
     steps,
     highestHeld,
     warmUp,
-    heldToBare:
-      bareQueriesPerSec > 0 ? Math.round((highestHeld / bareQueriesPerSec) * 1000) / 1000 : 0,
+    heldToBare: ratio,
   };
   writeFileSync(join(session.dir, 'steps.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(session.dir, 'steps.md'), renderSteps(result));
@@ -257,11 +288,12 @@ export function renderSteps(r: StepResult): string {
         .map(([b, v]) => `${b}: ${v}`)
         .join(', ')}). ` +
       `One query at a time it takes p50 ${r.bare.alone.p50Ms} ms, p95 ${r.bare.alone.p95Ms} ms.`,
-    ...(r.bareAfter
+    ...(r.probes && r.probes.queriesPerSec.length > 0
       ? [
           '',
-          `Measured again after the steps, with the service stopped: ${r.bareAfter.best} queries/s at batch ${r.bareAfter.bestBatch}. ` +
-            `The ratio below divides by the higher of the two, ${r.bareQueriesPerSec} queries/s, so a machine that gets faster during the run cannot flatter the service.`,
+          `Right before every step and after the last, while the service idled, the bare model was timed again for ${r.probes.seconds} s at batch ${r.probes.batch}: ` +
+            `${Math.min(...r.probes.queriesPerSec)} to ${Math.max(...r.probes.queriesPerSec)} queries/s over this run. ` +
+            "A step's ratio divides its rate by the higher of the two probes around it, so the machine's drift over the run neither flatters nor penalises the service.",
         ]
       : []),
     ...(r.bare.alone.p95Ms > r.p95LimitMs
@@ -287,14 +319,19 @@ export function renderSteps(r: StepResult): string {
     'CPU is per step, from its first phase until every virtual user finished; 100% is one core busy throughout. ' +
       'The bare model had every core to itself; the steps share them with HTTP, the queue, Redis and the load generator.',
     '',
-    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | load generator CPU |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | load generator CPU | bare around /s | offered / bare |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.steps.map(
       (s) =>
-        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.generatorCpuPercent)} |`,
+        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.generatorCpuPercent)} | ${s.bareAround ?? '-'} | ${s.bareAround ? Math.round((s.offered / s.bareAround) * 1000) / 1000 : '-'} |`,
     ),
     '',
-    `Highest rate held: ${r.highestHeld} searches/s, ${r.heldToBare} of the bare model's query throughput.`,
+    r.highestHeld > 0
+      ? `Highest rate held: ${r.highestHeld} searches/s, ${r.heldToBare} of the bare model's query throughput` +
+        (r.probes && r.probes.queriesPerSec.length > 0
+          ? ` timed around that step (${r.bareQueriesPerSec} queries/s).`
+          : ` (${r.bareQueriesPerSec} queries/s).`)
+      : 'No rate held.',
     ...(r.steps.every((s) => s.held)
       ? ['', 'No step broke: the limit is above the highest rate tried (add --rates).']
       : []),
