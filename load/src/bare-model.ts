@@ -1,5 +1,10 @@
+import { onExit } from './cleanup';
 import { loadConfig } from '../../src/config/config';
-import { bareModelThroughput } from '../../src/embedding/testing/bare-model-throughput';
+import {
+  bareModelThroughput,
+  timeBatches,
+} from '../../src/embedding/testing/bare-model-throughput';
+import { UseLiteWorkerPool } from '../../src/embedding/use-lite.pool';
 import type { LoadMaterial } from './material';
 import { UniqueQueries } from './unique-queries';
 
@@ -47,25 +52,46 @@ export async function bareQueryThroughput(
   };
 }
 
+/** Unmeasured seconds that bring a new probe pool's model code up to speed. */
+const PROBE_WARM_UP_SECONDS = 3;
+
 /**
- * A short look at the bare model's speed now: `seconds` at one batch size (the best of the
- * first measurement), every thread busy, on a pool of its own. Taken while the service idles
- * between steps, so a step is compared with what the model could do around the same minutes.
+ * Short looks at the bare model's speed during a run: one pool of its own, started and warmed
+ * up once (a fresh pool timed at once read up to a third low while its code was still being
+ * optimised), idle between looks. Take them while the service idles between steps, so a step
+ * is compared with what the model could do around the same minutes.
  */
-export async function bareProbe(
-  material: LoadMaterial,
-  serviceEnv: Record<string, string>,
-  batch: number,
-  seconds: number,
-): Promise<number> {
-  const poolSize = loadConfig({ ...process.env, ...serviceEnv }).embedder.poolSize;
-  const stream = UniqueQueries.streams(material.vocabulary) - 1;
-  const queries = new UniqueQueries(material.queries, material.vocabulary, stream);
-  const probe = await bareModelThroughput(() => queries.next(), {
-    poolSize,
-    secondsPerSize: seconds,
-    sizes: [batch],
-    aloneQueries: 1,
-  });
-  return probe.best;
+export class BareProbe {
+  private constructor(
+    private readonly pool: UseLiteWorkerPool,
+    private readonly next: () => string,
+    readonly batch: number,
+    private readonly forgetExitTask: () => void,
+  ) {}
+
+  static async start(
+    material: LoadMaterial,
+    serviceEnv: Record<string, string>,
+    batch: number,
+  ): Promise<BareProbe> {
+    const poolSize = loadConfig({ ...process.env, ...serviceEnv }).embedder.poolSize;
+    const stream = UniqueQueries.streams(material.vocabulary) - 1;
+    const queries = new UniqueQueries(material.queries, material.vocabulary, stream);
+    const pool = await UseLiteWorkerPool.start({ size: poolSize });
+    // a run that fails midway still ends the probe's threads
+    const forget = onExit('bare-model probe', () => pool.close());
+    const probe = new BareProbe(pool, () => queries.next(), batch, forget);
+    await timeBatches(pool, probe.next, batch, PROBE_WARM_UP_SECONDS);
+    return probe;
+  }
+
+  /** Queries/s at the probe's batch size over `seconds`, every thread busy. */
+  measure(seconds: number): Promise<number> {
+    return timeBatches(this.pool, this.next, this.batch, seconds);
+  }
+
+  close(): Promise<void> {
+    this.forgetExitTask();
+    return this.pool.close();
+  }
 }

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bareProbe, bareQueryThroughput, BareThroughput } from '../bare-model';
+import { BareProbe, bareQueryThroughput, BareThroughput } from '../bare-model';
 import { PROCESSOR_ENV } from '../processor';
 import { mainEndpoint, ScenarioScript } from '../scenario-script';
 import type { RunSummary } from '../summary';
@@ -200,14 +200,10 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
   );
   await searchQueueQuiet(session);
   const probeSeconds = Math.min(PROBE_SECONDS, options.bareSeconds);
+  const bareProbe = await BareProbe.start(run.prepared.material, options.env, bare.bestBatch);
   const probes: number[] = [];
   const probe = async (): Promise<void> => {
-    const queriesPerSec = await bareProbe(
-      run.prepared.material,
-      options.env,
-      bare.bestBatch,
-      probeSeconds,
-    );
+    const queriesPerSec = await bareProbe.measure(probeSeconds);
     probes.push(queriesPerSec);
     console.log(
       `bare model now (service idle): ${queriesPerSec} queries/s at batch ${bare.bestBatch}`,
@@ -252,6 +248,7 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     await runStep(rate, `refining ${i + 1}/${options.refine}`, true);
   }
   if (steps.length > 0) await probe();
+  await bareProbe.close();
   steps = withBareAround(steps, probes);
   const highestHeld = highestHeldRate(steps);
   const { ratio, bare: bareQueriesPerSec } = heldToBareAround(steps, highestHeld, bare.best);

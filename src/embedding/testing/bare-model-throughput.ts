@@ -37,18 +37,7 @@ export async function bareModelThroughput(
     );
     const byBatch: Record<number, number> = {};
     for (const size of options.sizes) {
-      let texts = 0;
-      const started = performance.now();
-      const deadline = started + options.secondsPerSize * 1000;
-      await Promise.all(
-        Array.from({ length: pool.size }, async () => {
-          while (performance.now() < deadline) {
-            await pool.run(batch(size), USE_LITE_MAX_INPUT_TOKENS);
-            texts += size;
-          }
-        }),
-      );
-      byBatch[size] = Math.round((texts / ((performance.now() - started) / 1000)) * 10) / 10;
+      byBatch[size] = await timeBatches(pool, next, size, options.secondsPerSize);
     }
     const bestBatch = options.sizes.reduce((a, b) => (byBatch[b] > byBatch[a] ? b : a));
     const latencies: number[] = [];
@@ -68,4 +57,31 @@ export async function bareModelThroughput(
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * Queries/s of `pool` with every thread busy on tasks of `size` queries for `seconds`, one
+ * decimal. `next` gives a fresh query each time.
+ */
+export async function timeBatches(
+  pool: UseLiteWorkerPool,
+  next: () => string,
+  size: number,
+  seconds: number,
+): Promise<number> {
+  let texts = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: pool.size }, async () => {
+      while (performance.now() < deadline) {
+        await pool.run(
+          Array.from({ length: size }, () => useLiteInput(next())),
+          USE_LITE_MAX_INPUT_TOKENS,
+        );
+        texts += size;
+      }
+    }),
+  );
+  return Math.round((texts / ((performance.now() - started) / 1000)) * 10) / 10;
 }
