@@ -21,6 +21,18 @@ export interface BareThroughput {
   alone: { queries: number; p50Ms: number; p95Ms: number };
 }
 
+/** The service's model pool size, and unique queries of the kind search-unique sends. */
+function bareInputs(
+  material: LoadMaterial,
+  serviceEnv: Record<string, string>,
+): { poolSize: number | undefined; next: () => string } {
+  const poolSize = loadConfig({ ...process.env, ...serviceEnv }).embedder.poolSize;
+  // the last stream: never one a load step uses
+  const stream = UniqueQueries.streams(material.vocabulary) - 1;
+  const queries = new UniqueQueries(material.queries, material.vocabulary, stream);
+  return { poolSize, next: () => queries.next() };
+}
+
 /**
  * The bare model's query throughput: one task of a batch size per model thread, every thread
  * busy, straight on the worker pool (same pool size setting as the service), on unique queries
@@ -34,11 +46,8 @@ export async function bareQueryThroughput(
   secondsPerBatch: number,
   batchSizes: readonly number[] = [1, 2, 4, 8, 16, 32],
 ): Promise<BareThroughput> {
-  const poolSize = loadConfig({ ...process.env, ...serviceEnv }).embedder.poolSize;
-  // the last stream: never one a load step uses
-  const stream = UniqueQueries.streams(material.vocabulary) - 1;
-  const queries = new UniqueQueries(material.queries, material.vocabulary, stream);
-  const bare = await bareModelThroughput(() => queries.next(), {
+  const { poolSize, next } = bareInputs(material, serviceEnv);
+  const bare = await bareModelThroughput(next, {
     poolSize,
     secondsPerSize: secondsPerBatch,
     sizes: batchSizes,
@@ -74,13 +83,11 @@ export class BareProbe {
     serviceEnv: Record<string, string>,
     batch: number,
   ): Promise<BareProbe> {
-    const poolSize = loadConfig({ ...process.env, ...serviceEnv }).embedder.poolSize;
-    const stream = UniqueQueries.streams(material.vocabulary) - 1;
-    const queries = new UniqueQueries(material.queries, material.vocabulary, stream);
+    const { poolSize, next } = bareInputs(material, serviceEnv);
     const pool = await UseLiteWorkerPool.start({ size: poolSize });
     // a run that fails midway still ends the probe's threads
     const forget = onExit('bare-model probe', () => pool.close());
-    const probe = new BareProbe(pool, () => queries.next(), batch, forget);
+    const probe = new BareProbe(pool, next, batch, forget);
     await timeBatches(pool, probe.next, batch, PROBE_WARM_UP_SECONDS);
     return probe;
   }

@@ -78,16 +78,30 @@ export function defaultRates(bareQueriesPerSec: number): number[] {
  * raised by refinement steps that held below every rate that broke.
  */
 export function highestHeldRate(steps: readonly StepRow[]): number {
+  return heldAndBroken(steps).held;
+}
+
+/**
+ * `held`: see highestHeldRate. `broken`: the lowest rate that broke, the ladder's first break
+ * and every refinement alike (undefined while the ladder has not broken).
+ */
+function heldAndBroken(steps: readonly StepRow[]): { held: number; broken?: number } {
   const ladder = steps.filter((s) => !s.refinement);
+  const refinements = steps.filter((s) => s.refinement);
   const firstBreak = ladder.findIndex((s) => !s.held);
-  const held = firstBreak < 0 ? ladder : ladder.slice(0, firstBreak);
-  let highest = held.length ? held[held.length - 1].offered : 0;
-  let lowestBroken = firstBreak < 0 ? Infinity : ladder[firstBreak].offered;
-  for (const step of steps.filter((s) => s.refinement)) {
-    if (!step.held) lowestBroken = Math.min(lowestBroken, step.offered);
-    else if (step.offered > highest && step.offered < lowestBroken) highest = step.offered;
-  }
-  return highest;
+  const heldOnLadder = firstBreak < 0 ? ladder : ladder.slice(0, firstBreak);
+  const broken =
+    firstBreak < 0
+      ? undefined
+      : Math.min(
+          ladder[firstBreak].offered,
+          ...refinements.filter((s) => !s.held).map((s) => s.offered),
+        );
+  const heldRates = [
+    heldOnLadder.length ? heldOnLadder[heldOnLadder.length - 1].offered : 0,
+    ...refinements.filter((s) => s.held && s.offered < (broken ?? Infinity)).map((s) => s.offered),
+  ];
+  return { held: Math.max(...heldRates), broken };
 }
 
 /** Refinement stops once the rate held and the rate broken are this close (share of the bare model). */
@@ -125,15 +139,6 @@ export function heldToBareAround(
   const bare = step?.bareAround ?? fallbackBare;
   const ratio = highestHeld > 0 && bare > 0 ? Math.round((highestHeld / bare) * 1000) / 1000 : 0;
   return { ratio, bare };
-}
-
-/** The lowest rate that broke, ladder before its first break and refinements alike. */
-function lowestBrokenRate(steps: readonly StepRow[]): number | undefined {
-  const ladder = steps.filter((s) => !s.refinement);
-  const firstBreak = ladder.find((s) => !s.held);
-  if (!firstBreak) return undefined;
-  const refinedBreaks = steps.filter((s) => s.refinement && !s.held).map((s) => s.offered);
-  return Math.min(firstBreak.offered, ...refinedBreaks);
 }
 
 /** A step holds when p95 and the error rate are within limits and the generator kept up. */
@@ -241,9 +246,8 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     if (steps.filter((s) => !s.held).length > options.pastBreak) break;
   }
   for (let i = 0; i < options.refine; i++) {
-    const broke = lowestBrokenRate(steps);
-    const rate =
-      broke === undefined ? undefined : refinementRate(highestHeldRate(steps), broke, bare.best);
+    const { held, broken } = heldAndBroken(steps);
+    const rate = broken === undefined ? undefined : refinementRate(held, broken, bare.best);
     if (rate === undefined) break;
     await runStep(rate, `refining ${i + 1}/${options.refine}`, true);
   }
@@ -277,6 +281,7 @@ export async function runSteps(options: RunnerOptions): Promise<number> {
 const percent = (value: number | undefined) => (value === undefined ? '-' : `${value}%`);
 
 export function renderSteps(r: StepResult): string {
+  const probed = (r.probes?.queriesPerSec.length ?? 0) > 0;
   const lines = [
     '# search-unique, step by step',
     '',
@@ -285,7 +290,7 @@ export function renderSteps(r: StepResult): string {
         .map(([b, v]) => `${b}: ${v}`)
         .join(', ')}). ` +
       `One query at a time it takes p50 ${r.bare.alone.p50Ms} ms, p95 ${r.bare.alone.p95Ms} ms.`,
-    ...(r.probes && r.probes.queriesPerSec.length > 0
+    ...(r.probes && probed
       ? [
           '',
           `Right before every step and after the last, while the service idled, the bare model was timed again for ${r.probes.seconds} s at batch ${r.probes.batch}: ` +
@@ -325,7 +330,7 @@ export function renderSteps(r: StepResult): string {
     '',
     r.highestHeld > 0
       ? `Highest rate held: ${r.highestHeld} searches/s, ${r.heldToBare} of the bare model's query throughput` +
-        (r.probes && r.probes.queriesPerSec.length > 0
+        (probed
           ? ` timed around that step (${r.bareQueriesPerSec} queries/s).`
           : ` (${r.bareQueriesPerSec} queries/s).`)
       : 'No rate held.',

@@ -30,7 +30,7 @@ export async function bareModelThroughput(
   },
 ): Promise<BareModelThroughput> {
   const pool = await UseLiteWorkerPool.start({ size: options.poolSize });
-  const batch = (size: number) => Array.from({ length: size }, () => useLiteInput(next()));
+  const batch = (size: number) => queryBatch(next, size);
   try {
     await Promise.all(
       Array.from({ length: pool.size }, () => pool.run(batch(8), USE_LITE_MAX_INPUT_TOKENS)),
@@ -75,13 +75,15 @@ export async function timeBatches(
   await Promise.all(
     Array.from({ length: pool.size }, async () => {
       while (performance.now() < deadline) {
-        await pool.run(
-          Array.from({ length: size }, () => useLiteInput(next())),
-          USE_LITE_MAX_INPUT_TOKENS,
-        );
+        await pool.run(queryBatch(next, size), USE_LITE_MAX_INPUT_TOKENS);
         texts += size;
       }
     }),
   );
   return Math.round((texts / ((performance.now() - started) / 1000)) * 10) / 10;
+}
+
+/** `size` fresh queries as the model is given them. */
+function queryBatch(next: () => string, size: number): string[] {
+  return Array.from({ length: size }, () => useLiteInput(next()));
 }
