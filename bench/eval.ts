@@ -5,9 +5,11 @@
  * Porter stemming, English stop words) computed in-process from the same corpus: the baseline
  * no mode may fall below. One BENCH line per dataset.
  *
- *   npm run eval -- --dataset ../shared/datasets/cisi [--sweep] [--docs 500]
+ *   npm run eval -- --dataset ../shared/datasets/cisi [--sweep] [--robustness] [--docs 500]
  *
  * --sweep also scores hybrid at several dense:bm25 weights (how the default was chosen).
+ * --robustness makes the dense side worse, step by step, and fuses it with BM25 offline at the
+ * collection's weights: how much weaker an embedder can be before the default loses to BM25.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,6 +20,8 @@ import {
   loadBeirDataset,
   sharedDatasetsDir,
 } from './support/beir';
+import type { CollectionInfo } from '../src/contract/collections';
+import { fusionRobustness, QueryCandidates } from './support/fusion-robustness';
 import { documentsInOrder, mean, mrrAt, ndcgAt, recallAt } from './support/metrics';
 import { printBenchLine, progressBar, round } from './support/report';
 import { waitForServing } from './support/serving';
@@ -27,24 +31,29 @@ import { awaitJobs, BenchService, postJson, startBenchService } from './support/
 interface Args {
   datasets: string[];
   sweep: boolean;
+  robustness: boolean;
   docs: number;
 }
 
 function parseArgs(argv: string[]): Args {
   const datasets: string[] = [];
   let sweep = false;
+  let robustness = false;
   let docs = Infinity;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--dataset') datasets.push(resolve(argv[++i]));
     else if (argv[i] === '--sweep') sweep = true;
+    else if (argv[i] === '--robustness') robustness = true;
     else if (argv[i] === '--docs') docs = Number(argv[++i]);
     else
-      throw new Error(`unknown argument ${argv[i]}; usage: --dataset <dir> [--sweep] [--docs N]`);
+      throw new Error(
+        `unknown argument ${argv[i]}; usage: --dataset <dir> [--sweep] [--robustness] [--docs N]`,
+      );
   }
   if (datasets.length === 0) {
     for (const name of ['cisi', 'cranfield']) datasets.push(resolve(sharedDatasetsDir(), name));
   }
-  return { datasets, sweep, docs };
+  return { datasets, sweep, robustness, docs };
 }
 
 interface Variant {
@@ -66,6 +75,7 @@ async function servedFromMemory(service: BenchService): Promise<void> {
   const { chunks } = (await info.json()) as { chunks: number };
   await postJson(`${service.url}/v1/collections/eval/search`, { query: 'warm up', mode: 'bm25' });
   await waitForServing(service.url, chunks);
+  console.log(`${chunks} chunks served from memory`);
 }
 
 async function ingest(service: BenchService, data: BeirDataset, docs: number): Promise<void> {
@@ -111,6 +121,60 @@ async function score(service: BenchService, data: BeirDataset, variant: Variant)
     res.body.results.forEach((result) => rankings.push(documentsInOrder(result.hits)));
   }
   return scoresOf(rankings, data);
+}
+
+/** One side's candidate documents with their scores (grouped by document, `depth` deep). */
+async function candidates(
+  service: BenchService,
+  query: string,
+  mode: 'dense' | 'bm25',
+  depth: number,
+): Promise<Map<string, number>> {
+  const scores = new Map<string, number>();
+  for (let offset = 0; offset < depth; offset += 100) {
+    const res = await postJson<{ hits: { documentId: string; score: number }[] }>(
+      `${service.url}/v1/collections/eval/search`,
+      { query, mode, groupBy: 'document', limit: Math.min(100, depth - offset), offset },
+    );
+    if (res.status !== 200)
+      throw new Error(`search answered ${res.status}: ${JSON.stringify(res.body)}`);
+    for (const hit of res.body.hits) scores.set(hit.documentId, hit.score);
+  }
+  return scores;
+}
+
+/**
+ * The dense side made worse step by step and fused offline with BM25. Candidates as the
+ * default search fuses them: 200 BM25 documents, and the documents of the graph's 64 nearest
+ * chunks (about 50).
+ */
+async function robustness(service: BenchService, data: BeirDataset, docs: number): Promise<void> {
+  const info = await fetch(`${service.url}/v1/collections/eval`);
+  const { hybridWeights } = ((await info.json()) as CollectionInfo).config;
+  const queries: QueryCandidates[] = [];
+  const bar = progressBar('candidates', data.queries.length);
+  for (const q of data.queries) {
+    const text = q.text.slice(0, 2000);
+    queries.push({
+      dense: await candidates(service, text, 'dense', 50),
+      bm25: await candidates(service, text, 'bm25', 200),
+      judged: data.qrels.get(q.id) ?? new Map<string, number>(),
+    });
+    bar.update(queries.length);
+  }
+  bar.stop();
+  const corpus = data.corpus.slice(0, docs).map((d) => d.id);
+  const { bm25, rows } = fusionRobustness(queries, hybridWeights, corpus);
+  console.log(
+    `\nthe dense side made worse, fused offline at dense ${hybridWeights.dense} : bm25 ${hybridWeights.bm25} (BM25 candidates alone: ${bm25.toFixed(4)}; noisy rows: mean of 5 seeds)`,
+  );
+  console.log(`${'dense side'.padEnd(22)} dense    fused    fused vs BM25`);
+  for (const row of rows) {
+    const change = ((row.fused - bm25) / bm25) * 100;
+    console.log(
+      `${row.label.padEnd(22)} ${row.dense.toFixed(4)}   ${row.fused.toFixed(4)}   ${change >= 0 ? '+' : ''}${change.toFixed(1)}%`,
+    );
+  }
 }
 
 function scoresOf(rankings: string[][], data: BeirDataset): Scores {
@@ -174,6 +238,7 @@ async function evaluate(dir: string, args: Args): Promise<Record<string, Scores>
       results[variant.label] = s;
       show(variant.label, s);
     }
+    if (args.robustness) await robustness(service, data, args.docs);
     return results;
   } finally {
     await service.stop();

@@ -27,14 +27,20 @@ export async function bareModelThroughput(
     sizes: readonly number[];
     /** Queries timed one at a time for `alone`. Default 60: a stable p95 in a few seconds. */
     aloneQueries?: number;
+    /**
+     * Unmeasured seconds first, half at the smallest size and half at the largest. Default 3:
+     * with one call per thread as the only warm-up, the first size timed (batch 1) read 66
+     * queries/s where a warm pool does 95-110, because the model's code was still being optimised.
+     */
+    warmUpSeconds?: number;
   },
 ): Promise<BareModelThroughput> {
   const pool = await UseLiteWorkerPool.start({ size: options.poolSize });
   const batch = (size: number) => queryBatch(next, size);
   try {
-    await Promise.all(
-      Array.from({ length: pool.size }, () => pool.run(batch(8), USE_LITE_MAX_INPUT_TOKENS)),
-    );
+    const warmUp = (options.warmUpSeconds ?? 3) / 2;
+    await timeBatches(pool, next, Math.min(...options.sizes), warmUp);
+    await timeBatches(pool, next, Math.max(...options.sizes), warmUp);
     const byBatch: Record<number, number> = {};
     for (const size of options.sizes) {
       byBatch[size] = await timeBatches(pool, next, size, options.secondsPerSize);
