@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
 import { onExit } from './cleanup';
 import { CpuUsage, CpuWatch } from './process-cpu';
+import { RedisUsage, RedisWatch } from './redis-usage';
 import type { ScenarioScript } from './scenario-script';
 
 /** The artillery of load/package.json (installed by `cd load && npm run setup`). */
@@ -33,9 +34,10 @@ export interface ArtilleryRun {
   /**
    * CPU from the first phase's start until every virtual user has finished (artillery's
    * start-up and report writing left out): the load generator's (its process, all threads)
-   * and the service's (`servicePid`) over the same span.
+   * and the service's (`servicePid`) over the same span; and what the Redis at `redisUrl` did
+   * meanwhile (its CPU and commands, every client of it counted).
    */
-  cpu: { loadGenerator?: CpuUsage; service?: CpuUsage };
+  cpu: { loadGenerator?: CpuUsage; service?: CpuUsage; redis?: RedisUsage };
 }
 
 /**
@@ -46,7 +48,7 @@ export async function runArtillery(
   script: ScenarioScript,
   dir: string,
   env: Record<string, string>,
-  options: { quiet?: boolean; servicePid?: number } = {},
+  options: { quiet?: boolean; servicePid?: number; redisUrl?: string } = {},
 ): Promise<ArtilleryRun> {
   const scriptPath = join(dir, 'script.yml');
   const reportPath = join(dir, 'artillery.json');
@@ -58,10 +60,14 @@ export async function runArtillery(
   });
   const generatorCpu = new CpuWatch(child.pid ?? 0);
   const serviceCpu = options.servicePid ? new CpuWatch(options.servicePid) : undefined;
+  const redis = options.redisUrl ? RedisWatch.open(options.redisUrl) : undefined;
   let loadStarted = false;
-  let cpu: ArtilleryRun['cpu'] | undefined;
-  const stopCpu = () =>
-    (cpu ??= { loadGenerator: generatorCpu.stop(), service: serviceCpu?.stop() });
+  let cpu: Omit<ArtilleryRun['cpu'], 'redis'> | undefined;
+  let redisUsage: Promise<RedisUsage | undefined> | undefined;
+  const stopCpu = () => {
+    redisUsage ??= redis?.stop();
+    return (cpu ??= { loadGenerator: generatorCpu.stop(), service: serviceCpu?.stop() });
+  };
   const forget = onExit('artillery', async () => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });
@@ -72,6 +78,7 @@ export async function runArtillery(
       loadStarted = true;
       generatorCpu.restart();
       serviceCpu?.restart();
+      void redis?.restart();
     }
     if (loadStarted && output.includes('All VUs finished')) stopCpu();
     log.write(chunk);
@@ -85,7 +92,13 @@ export async function runArtillery(
   });
   forget();
   log.end();
-  return { exitCode, reportPath, checks: ensureVerdicts(output), cpu: stopCpu() };
+  const processes = stopCpu();
+  return {
+    exitCode,
+    reportPath,
+    checks: ensureVerdicts(output),
+    cpu: { ...processes, redis: await redisUsage },
+  };
 }
 
 /** The `ok: <check>` / `fail: <check>` lines the ensure plugin prints at the end. */

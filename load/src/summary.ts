@@ -1,6 +1,7 @@
 import type { ActionRecord, PerformanceReport } from '../../src/client';
 import type { EnsureVerdict } from './artillery';
 import type { CpuUsage } from './process-cpu';
+import type { RedisUsage } from './redis-usage';
 import type { Machine } from './run-context';
 import type { Phase } from './scenario-script';
 
@@ -159,7 +160,7 @@ export interface RunSummary {
   checks: EnsureVerdict[];
   passed: boolean;
   server?: ServerView;
-  cpu: { loadGenerator?: CpuUsage; service?: CpuUsage };
+  cpu: { loadGenerator?: CpuUsage; service?: CpuUsage; redis?: RedisUsage };
   notes: string[];
 }
 
@@ -169,6 +170,13 @@ export function passed(exitCode: number, checks: EnsureVerdict[]): boolean {
 }
 
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
+
+function redisLine(u: RedisUsage | undefined, responses: number): string {
+  if (!u) return 'not measured';
+  const perAnswer =
+    responses > 0 ? ` (${Math.round((u.commands / responses) * 10) / 10} an answer)` : '';
+  return `${u.seconds} CPU s over ${u.wallSeconds} s (${u.percent}% of one core), ${u.commands} commands${perAnswer}`;
+}
 
 export function renderSummary(s: RunSummary): string {
   const lines = [
@@ -223,6 +231,7 @@ export function renderSummary(s: RunSummary): string {
     '',
     `- load generator (artillery, all threads, from the first phase until every virtual user finished): ${cpu(s.cpu.loadGenerator)}`,
     `- service (all threads), same span: ${cpu(s.cpu.service)}`,
+    `- Redis (its own INFO counters, every client of it), same span: ${redisLine(s.cpu.redis, s.load.responses)}`,
   );
   if (s.server) {
     const v = s.server;

@@ -64,7 +64,11 @@ export async function artilleryPass(
     script,
     dir,
     { [PROCESSOR_ENV.material]: session.prepared.path, ...options.env },
-    { quiet: session.options.quiet, servicePid: session.service.pid },
+    {
+      quiet: session.options.quiet,
+      servicePid: session.service.pid,
+      redisUrl: session.service.redisUrl,
+    },
   );
   const report = JSON.parse(readFileSync(run.reportPath, 'utf8')) as {
     aggregate: ArtilleryAggregate;

@@ -21,6 +21,10 @@ export interface StepRow {
   /** CPU over the step, 100 = one core busy throughout (undefined where not measured). */
   serviceCpuPercent?: number;
   generatorCpuPercent?: number;
+  /** The Redis server's CPU over the step (every client of it), as the two above. */
+  redisCpuPercent?: number;
+  /** Commands the Redis server processed over the step, per answer. */
+  redisCommandsPerAnswer?: number;
   /** A step bisecting between the last rate held and the first that broke. */
   refinement?: boolean;
   /** The higher of the bare model's probes right before and right after this step. */
@@ -160,6 +164,11 @@ export function judgeStep(
     held: true,
     serviceCpuPercent: summary.cpu?.service?.percent,
     generatorCpuPercent: summary.cpu?.loadGenerator?.percent,
+    redisCpuPercent: summary.cpu?.redis?.percent,
+    redisCommandsPerAnswer:
+      summary.cpu?.redis && summary.load.responses > 0
+        ? Math.round((summary.cpu.redis.commands / summary.load.responses) * 10) / 10
+        : undefined,
   };
   const broke: string[] = [];
   if (!e) broke.push('no answers');
@@ -319,13 +328,14 @@ export function renderSteps(r: StepResult): string {
       : []),
     '',
     'CPU is per step, from its first phase until every virtual user finished; 100% is one core busy throughout. ' +
+      "Redis's CPU and commands come from its own counters and count every client of that server. " +
       'The bare model had every core to itself; the steps share them with HTTP, the queue, Redis and the load generator.',
     '',
-    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | load generator CPU | bare around /s | offered / bare |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | load generator CPU | Redis CPU | Redis commands / answer | bare around /s | offered / bare |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.steps.map(
       (s) =>
-        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.generatorCpuPercent)} | ${s.bareAround ?? '-'} | ${s.bareAround ? Math.round((s.offered / s.bareAround) * 1000) / 1000 : '-'} |`,
+        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.generatorCpuPercent)} | ${percent(s.redisCpuPercent)} | ${s.redisCommandsPerAnswer ?? '-'} | ${s.bareAround ?? '-'} | ${s.bareAround ? Math.round((s.offered / s.bareAround) * 1000) / 1000 : '-'} |`,
     ),
     '',
     r.highestHeld > 0
