@@ -89,6 +89,10 @@ export async function runArtillery(
   const exitCode = await new Promise<number>((done, fail) => {
     child.once('error', fail);
     child.once('exit', (code, signal) => done(code ?? (signal ? 128 : 1)));
+  }).catch(async (error: unknown) => {
+    stopCpu();
+    await redisUsage; // closes the watch's connection
+    throw error;
   });
   forget();
   log.end();
