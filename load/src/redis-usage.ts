@@ -1,12 +1,11 @@
 import { Redis } from 'ioredis';
+import type { CpuUsage } from './process-cpu';
 
-/** What Redis did over a span, from its own counters: every client of that server counts. */
-export interface RedisUsage {
-  /** CPU seconds of the server (user + system, main thread and I/O threads). */
-  seconds: number;
-  wallSeconds: number;
-  /** 100 = one core busy the whole time. */
-  percent: number;
+/**
+ * What Redis did over a span, from its own counters: every client of that server counts. Its
+ * CPU is the server's (user + system, main thread and I/O threads).
+ */
+export interface RedisUsage extends CpuUsage {
   /** Commands the server processed. */
   commands: number;
 }

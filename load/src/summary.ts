@@ -171,11 +171,16 @@ export function passed(exitCode: number, checks: EnsureVerdict[]): boolean {
 
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
 
+/** Redis commands per answer, one decimal (undefined without answers). */
+export function commandsPerAnswer(usage: RedisUsage, answers: number): number | undefined {
+  return answers > 0 ? Math.round((usage.commands / answers) * 10) / 10 : undefined;
+}
+
 function redisLine(u: RedisUsage | undefined, responses: number): string {
   if (!u) return 'not measured';
-  const perAnswer =
-    responses > 0 ? ` (${Math.round((u.commands / responses) * 10) / 10} an answer)` : '';
-  return `${u.seconds} CPU s over ${u.wallSeconds} s (${u.percent}% of one core), ${u.commands} commands${perAnswer}`;
+  const perAnswer = commandsPerAnswer(u, responses);
+  const each = perAnswer === undefined ? '' : ` (${perAnswer} an answer)`;
+  return `${u.seconds} CPU s over ${u.wallSeconds} s (${u.percent}% of one core), ${u.commands} commands${each}`;
 }
 
 export function renderSummary(s: RunSummary): string {

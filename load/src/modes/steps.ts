@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BareProbe, bareQueryThroughput, BareThroughput } from '../bare-model';
 import { PROCESSOR_ENV } from '../processor';
 import { mainEndpoint, ScenarioScript } from '../scenario-script';
-import type { RunSummary } from '../summary';
+import { commandsPerAnswer, type RunSummary } from '../summary';
 import type { RunnerOptions } from './options';
 import { artilleryPass, scriptFor } from './pass';
 import { prepareRun, searchQueueQuiet, startSession, subfolder } from './session';
@@ -166,9 +166,7 @@ export function judgeStep(
     generatorCpuPercent: summary.cpu?.loadGenerator?.percent,
     redisCpuPercent: summary.cpu?.redis?.percent,
     redisCommandsPerAnswer:
-      summary.cpu?.redis && summary.load.responses > 0
-        ? Math.round((summary.cpu.redis.commands / summary.load.responses) * 10) / 10
-        : undefined,
+      summary.cpu?.redis && commandsPerAnswer(summary.cpu.redis, summary.load.responses),
   };
   const broke: string[] = [];
   if (!e) broke.push('no answers');
