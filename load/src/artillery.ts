@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
 import { onExit } from './cleanup';
+import { ModelCpuWatch } from './model-cpu';
 import { CpuUsage, CpuWatch } from './process-cpu';
 import { RedisUsage, RedisWatch } from './redis-usage';
 import type { ScenarioScript } from './scenario-script';
@@ -34,10 +35,11 @@ export interface ArtilleryRun {
   /**
    * CPU from the first phase's start until every virtual user has finished (artillery's
    * start-up and report writing left out): the load generator's (its process, all threads)
-   * and the service's (`servicePid`) over the same span; and what the Redis at `redisUrl` did
-   * meanwhile (its CPU and commands, every client of it counted).
+   * and the service's (`servicePid`) over the same span, and of it its model threads' (read
+   * from the /metrics of `serviceUrl`); and what the Redis at `redisUrl` did meanwhile (its CPU
+   * and commands, every client of it counted).
    */
-  cpu: { loadGenerator?: CpuUsage; service?: CpuUsage; redis?: RedisUsage };
+  cpu: { loadGenerator?: CpuUsage; service?: CpuUsage; model?: CpuUsage; redis?: RedisUsage };
 }
 
 /**
@@ -48,7 +50,7 @@ export async function runArtillery(
   script: ScenarioScript,
   dir: string,
   env: Record<string, string>,
-  options: { quiet?: boolean; servicePid?: number; redisUrl?: string } = {},
+  options: { quiet?: boolean; servicePid?: number; serviceUrl?: string; redisUrl?: string } = {},
 ): Promise<ArtilleryRun> {
   const scriptPath = join(dir, 'script.yml');
   const reportPath = join(dir, 'artillery.json');
@@ -60,12 +62,15 @@ export async function runArtillery(
   });
   const generatorCpu = new CpuWatch(child.pid ?? 0);
   const serviceCpu = options.servicePid ? new CpuWatch(options.servicePid) : undefined;
+  const modelCpu = options.serviceUrl ? new ModelCpuWatch(options.serviceUrl) : undefined;
   const redis = options.redisUrl ? RedisWatch.open(options.redisUrl) : undefined;
   let loadStarted = false;
-  let cpu: Omit<ArtilleryRun['cpu'], 'redis'> | undefined;
+  let cpu: Omit<ArtilleryRun['cpu'], 'redis' | 'model'> | undefined;
   let redisUsage: Promise<RedisUsage | undefined> | undefined;
+  let modelUsage: Promise<CpuUsage | undefined> | undefined;
   const stopCpu = () => {
     redisUsage ??= redis?.stop();
+    modelUsage ??= modelCpu?.stop();
     return (cpu ??= { loadGenerator: generatorCpu.stop(), service: serviceCpu?.stop() });
   };
   const forget = onExit('artillery', async () => {
@@ -78,6 +83,7 @@ export async function runArtillery(
       loadStarted = true;
       generatorCpu.restart();
       serviceCpu?.restart();
+      modelCpu?.restart();
       void redis?.restart();
     }
     if (loadStarted && output.includes('All VUs finished')) stopCpu();
@@ -101,7 +107,7 @@ export async function runArtillery(
     exitCode,
     reportPath,
     checks: ensureVerdicts(output),
-    cpu: { ...processes, redis: await redisUsage },
+    cpu: { ...processes, model: await modelUsage, redis: await redisUsage },
   };
 }
 

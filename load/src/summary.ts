@@ -160,7 +160,7 @@ export interface RunSummary {
   checks: EnsureVerdict[];
   passed: boolean;
   server?: ServerView;
-  cpu: { loadGenerator?: CpuUsage; service?: CpuUsage; redis?: RedisUsage };
+  cpu: { loadGenerator?: CpuUsage; service?: CpuUsage; model?: CpuUsage; redis?: RedisUsage };
   notes: string[];
 }
 
@@ -174,6 +174,24 @@ const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
 /** Redis commands per answer, one decimal (undefined without answers). */
 export function commandsPerAnswer(usage: RedisUsage, answers: number): number | undefined {
   return answers > 0 ? Math.round((usage.commands / answers) * 10) / 10 : undefined;
+}
+
+/** The model threads' share of the service's CPU over the same span, in percent. */
+export function modelShareOfService(
+  model: CpuUsage | undefined,
+  service: CpuUsage | undefined,
+): number | undefined {
+  if (!model || !service || service.seconds <= 0) return undefined;
+  return Math.min(100, Math.round((100 * model.seconds) / service.seconds));
+}
+
+function modelLine(model: CpuUsage | undefined, service: CpuUsage | undefined): string {
+  if (!model) return 'not measured';
+  const share = modelShareOfService(model, service);
+  return (
+    `${model.seconds} CPU s over ${model.wallSeconds} s (${model.percent}% of one core)` +
+    (share === undefined ? '' : `, ${share}% of the service's CPU`)
+  );
 }
 
 function redisLine(u: RedisUsage | undefined, responses: number): string {
@@ -236,6 +254,7 @@ export function renderSummary(s: RunSummary): string {
     '',
     `- load generator (artillery, all threads, from the first phase until every virtual user finished): ${cpu(s.cpu.loadGenerator)}`,
     `- service (all threads), same span: ${cpu(s.cpu.service)}`,
+    `  - of it the embedding model's own threads (its /metrics): ${modelLine(s.cpu.model, s.cpu.service)}`,
     `- Redis (its own INFO counters, every client of it), same span: ${redisLine(s.cpu.redis, s.load.responses)}`,
   );
   if (s.server) {

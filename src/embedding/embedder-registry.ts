@@ -77,18 +77,18 @@ export class EmbedderRegistry implements OnApplicationShutdown {
     if (!config) throw new Error(`embedder '${id}' is not configured in this process`);
     let instance = this.instances.get(id);
     if (!instance) {
-      instance = createEmbedder(config).then(
-        (inner) =>
-          new CachedEmbedder(this.guarded(inner, config), this.redis, {
-            prefix: this.config.prefix,
-            ttlSeconds: this.config.embedder.cacheTtlSeconds,
-            onStats: (hits, misses) => {
-              this.metrics.embeddingCacheLookup(true, hits);
-              this.metrics.embeddingCacheLookup(false, misses);
-              this.metrics.countAvoidedModelCalls('embedding_cache', hits);
-            },
-          }),
-      );
+      instance = createEmbedder(config).then((inner) => {
+        if (inner.cpuSeconds) this.metrics.trackModelCpu(id, () => inner.cpuSeconds?.());
+        return new CachedEmbedder(this.guarded(inner, config), this.redis, {
+          prefix: this.config.prefix,
+          ttlSeconds: this.config.embedder.cacheTtlSeconds,
+          onStats: (hits, misses) => {
+            this.metrics.embeddingCacheLookup(true, hits);
+            this.metrics.embeddingCacheLookup(false, misses);
+            this.metrics.countAvoidedModelCalls('embedding_cache', hits);
+          },
+        });
+      });
       instance.catch(() => this.instances.delete(id));
       this.instances.set(id, instance);
     }

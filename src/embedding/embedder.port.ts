@@ -20,6 +20,11 @@ export interface Embedder {
   countTokens(text: string): number;
   /** Vectors in input order. Callers never pass empty or whitespace-only texts. */
   embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]>;
+  /**
+   * CPU seconds the model has used in this process so far, for a model that runs here (its
+   * own threads); absent for remote providers, undefined where it cannot be read.
+   */
+  cpuSeconds?(): number | undefined;
   close(): Promise<void>;
 }
 

@@ -188,6 +188,25 @@ describe('UseLiteEmbedder (real model, 2 worker threads)', () => {
     expect(longestGap).toBeLessThan(250);
   });
 
+  it("counts the model threads' CPU (Linux): their inference, not the caller's own work", async () => {
+    if (process.platform !== 'linux') return;
+    const before = embedder.cpuSeconds();
+    expect(before).toBeGreaterThan(0); // loading and warming up the models
+    const busyUntil = performance.now() + 300;
+    while (performance.now() < busyUntil); // the caller's thread only
+    const afterCallerWork = embedder.cpuSeconds() as number;
+    expect(afterCallerWork - (before as number)).toBeLessThan(0.1);
+
+    const processBefore = process.cpuUsage();
+    await embedder.embed(chunks.slice(0, 32), { priority: 'bulk' });
+    const processUsed = process.cpuUsage(processBefore);
+    const modelUsed = (embedder.cpuSeconds() as number) - afterCallerWork;
+    // 32 chunks of ~200 words cost seconds of model CPU (~65 ms each, measured)
+    expect(modelUsed).toBeGreaterThan(0.5);
+    // the model's threads are part of the process: never more than all of it (tick rounding aside)
+    expect(modelUsed).toBeLessThanOrEqual((processUsed.user + processUsed.system) / 1e6 + 0.05);
+  });
+
   it('survives a worker thread that dies mid-call: the call is retried, the thread replaced', async () => {
     expect(pool.threads).toHaveLength(2);
     const texts = chunks.slice(0, 16);
@@ -217,10 +236,13 @@ describe('UseLiteEmbedder (real model, 2 worker threads)', () => {
   });
 
   it('survives a thread that exits while idle', async () => {
+    const cpuBefore = embedder.cpuSeconds() ?? 0;
     const victim = pool.threads[1];
     await victim.terminate();
     const [vector] = await embedder.embed(['still working']);
     expect(vector).toHaveLength(512);
     expect(pool.threads).toHaveLength(2);
+    // The ended thread's CPU still counts: the total never goes down.
+    expect(embedder.cpuSeconds() ?? 0).toBeGreaterThanOrEqual(cpuBefore);
   });
 });

@@ -124,6 +124,10 @@ export class UseLiteEmbedder implements Embedder {
     return groups;
   }
 
+  cpuSeconds(): number | undefined {
+    return this.pool.cpuSeconds();
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
   }

@@ -4,6 +4,7 @@ import { BroadcastChannel, type Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { EmbeddingWorkerError } from './embedding.errors';
 import { EmbedPriority, PriorityQueueOptions, PriorityTaskQueue } from './priority-task-queue';
+import { ThreadCpuTotal } from './thread-cpu';
 
 /** Resolved beside this file, so it works from src/ (ts-jest) and from dist/ (after tsc). */
 export const USE_LITE_WORKER_FILE = join(__dirname, 'use-lite.worker.js');
@@ -34,6 +35,8 @@ export interface UseLiteWorkerPoolOptions {
   bulkMaxWaitMs?: number;
 }
 
+let poolsStarted = 0;
+
 interface UseLiteTask {
   texts: string[];
   maxInputTokens: number;
@@ -57,6 +60,9 @@ export class UseLiteWorkerPool {
   private tasksRun = 0;
   private readonly niceChannel = new BroadcastChannel(USE_LITE_NICE_CHANNEL);
   private bulkNiceHeld = true;
+  /** Where this pool's threads say which OS thread each is (see use-lite.worker.js). */
+  private readonly threadsChannel: BroadcastChannel;
+  private readonly threadCpu = new ThreadCpuTotal();
 
   private constructor(
     readonly size: number,
@@ -64,12 +70,21 @@ export class UseLiteWorkerPool {
     private readonly bulkNiceIncrement: number,
     bulkMaxWaitMs: number,
   ) {
+    // Per pool: a process may hold several (a benchmark's probe beside the service's own).
+    const threadsChannel = `ragline:use-lite:threads:${process.pid}:${++poolsStarted}`;
+    this.threadsChannel = new BroadcastChannel(threadsChannel);
+    this.threadsChannel.unref();
+    this.threadsChannel.onmessage = (event) => {
+      const tid = (event as { data?: { tid?: unknown } }).data?.tid;
+      if (typeof tid === 'number' && Number.isInteger(tid) && tid > 0) this.threadCpu.add(tid);
+    };
     this.piscina = new Piscina<UseLiteTask, Float32Array>({
       filename: USE_LITE_WORKER_FILE,
       minThreads: size,
       maxThreads: size,
       concurrentTasksPerWorker: 1,
       taskQueue: new PriorityTaskQueue(bulkMaxWaitMs),
+      workerData: { threadsChannel },
     });
     // Without a listener, a thread dying while idle would be an unhandled 'error' event.
     this.piscina.on('error', () => {
@@ -180,10 +195,20 @@ export class UseLiteWorkerPool {
     return this.piscina.queueSize;
   }
 
+  /**
+   * CPU seconds the model threads have used since the pool started, threads that were replaced
+   * included (Linux; undefined elsewhere). Beside the process's CPU it tells how much of a
+   * search miss is the model and how much everything around it.
+   */
+  cpuSeconds(): number | undefined {
+    return this.threadCpu.seconds();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.niceChannel.close();
+    this.threadsChannel.close();
     await this.piscina.destroy();
   }
 }

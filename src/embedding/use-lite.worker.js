@@ -9,14 +9,34 @@
  * Result: a Float32Array of texts.length x 512 unit-length rows, transferred (not copied).
  */
 
+const { readlinkSync } = require('node:fs');
 const os = require('node:os');
 const { BroadcastChannel } = require('node:worker_threads');
-const { move } = require('piscina');
+const { move, workerData } = require('piscina');
 const { tensor1d, tensor2d } = require('@energetic-ai/core');
 const { sharedUseTokenizer } = require('./use-tokenizer.js');
 const { loadUseLiteModel } = require('./use-lite-model.js');
 
 const DIMENSIONS = 512;
+
+/**
+ * Tells the pool this thread's OS id (Linux), on the pool's own channel, so the pool can read
+ * how much CPU its model threads use (/proc/self/task/<id>/stat).
+ */
+function announceThread() {
+  const channelName = workerData && workerData.threadsChannel;
+  if (!channelName || process.platform !== 'linux') return;
+  let tid;
+  try {
+    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return;
+  }
+  const channel = new BroadcastChannel(channelName);
+  channel.postMessage({ tid });
+  channel.close();
+}
+announceThread();
 
 const modelPromise = loadUseLiteModel();
 // Loading starts with the thread; a failure surfaces with its real message on the first task.

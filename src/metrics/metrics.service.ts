@@ -130,6 +130,24 @@ export class MetricsService {
     buckets: EMBED_BUCKETS,
     registers: [this.registry],
   });
+  private readonly modelCpuReaders = new Map<
+    string,
+    { read: () => number | undefined; last: number }
+  >();
+  private readonly modelCpu = new Counter({
+    name: `${METRIC_PREFIX}model_cpu_seconds_total`,
+    help: "CPU time of the embedding model's own threads in this process, by embedder (beside process_cpu_seconds_total: the model's share of the work)",
+    labelNames: ['embedder'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [embedder, reader] of this.modelCpuReaders) {
+        const now = reader.read();
+        if (now === undefined) continue;
+        if (now > reader.last) this.modelCpu.inc({ embedder }, now - reader.last);
+        reader.last = Math.max(reader.last, now);
+      }
+    },
+  });
   private readonly storeDuration = new Histogram({
     name: `${METRIC_PREFIX}store_duration_seconds`,
     help: 'Duration of one vector store call by operation',
@@ -330,6 +348,15 @@ export class MetricsService {
   /** Exports a breaker's state, read at each scrape (a cool-off can end between calls). */
   trackCircuit(dependency: string, read: () => keyof typeof CIRCUIT_STATE_VALUES): void {
     this.circuitReaders.set(dependency, read);
+  }
+
+  /**
+   * Exports a local model's CPU seconds, read at each scrape. A model started again under the
+   * same id (after a shutdown in tests) continues the count from where the last one was.
+   */
+  trackModelCpu(embedder: string, read: () => number | undefined): void {
+    this.modelCpuReaders.set(embedder, { read, last: 0 });
+    this.modelCpu.inc({ embedder }, 0);
   }
 
   countCircuitRejected(dependency: string): void {

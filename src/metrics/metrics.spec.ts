@@ -116,6 +116,21 @@ describe('MetricsService', () => {
     expect(sampleValue(text, 'ragline_batch_size_count{batcher="upsert"}')).toBe(1);
   });
 
+  it("exports a local model's CPU as a counter read at each scrape, that never goes down", async () => {
+    const own = new MetricsService();
+    const metric = 'ragline_model_cpu_seconds_total{embedder="use-lite"}';
+    let read: number | undefined = 2.5;
+    own.trackModelCpu('use-lite', () => read);
+    expect(sampleValue(await own.render(), metric)).toBe(2.5);
+    read = 4;
+    expect(sampleValue(await own.render(), metric)).toBe(4);
+    read = undefined; // unreadable at this scrape: the count stays
+    expect(sampleValue(await own.render(), metric)).toBe(4);
+    // the model started again (its threads count from zero): the total goes on from 4
+    own.trackModelCpu('use-lite', () => 1);
+    expect(sampleValue(await own.render(), metric)).toBe(5);
+  });
+
   it('gives each instance its own registry', async () => {
     const a = new MetricsService();
     const b = new MetricsService();

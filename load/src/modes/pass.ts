@@ -67,6 +67,7 @@ export async function artilleryPass(
     {
       quiet: session.options.quiet,
       servicePid: session.service.pid,
+      serviceUrl: session.service.url,
       redisUrl: session.service.redisUrl,
     },
   );

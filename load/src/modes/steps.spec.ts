@@ -55,15 +55,17 @@ describe('step mode', () => {
     });
   });
 
-  it("carries the step's CPU, service, load generator and Redis, into its row", () => {
+  it("carries the step's CPU, service (and the model's share of it), load generator and Redis, into its row", () => {
     const summary = stepSummary(80, 0, 300);
     summary.cpu = {
       service: { seconds: 26.2, wallSeconds: 20, percent: 131 },
+      model: { seconds: 19.4, wallSeconds: 20, percent: 97 },
       loadGenerator: { seconds: 3.6, wallSeconds: 20, percent: 18 },
       redis: { seconds: 2.4, wallSeconds: 20, percent: 12, commands: 5130 },
     };
     expect(judgeStep(summary, 'search-unique', 100, 0)).toMatchObject({
       serviceCpuPercent: 131,
+      modelShareOfServiceCpu: 74,
       generatorCpuPercent: 18,
       redisCpuPercent: 12,
       redisCommandsPerAnswer: Math.round((5130 / summary.load.responses) * 10) / 10,
@@ -153,6 +155,7 @@ describe('step mode', () => {
           held: false,
           broke: 'p95 300 ms > 100 ms',
           serviceCpuPercent: 131,
+          modelShareOfServiceCpu: 74,
           generatorCpuPercent: 18,
           redisCpuPercent: 9,
           redisCommandsPerAnswer: 17.2,
@@ -166,9 +169,9 @@ describe('step mode', () => {
     expect(text).toContain('Before the first step, 5 searches/s for 10 s warmed the service up');
     expect(text).toContain('One query at a time it takes p50 20 ms, p95 35 ms.');
     expect(text).not.toContain('The model alone is over the p95 limit');
-    expect(text).toContain('| 10 | 10 | 9 | 30 | 40 | 0 | yes | - | - |');
+    expect(text).toContain('| 10 | 10 | 9 | 30 | 40 | 0 | yes | - | - | - |');
     expect(text).toContain(
-      '| 20 | 20 | 90 | 300 | 400 | 0 | no: p95 300 ms > 100 ms | 131% | 18% | 9% | 17.2 |',
+      '| 20 | 20 | 90 | 300 | 400 | 0 | no: p95 300 ms > 100 ms | 131% | 74% | 18% | 9% | 17.2 |',
     );
     expect(text).toContain('Highest rate held: 10 searches/s, 0.2 of the bare model');
     expect(text).not.toContain('(refining)');
@@ -215,7 +218,7 @@ describe('step mode', () => {
       'the bare model was timed again for 3 s at batch 2: 92 to 104 queries/s over this run',
     );
     expect(text).toContain(
-      '| 60 | 60 | 30 | 120 | 150 | 0 | no: p95 120 ms > 100 ms | - | - | - | - | 104 | 0.577 |',
+      '| 60 | 60 | 30 | 120 | 150 | 0 | no: p95 120 ms > 100 ms | - | - | - | - | - | 104 | 0.577 |',
     );
     expect(text).toContain(
       "Highest rate held: 55 searches/s, 0.55 of the bare model's query throughput timed around that step (100 queries/s).",

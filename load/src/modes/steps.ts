@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BareProbe, bareQueryThroughput, BareThroughput } from '../bare-model';
 import { PROCESSOR_ENV } from '../processor';
 import { mainEndpoint, ScenarioScript } from '../scenario-script';
-import { commandsPerAnswer, type RunSummary } from '../summary';
+import { commandsPerAnswer, modelShareOfService, type RunSummary } from '../summary';
 import type { RunnerOptions } from './options';
 import { artilleryPass, scriptFor } from './pass';
 import { prepareRun, searchQueueQuiet, startSession, subfolder } from './session';
@@ -20,6 +20,8 @@ export interface StepRow {
   broke?: string;
   /** CPU over the step, 100 = one core busy throughout (undefined where not measured). */
   serviceCpuPercent?: number;
+  /** The part of serviceCpuPercent in the embedding model's own threads, as a share of it. */
+  modelShareOfServiceCpu?: number;
   generatorCpuPercent?: number;
   /** The Redis server's CPU over the step (every client of it), as the two above. */
   redisCpuPercent?: number;
@@ -163,6 +165,7 @@ export function judgeStep(
     failedRate: summary.load.failedRate,
     held: true,
     serviceCpuPercent: summary.cpu?.service?.percent,
+    modelShareOfServiceCpu: modelShareOfService(summary.cpu?.model, summary.cpu?.service),
     generatorCpuPercent: summary.cpu?.loadGenerator?.percent,
     redisCpuPercent: summary.cpu?.redis?.percent,
     redisCommandsPerAnswer:
@@ -326,14 +329,15 @@ export function renderSteps(r: StepResult): string {
       : []),
     '',
     'CPU is per step, from its first phase until every virtual user finished; 100% is one core busy throughout. ' +
+      '"Of it the model" is the share of the service\'s CPU spent in the embedding model\'s own threads (from its /metrics); the rest is HTTP, the queue, ranking and caches. ' +
       "Redis's CPU and commands come from its own counters and count every client of that server. " +
       'The bare model had every core to itself; the steps share them with HTTP, the queue, Redis and the load generator.',
     '',
-    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | load generator CPU | Redis CPU | Redis commands / answer | bare around /s | offered / bare |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | of it the model | load generator CPU | Redis CPU | Redis commands / answer | bare around /s | offered / bare |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.steps.map(
       (s) =>
-        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.generatorCpuPercent)} | ${percent(s.redisCpuPercent)} | ${s.redisCommandsPerAnswer ?? '-'} | ${s.bareAround ?? '-'} | ${s.bareAround ? Math.round((s.offered / s.bareAround) * 1000) / 1000 : '-'} |`,
+        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.modelShareOfServiceCpu)} | ${percent(s.generatorCpuPercent)} | ${percent(s.redisCpuPercent)} | ${s.redisCommandsPerAnswer ?? '-'} | ${s.bareAround ?? '-'} | ${s.bareAround ? Math.round((s.offered / s.bareAround) * 1000) / 1000 : '-'} |`,
     ),
     '',
     r.highestHeld > 0

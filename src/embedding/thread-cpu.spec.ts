@@ -1,0 +1,48 @@
+import { threadCpuSeconds, ThreadCpuTotal } from './thread-cpu';
+
+describe('threadCpuSeconds', () => {
+  const linux = process.platform === 'linux' ? it : it.skip;
+
+  linux(
+    "reads a live thread's CPU time and grows as it works (the main thread's id is the pid)",
+    () => {
+      const before = threadCpuSeconds(process.pid) as number;
+      expect(before).toBeGreaterThanOrEqual(0);
+      const until = performance.now() + 150;
+      while (performance.now() < until);
+      expect(threadCpuSeconds(process.pid)).toBeGreaterThanOrEqual(before + 0.1);
+    },
+  );
+
+  it('is undefined for a thread that is not there', () => {
+    expect(threadCpuSeconds(2 ** 30)).toBeUndefined();
+  });
+});
+
+describe('ThreadCpuTotal', () => {
+  it('is undefined until a thread is added, then sums the threads', () => {
+    const total = new ThreadCpuTotal();
+    expect(total.seconds(() => 1)).toBeUndefined();
+    total.add(11);
+    total.add(12);
+    total.add(12);
+    expect(total.threads).toBe(2);
+    expect(total.seconds((tid) => (tid === 11 ? 1.5 : 2))).toBe(3.5);
+  });
+
+  it('keeps counting an ended thread at the last time read from it, so it never goes down', () => {
+    const total = new ThreadCpuTotal();
+    const times = new Map([
+      [1, 4],
+      [2, 3],
+    ]);
+    total.add(1);
+    total.add(2);
+    expect(total.seconds((tid) => times.get(tid))).toBe(7);
+    times.delete(1); // thread 1 ended; its replacement starts from zero
+    times.set(3, 0.5);
+    total.add(3);
+    expect(total.seconds((tid) => times.get(tid))).toBe(7.5);
+    expect(total.threads).toBe(2);
+  });
+});
