@@ -1,4 +1,4 @@
-import type { CpuUsage } from './process-cpu';
+import { cpuUsage, type CpuUsage } from './process-cpu';
 
 /**
  * The CPU seconds of the service's model threads, summed over embedders, from the text of its
@@ -35,14 +35,9 @@ export class ModelCpuWatch {
   async stop(): Promise<CpuUsage | undefined> {
     const [start, end] = await Promise.all([this.start, this.read()]);
     if (!start || !end) return undefined;
-    const seconds = end.seconds - start.seconds;
     const wallSeconds = (end.at - start.at) / 1000;
     if (wallSeconds <= 0) return undefined;
-    return {
-      seconds: Math.round(seconds * 10) / 10,
-      wallSeconds: Math.round(wallSeconds * 10) / 10,
-      percent: Math.round((100 * seconds) / wallSeconds),
-    };
+    return cpuUsage(end.seconds - start.seconds, wallSeconds);
   }
 
   private async read(): Promise<{ seconds: number; at: number } | undefined> {

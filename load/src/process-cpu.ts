@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { statCpuTicks } from '../../src/common/proc-stat';
 
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
@@ -16,10 +17,7 @@ function clockTicks(): number {
 /** CPU seconds (user + system, all threads) a live process has used; undefined off Linux or once it is gone. */
 export function cpuSeconds(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the command name (which may contain spaces) start at state, field 3
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+    return statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / clockTicks();
   } catch {
     return undefined;
   }
@@ -31,6 +29,19 @@ export interface CpuUsage {
   wallSeconds: number;
   /** 100 = one core busy the whole time. */
   percent: number;
+}
+
+/**
+ * `seconds` of CPU over `wallSeconds`, as the watches report it: seconds rounded to
+ * `secondsDecimals`, the wall time to one decimal, the percentage from the unrounded figures.
+ */
+export function cpuUsage(seconds: number, wallSeconds: number, secondsDecimals = 1): CpuUsage {
+  const scale = 10 ** secondsDecimals;
+  return {
+    seconds: Math.round(seconds * scale) / scale,
+    wallSeconds: Math.round(wallSeconds * 10) / 10,
+    percent: wallSeconds > 0 ? Math.round((100 * seconds) / wallSeconds) : 0,
+  };
 }
 
 /**
@@ -66,12 +77,6 @@ export class CpuWatch {
     this.sample();
     clearInterval(this.timer);
     if (this.start === undefined || this.last === undefined) return undefined;
-    const wallSeconds = (performance.now() - this.startedAt) / 1000;
-    const seconds = this.last - this.start;
-    return {
-      seconds: Math.round(seconds * 10) / 10,
-      wallSeconds: Math.round(wallSeconds * 10) / 10,
-      percent: Math.round((100 * seconds) / wallSeconds),
-    };
+    return cpuUsage(this.last - this.start, (performance.now() - this.startedAt) / 1000);
   }
 }

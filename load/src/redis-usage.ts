@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { CpuUsage } from './process-cpu';
+import { cpuUsage, type CpuUsage } from './process-cpu';
 
 /**
  * What Redis did over a span, from its own counters: every client of that server counts. Its
@@ -65,12 +65,8 @@ export class RedisWatch {
     const [start, end] = await Promise.all([this.start, this.read()]);
     this.client.disconnect();
     if (!start || !end) return undefined;
-    const wallSeconds = (end.at - start.at) / 1000;
-    const seconds = end.cpuSeconds - start.cpuSeconds;
     return {
-      seconds: Math.round(seconds * 100) / 100,
-      wallSeconds: Math.round(wallSeconds * 10) / 10,
-      percent: wallSeconds > 0 ? Math.round((100 * seconds) / wallSeconds) : 0,
+      ...cpuUsage(end.cpuSeconds - start.cpuSeconds, (end.at - start.at) / 1000, 2),
       commands: end.commands - start.commands,
     };
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { statCpuTicks } from '../common/proc-stat';
 
 /**
  * Clock ticks per second of /proc's CPU times: USER_HZ, which Linux fixes at 100 for user space
@@ -9,10 +10,7 @@ const TICKS_PER_SECOND = 100;
 /** CPU seconds (user + system) one thread of this process has run; undefined once it is gone or off Linux. */
 export function threadCpuSeconds(tid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    // the fields after the thread's name (which may hold spaces) start at the state, field 3
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return statCpuTicks(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')) / TICKS_PER_SECOND;
   } catch {
     return undefined;
   }
