@@ -16,6 +16,7 @@ const { move, workerData } = require('piscina');
 const { tensor1d, tensor2d } = require('@energetic-ai/core');
 const { sharedUseTokenizer } = require('./use-tokenizer.js');
 const { loadUseLiteModel } = require('./use-lite-model.js');
+const { createGraphRunner } = require('./use-lite-graph.js');
 
 const DIMENSIONS = 512;
 
@@ -38,9 +39,13 @@ function announceThread() {
 }
 announceThread();
 
-const modelPromise = loadUseLiteModel();
+const runnerPromise = loadUseLiteModel().then((model) =>
+  createGraphRunner(model.model, { tensor1d, tensor2d }, (text) =>
+    sharedUseTokenizer().encode(text),
+  ),
+);
 // Loading starts with the thread; a failure surfaces with its real message on the first task.
-modelPromise.catch(() => undefined);
+runnerPromise.catch(() => undefined);
 
 /**
  * Each task runs at its own nice value: document embeddings can yield the CPU to the event
@@ -128,26 +133,12 @@ function normaliseRows(data, rows) {
 }
 
 async function embed(task) {
-  const model = await modelPromise;
+  const runner = await runnerPromise;
   const { texts, maxInputTokens, niceIncrement, baseNiceIncrement } = task;
   applyNice(niceIncrement, baseNiceIncrement);
   if (texts.length === 0) return new Float32Array(0);
   const { indices, values } = sparseInput(texts, maxInputTokens);
-  const indexTensor = tensor2d(indices, [values.length, 2], 'int32');
-  const valueTensor = tensor1d(values, 'int32');
-  let output;
-  try {
-    output = await model.model.executeAsync({ indices: indexTensor, values: valueTensor });
-  } finally {
-    indexTensor.dispose();
-    valueTensor.dispose();
-  }
-  try {
-    const vectors = normaliseRows(await output.data(), texts.length);
-    return move(vectors);
-  } finally {
-    output.dispose();
-  }
+  return move(normaliseRows(await runner.run(indices, values), texts.length));
 }
 
 module.exports = embed;
