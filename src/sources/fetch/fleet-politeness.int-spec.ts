@@ -107,10 +107,11 @@ describe('FleetPoliteness (two workers, two Redis connections, one real host on 
     const span = (times: number[]) => Math.max(...times) - Math.min(...times);
     expect(span(starts)).toBeGreaterThanOrEqual(9 * minDelayMs - 30);
     expect(Math.min(...started)).toBeGreaterThanOrEqual(minDelayMs / 2);
-    // At the server, connection set-up on a busy machine shifts arrivals a little more.
+    // At the server, connection set-up on a busy machine shifts arrivals more (seen: one gap of
+    // 39 ms in the full suite); uncoordinated requests still arrive within a few ms of each other.
     const arrived = gaps(arrivals);
     expect(span(arrivals)).toBeGreaterThanOrEqual(9 * minDelayMs - 60);
-    expect(Math.min(...arrived)).toBeGreaterThanOrEqual(minDelayMs / 2);
+    expect(Math.min(...arrived)).toBeGreaterThanOrEqual(minDelayMs / 4);
     const show = (g: number[]) => g.map((x) => x.toFixed(0)).join(', ');
     console.log(
       `fleet politeness (min delay ${minDelayMs} ms): gaps between starts ${show(started)}; between arrivals ${show(arrived)}`,
@@ -122,7 +123,7 @@ describe('FleetPoliteness (two workers, two Redis connections, one real host on 
     const local = () => new HostPoliteness({ concurrency: 2, minDelayMs: 80 });
     await fetchFromBoth([local(), local()], 2);
     expect(Math.min(...gaps(starts))).toBeLessThan(40);
-    expect(Math.min(...gaps(arrivals))).toBeLessThan(40);
+    expect(Math.min(...gaps(arrivals))).toBeLessThan(20);
   });
 
   it('keeps at most `concurrency` requests in flight to the host across both workers', async () => {
