@@ -1,7 +1,8 @@
 /**
  * Embedding throughput: USE lite in one worker thread vs the pool (one model per core), for
  * short queries and ~200-word chunks at several batch sizes, plus the main thread's event-loop
- * delay while the pool works (baseline: the same model run on the main thread).
+ * delay while the pool works (baseline: the same model run on the main thread), and one query
+ * per call through the graph as the workers run it against tfjs's executeAsync.
  *
  *   npx tsc -p tsconfig.build.json && node dist/bench/embed.bench.js
  *
@@ -22,6 +23,8 @@ import {
 import type { EmbedPriority } from '../src/embedding/priority-task-queue';
 import { loadSampleTexts, wordChunks } from '../src/embedding/sample-texts';
 import { loadUseLiteModel } from '../src/embedding/use-lite-model';
+import * as tfCore from '@energetic-ai/core';
+import { createGraphRunner, type TensorFactory } from '../src/embedding/use-lite-graph';
 
 const CHUNKS = Number(process.env.EMBED_BENCH_CHUNKS ?? 64);
 const QUERIES = Number(process.env.EMBED_BENCH_QUERIES ?? 192);
@@ -121,6 +124,63 @@ async function tokenizerTimes(
   };
 }
 
+/**
+ * One query per call in this thread, as a search miss reaches a model thread: the graph as one
+ * compiled plan (what the workers run) against tfjs's executeAsync (the package's way). CPU
+ * time per query, the median of GRAPH_ROUNDS interleaved runs, for short queries (up to 32
+ * tokens, most of what a search box sends) and long ones apart: the saving is per call, about
+ * 1-2 ms, so it shows on short queries and vanishes into the arithmetic of long ones.
+ */
+const GRAPH_ROUNDS = 7;
+const SHORT_QUERY_TOKENS = 32;
+
+interface GraphTimes {
+  queries: number;
+  compiledMs: number;
+  executeAsyncMs: number;
+}
+
+async function graphRunnerTimes(
+  queries: string[],
+  tokenizer: UseTokenizer,
+): Promise<{ short: GraphTimes; long: GraphTimes }> {
+  const model = await loadUseLiteModel();
+  const tf = tfCore as unknown as TensorFactory;
+  const encode = (text: string) => tokenizer.encode(text);
+  const runners = {
+    compiled: await createGraphRunner(model.model, tf, encode),
+    executeAsync: await createGraphRunner(model.model, tf, encode, { compiled: false }),
+  };
+  const inputs = queries.map((query) => tokenizer.encode(query, 128));
+  const groups = {
+    short: inputs.filter((values) => values.length <= SHORT_QUERY_TOKENS).slice(0, 48),
+    long: inputs.filter((values) => values.length > SHORT_QUERY_TOKENS).slice(0, 48),
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const timeGroup = async (group: number[][]): Promise<GraphTimes> => {
+    const perRound = { compiled: [] as number[], executeAsync: [] as number[] };
+    for (let round = 0; round < GRAPH_ROUNDS && group.length > 0; round++) {
+      for (const name of ['executeAsync', 'compiled'] as const) {
+        const before = process.cpuUsage();
+        for (const values of group) {
+          await runners[name].run(
+            values.flatMap((_, column) => [0, column]),
+            values,
+          );
+        }
+        const used = process.cpuUsage(before);
+        perRound[name].push((used.user + used.system) / 1000 / group.length);
+      }
+    }
+    return {
+      queries: group.length,
+      compiledMs: median(perRound.compiled) ?? 0,
+      executeAsyncMs: median(perRound.executeAsync) ?? 0,
+    };
+  };
+  return { short: await timeGroup(groups.short), long: await timeGroup(groups.long) };
+}
+
 async function main(): Promise<void> {
   const samples = loadSampleTexts();
   console.log(`embed bench: text from ${samples.source}; ${availableParallelism()} cores`);
@@ -136,6 +196,16 @@ async function main(): Promise<void> {
   console.log(
     `tokenizer ms per 200-word chunk: reference ${tokens.reference.toFixed(2)}, fast ${tokens.fast.toFixed(3)}, fast cut at 128 tokens ${tokens.limited.toFixed(3)} (${(tokens.reference / tokens.limited).toFixed(0)}x)`,
   );
+
+  const graph = await graphRunnerTimes(queries, new UseTokenizer(loadUseVocabulary()));
+  for (const [label, times] of [
+    [`up to ${SHORT_QUERY_TOKENS} tokens`, graph.short],
+    [`over ${SHORT_QUERY_TOKENS} tokens`, graph.long],
+  ] as const) {
+    console.log(
+      `one query per call in this thread, ${times.queries} queries of ${label}, CPU ms a query: graph as one compiled plan ${times.compiledMs.toFixed(2)}, executeAsync ${times.executeAsyncMs.toFixed(2)} (${(times.executeAsyncMs / times.compiledMs).toFixed(2)}x)`,
+    );
+  }
 
   const single = await UseLiteEmbedder.create({ poolSize: 1 });
   const pool = await UseLiteEmbedder.create({ poolSize: POOL_SIZE });
@@ -199,6 +269,13 @@ async function main(): Promise<void> {
       eventLoopP99MsIdle: round(idleDelay.p99, 2),
       eventLoopP99MsDocumentsAtNice0: round(plainDelay.p99, 2),
       eventLoopP99MsModelOnMainThread: round(baselineDelay.p99, 1),
+      shortQueryCpuMsCompiled: round(graph.short.compiledMs, 2),
+      shortQueryCpuMsExecuteAsync: round(graph.short.executeAsyncMs, 2),
+      shortQueryExecuteAsyncToCompiled: round(
+        graph.short.executeAsyncMs / graph.short.compiledMs,
+        2,
+      ),
+      longQueryExecuteAsyncToCompiled: round(graph.long.executeAsyncMs / graph.long.compiledMs, 2),
       tokenizerMsPerChunkReference: round(tokens.reference, 3),
       tokenizerMsPerChunkFast: round(tokens.limited, 3),
       poolSize: POOL_SIZE,

@@ -18,6 +18,7 @@ export declare function createGraphRunner(
   graphModel: EmbeddingsModel['model'],
   tf: TensorFactory,
   encode: (text: string) => number[],
+  options?: { compiled?: boolean },
 ): Promise<GraphRunner>;
 
 export declare function positionsOf(

@@ -57,22 +57,31 @@ describe('createGraphRunner (real model)', () => {
   beforeAll(async () => {
     model = await loadUseLiteModel();
     compiled = await createGraphRunner(model.model, tf, (text) => tokenizer.encode(text));
-    // The general way, as the runner falls back to it: a graph without the expected constants.
-    const bare = {
-      weights: {},
-      outputNodes: model.model.outputNodes,
-      executeAsync: model.model.executeAsync.bind(model.model),
-      execute: model.model.execute.bind(model.model),
-    };
-    const fallback = await createGraphRunner(bare as unknown as typeof model.model, tf, (text) =>
-      tokenizer.encode(text),
-    );
+    const fallback = await createGraphRunner(model.model, tf, (text) => tokenizer.encode(text), {
+      compiled: false,
+    });
     expect(fallback.mode).toBe('async');
     general = fallback.run;
   });
 
   it('runs the pinned model’s graph the compiled way', () => {
     expect(compiled.mode).toBe('compiled');
+  });
+
+  it('falls back to executeAsync for a graph without the expected constants', async () => {
+    const other = {
+      weights: {},
+      outputNodes: model.model.outputNodes,
+      executeAsync: model.model.executeAsync.bind(model.model),
+      execute: model.model.execute.bind(model.model),
+    } as unknown as typeof model.model;
+    const runner = await createGraphRunner(other, tf, (text) => tokenizer.encode(text));
+    expect(runner.mode).toBe('async');
+    const { indices, values } = sparse([samples.queries[1]]);
+    const expected = await general(indices, values);
+    expect(bits((await runner.run(indices, values)) as Float32Array)).toEqual(
+      bits(expected as Float32Array),
+    );
   });
 
   it('gives bit-identical output to executeAsync, for single texts and mixed batches', async () => {

@@ -70,8 +70,9 @@ function positionsOf(indices, values, clipLimit, fillerId) {
  * the token ids; resolves to the raw output rows (texts x 512, not yet normalised).
  * `mode` tells which way was chosen: `compiled` when the graph has the expected nodes and the
  * compiled way gives bit-identical output on the probe texts, else `async` (executeAsync).
+ * `{ compiled: false }` asks for the general way (to compare the two).
  */
-async function createGraphRunner(graphModel, tf, encode) {
+async function createGraphRunner(graphModel, tf, encode, options = {}) {
   const runAsync = async (indices, values) => {
     const indexTensor = tf.tensor2d(indices, [values.length, 2], 'int32');
     const valueTensor = tf.tensor1d(values, 'int32');
@@ -92,7 +93,12 @@ async function createGraphRunner(graphModel, tf, encode) {
   const clipLimit = scalarWeight(graphModel, CLIP_LIMIT);
   const fillerId = scalarWeight(graphModel, FILLER_ID);
   const outputName = graphModel.outputNodes && graphModel.outputNodes[0];
-  if (clipLimit === undefined || fillerId === undefined || !outputName) {
+  if (
+    options.compiled === false ||
+    clipLimit === undefined ||
+    fillerId === undefined ||
+    !outputName
+  ) {
     return { mode: 'async', run: runAsync };
   }
 
