@@ -1,0 +1,39 @@
+import { Worker } from 'node:worker_threads';
+import { watchLoopBlocks } from './loop-blocks';
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+describe('watchLoopBlocks', () => {
+  it('counts a stretch the loop’s own thread spends computing as a block', async () => {
+    const loop = watchLoopBlocks();
+    await tick();
+    const until = performance.now() + 150;
+    while (performance.now() < until) {
+      // busy on the loop's thread
+    }
+    await tick();
+    const { worst } = loop.stop();
+    expect(worst.gapMs).toBeGreaterThanOrEqual(150);
+    expect(worst.blockedMs).toBeGreaterThanOrEqual(100);
+  });
+
+  it('does not count another thread’s CPU while the loop waits without running', async () => {
+    const spinner = new Worker('const end = Date.now() + 1500; while (Date.now() < end) {} ', {
+      eval: true,
+    });
+    try {
+      await tick();
+      const loop = watchLoopBlocks();
+      await tick();
+      // The loop's thread sleeps 300 ms (no CPU) while the worker spins.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      await tick();
+      const { worst, gaps } = loop.stop();
+      expect(gaps).toBeGreaterThanOrEqual(1);
+      // The whole process ran about 300 ms of CPU in that gap (the worker): none of it counts.
+      expect(worst.blockedMs).toBeLessThan(100);
+    } finally {
+      await spinner.terminate();
+    }
+  });
+});
