@@ -10,8 +10,8 @@ export interface LoopGap {
 
 /**
  * CPU ms of the thread that runs this event loop: on Linux the main thread's own (its thread id
- * is the process id; 10 ms resolution), so the process's other threads (an in-process model
- * pool embedding meanwhile) do not count; elsewhere the whole process's, an upper bound.
+ * is the process id; 10 ms resolution), so the process's other threads (the parse pool's or the
+ * model's worker threads, busy meanwhile) do not count; elsewhere the whole process's, an upper bound.
  */
 function loopThreadCpuMs(): number {
   const seconds = process.platform === 'linux' ? threadCpuSeconds(process.pid) : undefined;
