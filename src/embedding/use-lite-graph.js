@@ -8,8 +8,8 @@
  * length limit (ClipToMaxLength) and where the dense token matrix holds a token (StoreMask).
  * Those positions are computed here from the input and fed in at the nodes that read them,
  * as tfjs allows for exactly this case; every other node runs the same kernels on the same
- * values, so the embeddings are bit-identical. It saves about 1 ms of CPU per call, which is
- * most of what a one-query batch costs beyond its arithmetic.
+ * values, so the embeddings are bit-identical. It saves 1-2 ms of CPU per call: about a tenth
+ * of a short query's cost, which is what a search miss sends (npm run bench:embed).
  *
  * Plain CommonJS for the worker thread (see use-lite.worker.js).
  */
