@@ -27,3 +27,9 @@ export declare function positionsOf(
   clipLimit: number,
   fillerId: number,
 ): { kept: number[]; positions: number[]; columns: number[] } | undefined;
+
+/** [row, column] pairs (flat) and token ids of `texts`, rows in order; throws on a text without tokens. */
+export declare function sparseInput(
+  texts: string[],
+  encode: (text: string) => number[],
+): { indices: number[]; values: number[] };

@@ -3,6 +3,7 @@ import { loadSampleTexts, wordChunks } from './sample-texts';
 import {
   createGraphRunner,
   positionsOf,
+  sparseInput,
   type GraphRunner,
   type TensorFactory,
 } from './use-lite-graph';
@@ -20,17 +21,9 @@ function longText(): string {
   return text;
 }
 
-/** The sparse input the worker builds: [row, column] pairs and ids, rows in order. */
-function sparse(texts: string[], limit = Infinity): { indices: number[]; values: number[] } {
-  const indices: number[] = [];
-  const values: number[] = [];
-  texts.forEach((text, row) =>
-    tokenizer.encode(text, limit).forEach((id, column) => {
-      indices.push(row, column);
-      values.push(id);
-    }),
-  );
-  return { indices, values };
+/** The sparse input the worker builds, without a length limit (the graph clips at 128). */
+function sparse(texts: string[]): { indices: number[]; values: number[] } {
+  return sparseInput(texts, (text) => tokenizer.encode(text));
 }
 
 function bits(vector: Float32Array): Buffer {

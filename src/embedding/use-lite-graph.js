@@ -33,6 +33,33 @@ const PROBE_TEXTS = [
   'Documents are chunked, embedded in adaptive batches and searched through two caches.',
 ];
 
+/**
+ * The graph's input for `texts`, as EmbeddingsModel.embed builds it: [row, column] pairs (flat)
+ * and token ids, rows in order. `encode` gives a text's ids (cut at the caller's limit).
+ */
+function sparseInput(texts, encode) {
+  const indices = [];
+  const values = [];
+  texts.forEach((text, row) => {
+    const ids = encode(text);
+    if (ids.length === 0) throw new Error(`text ${row} has no tokens`);
+    ids.forEach((id, column) => {
+      indices.push(row, column);
+      values.push(id);
+    });
+  });
+  return { indices, values };
+}
+
+/** The output's values; the tensor is disposed either way. */
+async function readOutput(output) {
+  try {
+    return await output.data();
+  } finally {
+    output.dispose();
+  }
+}
+
 function scalarWeight(graphModel, name) {
   const tensors = graphModel.weights[name];
   if (!tensors || tensors.length !== 1 || tensors[0].size !== 1) return undefined;
@@ -83,11 +110,7 @@ async function createGraphRunner(graphModel, tf, encode, options = {}) {
       indexTensor.dispose();
       valueTensor.dispose();
     }
-    try {
-      return await output.data();
-    } finally {
-      output.dispose();
-    }
+    return readOutput(output);
   };
 
   const clipLimit = scalarWeight(graphModel, CLIP_LIMIT);
@@ -119,22 +142,11 @@ async function createGraphRunner(graphModel, tf, encode, options = {}) {
     } finally {
       for (const tensor of Object.values(feeds)) tensor.dispose();
     }
-    try {
-      return await output.data();
-    } finally {
-      output.dispose();
-    }
+    return readOutput(output);
   };
 
   try {
-    const indices = [];
-    const values = [];
-    PROBE_TEXTS.forEach((text, row) => {
-      encode(text).forEach((id, column) => {
-        indices.push(row, column);
-        values.push(id);
-      });
-    });
+    const { indices, values } = sparseInput(PROBE_TEXTS, encode);
     const [expected, actual] = [
       await runAsync(indices, values),
       await runCompiled(indices, values),
@@ -148,4 +160,4 @@ async function createGraphRunner(graphModel, tf, encode, options = {}) {
   return { mode: 'async', run: runAsync };
 }
 
-module.exports = { createGraphRunner, positionsOf };
+module.exports = { createGraphRunner, positionsOf, sparseInput };

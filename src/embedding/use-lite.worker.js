@@ -16,7 +16,7 @@ const { move, workerData } = require('piscina');
 const { tensor1d, tensor2d } = require('@energetic-ai/core');
 const { sharedUseTokenizer } = require('./use-tokenizer.js');
 const { loadUseLiteModel } = require('./use-lite-model.js');
-const { createGraphRunner } = require('./use-lite-graph.js');
+const { createGraphRunner, sparseInput } = require('./use-lite-graph.js');
 
 const DIMENSIONS = 512;
 
@@ -104,22 +104,6 @@ function applyNice(increment, baseIncrement) {
   }
 }
 
-/** Same sparse input as EmbeddingsModel.embed, from the faster tokenizer, cut at the limit. */
-function sparseInput(texts, maxInputTokens) {
-  const tokenizer = sharedUseTokenizer();
-  const indices = [];
-  const values = [];
-  texts.forEach((text, row) => {
-    const ids = tokenizer.encode(text, maxInputTokens);
-    if (ids.length === 0) throw new Error(`text ${row} has no tokens`);
-    ids.forEach((id, column) => {
-      indices.push(row, column);
-      values.push(id);
-    });
-  });
-  return { indices, values };
-}
-
 function normaliseRows(data, rows) {
   const out = new Float32Array(rows * DIMENSIONS);
   for (let r = 0; r < rows; r++) {
@@ -137,7 +121,8 @@ async function embed(task) {
   const { texts, maxInputTokens, niceIncrement, baseNiceIncrement } = task;
   applyNice(niceIncrement, baseNiceIncrement);
   if (texts.length === 0) return new Float32Array(0);
-  const { indices, values } = sparseInput(texts, maxInputTokens);
+  const tokenizer = sharedUseTokenizer();
+  const { indices, values } = sparseInput(texts, (text) => tokenizer.encode(text, maxInputTokens));
   return move(normaliseRows(await runner.run(indices, values), texts.length));
 }
 
