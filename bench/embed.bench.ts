@@ -2,7 +2,8 @@
  * Embedding throughput: USE lite in one worker thread vs the pool (one model per core), for
  * short queries and ~200-word chunks at several batch sizes, plus the main thread's event-loop
  * delay while the pool works (baseline: the same model run on the main thread), and one query
- * per call through the graph as the workers run it against tfjs's executeAsync.
+ * per call through the graph as the workers run it against tfjs's executeAsync, and mixed-length
+ * batches of queries in the model calls the workers plan (by length) against one call a batch.
  *
  *   npx tsc -p tsconfig.build.json && node dist/bench/embed.bench.js
  *
@@ -29,6 +30,7 @@ import {
   sparseInput,
   type TensorFactory,
 } from '../src/embedding/use-lite-graph';
+import { planModelCalls } from '../src/embedding/use-lite-batch-plan';
 
 const CHUNKS = Number(process.env.EMBED_BENCH_CHUNKS ?? 64);
 const QUERIES = Number(process.env.EMBED_BENCH_QUERIES ?? 192);
@@ -182,6 +184,59 @@ async function graphRunnerTimes(
   return { short: await timeGroup(groups.short), long: await timeGroup(groups.long) };
 }
 
+/**
+ * Queries of mixed length, 4 at a time in arrival order (what a search batch under load looks
+ * like): the model calls the workers plan for them (texts of similar length together) against
+ * one call a batch (every row padded to the batch's longest) and one call a query. CPU per
+ * query in this thread, the least of GRAPH_ROUNDS interleaved runs.
+ */
+const MIXED_BATCH = 4;
+
+interface CallPlanTimes {
+  queries: number;
+  plannedMs: number;
+  oneCallMs: number;
+  oneByOneMs: number;
+  /** Model calls the plan made for the batches. */
+  plannedCalls: number;
+}
+
+async function callPlanTimes(queries: string[], tokenizer: UseTokenizer): Promise<CallPlanTimes> {
+  const model = await loadUseLiteModel();
+  const runner = await createGraphRunner(model.model, tfCore as unknown as TensorFactory, (text) =>
+    tokenizer.encode(text),
+  );
+  const ids = queries.slice(0, 48).map((query) => tokenizer.encode(query, 128));
+  const batches: number[][][] = [];
+  for (let i = 0; i < ids.length; i += MIXED_BATCH) batches.push(ids.slice(i, i + MIXED_BATCH));
+  const asInput = (rows: number[][]) => sparseInput(rows, (row) => row);
+  const ways = {
+    oneCall: batches.map(asInput),
+    planned: batches.flatMap((batch) =>
+      planModelCalls(batch.map((row) => row.length)).map((call) =>
+        asInput(call.map((i) => batch[i])),
+      ),
+    ),
+    oneByOne: ids.map((row) => asInput([row])),
+  };
+  const least = { oneCall: Infinity, planned: Infinity, oneByOne: Infinity };
+  for (let round = 0; round < GRAPH_ROUNDS; round++) {
+    for (const name of ['oneCall', 'planned', 'oneByOne'] as const) {
+      const before = process.cpuUsage();
+      for (const { indices, values } of ways[name]) await runner.run(indices, values);
+      const used = process.cpuUsage(before);
+      least[name] = Math.min(least[name], (used.user + used.system) / 1000 / ids.length);
+    }
+  }
+  return {
+    queries: ids.length,
+    plannedMs: least.planned,
+    oneCallMs: least.oneCall,
+    oneByOneMs: least.oneByOne,
+    plannedCalls: ways.planned.length,
+  };
+}
+
 async function main(): Promise<void> {
   const samples = loadSampleTexts();
   console.log(`embed bench: text from ${samples.source}; ${availableParallelism()} cores`);
@@ -208,6 +263,11 @@ async function main(): Promise<void> {
       `one query per call in this thread, ${times.queries} queries of ${label}, CPU ms a query: graph as one compiled plan ${times.compiledMs.toFixed(2)}, executeAsync ${times.executeAsyncMs.toFixed(2)} (${(times.executeAsyncMs / times.compiledMs).toFixed(2)}x)`,
     );
   }
+
+  const plan = await callPlanTimes(queries, new UseTokenizer(loadUseVocabulary()));
+  console.log(
+    `${plan.queries} queries in batches of ${MIXED_BATCH} as they come, CPU ms a query: planned by length (${plan.plannedCalls} calls) ${plan.plannedMs.toFixed(2)}, one call a batch ${plan.oneCallMs.toFixed(2)} (${(plan.oneCallMs / plan.plannedMs).toFixed(2)}x), one call a query ${plan.oneByOneMs.toFixed(2)} (${(plan.oneByOneMs / plan.plannedMs).toFixed(2)}x)`,
+  );
 
   const single = await UseLiteEmbedder.create({ poolSize: 1 });
   const pool = await UseLiteEmbedder.create({ poolSize: POOL_SIZE });
@@ -277,6 +337,11 @@ async function main(): Promise<void> {
       shortQueryCpuMsExecuteAsync: round(graph.short.executeAsyncMs, 2),
       shortQueryExecuteAsyncToCompiled: speedup(graph.short),
       longQueryExecuteAsyncToCompiled: speedup(graph.long),
+      mixedBatchCpuMsPlanned: round(plan.plannedMs, 2),
+      mixedBatchCpuMsOneCall: round(plan.oneCallMs, 2),
+      mixedBatchCpuMsOneByOne: round(plan.oneByOneMs, 2),
+      mixedBatchOneCallToPlanned: round(plan.oneCallMs / plan.plannedMs, 2),
+      mixedBatchOneByOneToPlanned: round(plan.oneByOneMs / plan.plannedMs, 2),
       tokenizerMsPerChunkReference: round(tokens.reference, 3),
       tokenizerMsPerChunkFast: round(tokens.limited, 3),
       poolSize: POOL_SIZE,

@@ -28,8 +28,11 @@ export declare function positionsOf(
   fillerId: number,
 ): { kept: number[]; positions: number[]; columns: number[] } | undefined;
 
-/** [row, column] pairs (flat) and token ids of `texts`, rows in order; throws on a text without tokens. */
-export declare function sparseInput(
-  texts: string[],
-  encode: (text: string) => number[],
+/**
+ * [row, column] pairs (flat) and token ids of `texts`, rows in order; throws on a text without
+ * tokens. `texts` may be already encoded (then `encode` passes them through).
+ */
+export declare function sparseInput<T = string>(
+  texts: T[],
+  encode: (text: T) => number[],
 ): { indices: number[]; values: number[] };

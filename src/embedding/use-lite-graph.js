@@ -35,7 +35,8 @@ const PROBE_TEXTS = [
 
 /**
  * The graph's input for `texts`, as EmbeddingsModel.embed builds it: [row, column] pairs (flat)
- * and token ids, rows in order. `encode` gives a text's ids (cut at the caller's limit).
+ * and token ids, rows in order. `encode` gives a text's ids (cut at the caller's limit); texts
+ * already encoded pass through it unchanged.
  */
 function sparseInput(texts, encode) {
   const indices = [];

@@ -17,6 +17,7 @@ const { tensor1d, tensor2d } = require('@energetic-ai/core');
 const { sharedUseTokenizer } = require('./use-tokenizer.js');
 const { loadUseLiteModel } = require('./use-lite-model.js');
 const { createGraphRunner, sparseInput } = require('./use-lite-graph.js');
+const { planModelCalls } = require('./use-lite-batch-plan.js');
 
 const DIMENSIONS = 512;
 
@@ -104,16 +105,16 @@ function applyNice(increment, baseIncrement) {
   }
 }
 
-function normaliseRows(data, rows) {
-  const out = new Float32Array(rows * DIMENSIONS);
-  for (let r = 0; r < rows; r++) {
-    const offset = r * DIMENSIONS;
+/** Writes row r of the model's output, scaled to unit length, to row targets[r] of `out`. */
+function writeUnitRows(data, targets, out) {
+  targets.forEach((target, r) => {
+    const from = r * DIMENSIONS;
+    const to = target * DIMENSIONS;
     let sum = 0;
-    for (let d = 0; d < DIMENSIONS; d++) sum += data[offset + d] * data[offset + d];
+    for (let d = 0; d < DIMENSIONS; d++) sum += data[from + d] * data[from + d];
     const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-    for (let d = 0; d < DIMENSIONS; d++) out[offset + d] = data[offset + d] * scale;
-  }
-  return out;
+    for (let d = 0; d < DIMENSIONS; d++) out[to + d] = data[from + d] * scale;
+  });
 }
 
 async function embed(task) {
@@ -122,8 +123,19 @@ async function embed(task) {
   applyNice(niceIncrement, baseNiceIncrement);
   if (texts.length === 0) return new Float32Array(0);
   const tokenizer = sharedUseTokenizer();
-  const { indices, values } = sparseInput(texts, (text) => tokenizer.encode(text, maxInputTokens));
-  return move(normaliseRows(await runner.run(indices, values), texts.length));
+  const ids = texts.map((text) => tokenizer.encode(text, maxInputTokens));
+  const empty = ids.findIndex((row) => row.length === 0);
+  if (empty >= 0) throw new Error(`text ${empty} has no tokens`);
+  const out = new Float32Array(texts.length * DIMENSIONS);
+  // Texts of similar length share a call; a short one is not padded to a long one's length.
+  for (const call of planModelCalls(ids.map((row) => row.length))) {
+    const { indices, values } = sparseInput(
+      call.map((i) => ids[i]),
+      (row) => row,
+    );
+    writeUnitRows(await runner.run(indices, values), call, out);
+  }
+  return move(out);
 }
 
 module.exports = embed;
