@@ -13,7 +13,7 @@ export interface LoopGap {
  * is the process id; 10 ms resolution), so the process's other threads (the parse pool's or the
  * model's worker threads, busy meanwhile) do not count; elsewhere the whole process's, an upper bound.
  */
-function loopThreadCpuMs(): number {
+export function loopThreadCpuMs(): number {
   const seconds = process.platform === 'linux' ? threadCpuSeconds(process.pid) : undefined;
   if (seconds !== undefined) return seconds * 1000;
   const usage = process.cpuUsage();
