@@ -28,6 +28,7 @@ import * as tfCore from '@energetic-ai/core';
 import {
   createGraphRunner,
   sparseInput,
+  type GraphRunner,
   type TensorFactory,
 } from '../src/embedding/use-lite-graph';
 import { planModelCalls } from '../src/embedding/use-lite-batch-plan';
@@ -147,17 +148,51 @@ interface GraphTimes {
   executeAsyncMs: number;
 }
 
-async function graphRunnerTimes(
-  queries: string[],
-  tokenizer: UseTokenizer,
-): Promise<{ short: GraphTimes; long: GraphTimes }> {
+interface GraphRunners {
+  compiled: GraphRunner;
+  executeAsync: GraphRunner;
+}
+
+/** One model, run both ways: as the workers run it, and through tfjs's executeAsync. */
+async function graphRunners(tokenizer: UseTokenizer): Promise<GraphRunners> {
   const model = await loadUseLiteModel();
   const tf = tfCore as unknown as TensorFactory;
   const encode = (text: string) => tokenizer.encode(text);
-  const runners = {
+  return {
     compiled: await createGraphRunner(model.model, tf, encode),
     executeAsync: await createGraphRunner(model.model, tf, encode, { compiled: false }),
   };
+}
+
+type GraphInput = ReturnType<typeof sparseInput>;
+
+/**
+ * CPU ms a query of each way (a runner and the calls it makes for `queries` queries), the least
+ * of GRAPH_ROUNDS rounds that run every way in turn.
+ */
+async function leastCpuMsPerQuery<Way extends string>(
+  ways: Record<Way, { runner: GraphRunner; calls: GraphInput[] }>,
+  queries: number,
+): Promise<Record<Way, number>> {
+  const names = Object.keys(ways) as Way[];
+  const least = Object.fromEntries(names.map((name) => [name, Infinity])) as Record<Way, number>;
+  for (let round = 0; round < GRAPH_ROUNDS; round++) {
+    for (const name of names) {
+      const { runner, calls } = ways[name];
+      const before = process.cpuUsage();
+      for (const { indices, values } of calls) await runner.run(indices, values);
+      const used = process.cpuUsage(before);
+      least[name] = Math.min(least[name], (used.user + used.system) / 1000 / queries);
+    }
+  }
+  return least;
+}
+
+async function graphRunnerTimes(
+  runners: GraphRunners,
+  queries: string[],
+  tokenizer: UseTokenizer,
+): Promise<{ short: GraphTimes; long: GraphTimes }> {
   const inputs = queries.map((query) =>
     sparseInput([query], (text) => tokenizer.encode(text, 128)),
   );
@@ -165,20 +200,19 @@ async function graphRunnerTimes(
     short: inputs.filter(({ values }) => values.length <= SHORT_QUERY_TOKENS).slice(0, 48),
     long: inputs.filter(({ values }) => values.length > SHORT_QUERY_TOKENS).slice(0, 48),
   };
-  const timeGroup = async (group: typeof inputs): Promise<GraphTimes> => {
-    const perRound = { compiled: [] as number[], executeAsync: [] as number[] };
-    for (let round = 0; round < GRAPH_ROUNDS && group.length > 0; round++) {
-      for (const name of ['executeAsync', 'compiled'] as const) {
-        const before = process.cpuUsage();
-        for (const { indices, values } of group) await runners[name].run(indices, values);
-        const used = process.cpuUsage(before);
-        perRound[name].push((used.user + used.system) / 1000 / group.length);
-      }
-    }
+  const timeGroup = async (group: GraphInput[]): Promise<GraphTimes> => {
+    if (group.length === 0) return { queries: 0, compiledMs: Infinity, executeAsyncMs: Infinity };
+    const least = await leastCpuMsPerQuery(
+      {
+        executeAsync: { runner: runners.executeAsync, calls: group },
+        compiled: { runner: runners.compiled, calls: group },
+      },
+      group.length,
+    );
     return {
       queries: group.length,
-      compiledMs: Math.min(...perRound.compiled),
-      executeAsyncMs: Math.min(...perRound.executeAsync),
+      compiledMs: least.compiled,
+      executeAsyncMs: least.executeAsync,
     };
   };
   return { short: await timeGroup(groups.short), long: await timeGroup(groups.long) };
@@ -201,39 +235,34 @@ interface CallPlanTimes {
   plannedCalls: number;
 }
 
-async function callPlanTimes(queries: string[], tokenizer: UseTokenizer): Promise<CallPlanTimes> {
-  const model = await loadUseLiteModel();
-  const runner = await createGraphRunner(model.model, tfCore as unknown as TensorFactory, (text) =>
-    tokenizer.encode(text),
-  );
+async function callPlanTimes(
+  runner: GraphRunner,
+  queries: string[],
+  tokenizer: UseTokenizer,
+): Promise<CallPlanTimes> {
   const ids = queries.slice(0, 48).map((query) => tokenizer.encode(query, 128));
   const batches: number[][][] = [];
   for (let i = 0; i < ids.length; i += MIXED_BATCH) batches.push(ids.slice(i, i + MIXED_BATCH));
   const asInput = (rows: number[][]) => sparseInput(rows, (row) => row);
-  const ways = {
-    oneCall: batches.map(asInput),
-    planned: batches.flatMap((batch) =>
-      planModelCalls(batch.map((row) => row.length)).map((call) =>
-        asInput(call.map((i) => batch[i])),
-      ),
+  const planned = batches.flatMap((batch) =>
+    planModelCalls(batch.map((row) => row.length)).map((call) =>
+      asInput(call.map((i) => batch[i])),
     ),
-    oneByOne: ids.map((row) => asInput([row])),
-  };
-  const least = { oneCall: Infinity, planned: Infinity, oneByOne: Infinity };
-  for (let round = 0; round < GRAPH_ROUNDS; round++) {
-    for (const name of ['oneCall', 'planned', 'oneByOne'] as const) {
-      const before = process.cpuUsage();
-      for (const { indices, values } of ways[name]) await runner.run(indices, values);
-      const used = process.cpuUsage(before);
-      least[name] = Math.min(least[name], (used.user + used.system) / 1000 / ids.length);
-    }
-  }
+  );
+  const least = await leastCpuMsPerQuery(
+    {
+      oneCall: { runner, calls: batches.map(asInput) },
+      planned: { runner, calls: planned },
+      oneByOne: { runner, calls: ids.map((row) => asInput([row])) },
+    },
+    ids.length,
+  );
   return {
     queries: ids.length,
     plannedMs: least.planned,
     oneCallMs: least.oneCall,
     oneByOneMs: least.oneByOne,
-    plannedCalls: ways.planned.length,
+    plannedCalls: planned.length,
   };
 }
 
@@ -253,7 +282,9 @@ async function main(): Promise<void> {
     `tokenizer ms per 200-word chunk: reference ${tokens.reference.toFixed(2)}, fast ${tokens.fast.toFixed(3)}, fast cut at 128 tokens ${tokens.limited.toFixed(3)} (${(tokens.reference / tokens.limited).toFixed(0)}x)`,
   );
 
-  const graph = await graphRunnerTimes(queries, new UseTokenizer(loadUseVocabulary()));
+  const tokenizer = new UseTokenizer(loadUseVocabulary());
+  const runners = await graphRunners(tokenizer);
+  const graph = await graphRunnerTimes(runners, queries, tokenizer);
   for (const [label, times] of [
     [`up to ${SHORT_QUERY_TOKENS} tokens`, graph.short],
     [`over ${SHORT_QUERY_TOKENS} tokens`, graph.long],
@@ -264,7 +295,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const plan = await callPlanTimes(queries, new UseTokenizer(loadUseVocabulary()));
+  const plan = await callPlanTimes(runners.compiled, queries, tokenizer);
   console.log(
     `${plan.queries} queries in batches of ${MIXED_BATCH} as they come, CPU ms a query: planned by length (${plan.plannedCalls} calls) ${plan.plannedMs.toFixed(2)}, one call a batch ${plan.oneCallMs.toFixed(2)} (${(plan.oneCallMs / plan.plannedMs).toFixed(2)}x), one call a query ${plan.oneByOneMs.toFixed(2)} (${(plan.oneByOneMs / plan.plannedMs).toFixed(2)}x)`,
   );
