@@ -1,5 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue, Worker } from 'bullmq';
+import Redis from 'ioredis';
 import { SearchWaiters } from '../src/search/search-waiters';
 import { bullConnectionOptions } from '../src/redis/redis-connection';
 import { decodeJobFailure } from '../src/queues/job-failure';
@@ -179,6 +180,32 @@ describe('search end to end (real Redis, real model, real LanceDB)', () => {
     for (const app of [main, peer]) {
       const res = await search(app, body);
       expect(res.body.hits[0].documentId).toBe('recipes/tea.txt');
+    }
+  });
+
+  it('keeps query vectors out of Redis, and reuses them in the process after a write', async () => {
+    const redis = new Redis(REDIS_URL);
+    const embeddingKeys = async () => (await redis.keys(`${prefix}:emb:*`)).sort();
+    const avoidedByQueryVectors = async () => {
+      const metrics = await fetch(`${main.url}/metrics`).then((r) => r.text());
+      const line = /ragline_model_calls_avoided_total\{reason="query_vector_cache"\} (\d+)/.exec(
+        metrics,
+      );
+      return line ? Number(line[1]) : 0;
+    };
+    try {
+      const body = { query: 'which oven temperature bakes a loaf', mode: 'hybrid', limit: 3 };
+      const keysBefore = await embeddingKeys();
+      expect((await search(main, body)).body.cache).toBe('miss');
+      expect(await embeddingKeys()).toEqual(keysBefore);
+      const avoided = await avoidedByQueryVectors();
+      await ingest([{ id: 'recipes/oven.txt', text: 'Bake the loaf in an oven at 230 degrees.' }]);
+      // The write changed the collection's version: the search runs again, with the vector kept.
+      const again = await search(main, body);
+      expect(again.body.hits[0].documentId).toBe('recipes/oven.txt');
+      expect(await avoidedByQueryVectors()).toBeGreaterThan(avoided);
+    } finally {
+      redis.disconnect();
     }
   });
 

@@ -51,7 +51,9 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
     default: 'adaptive',
     meaning: 'a fixed document-embedding batch size instead of the adaptive one (for comparisons)',
   },
-  RAGLINE_EMBED_CACHE_TTL_SECONDS: { meaning: 'lifetime of cached embeddings in Redis' },
+  RAGLINE_EMBED_CACHE_TTL_SECONDS: {
+    meaning: 'lifetime of cached document-chunk embeddings in Redis (0: no cache)',
+  },
   RAGLINE_OPENAI_BASE_URL: {
     default: 'none',
     meaning: 'an OpenAI-compatible embeddings API (required with `openai:<model>`)',
@@ -151,6 +153,10 @@ export const SETTING_DOCS: Record<Key, SettingDoc> = {
       'search results kept in process memory (L1; the optimizer shrinks it under memory pressure)',
   },
   RAGLINE_SEARCH_L1_MAX_BYTES: { meaning: 'and their most bytes' },
+  RAGLINE_QUERY_VECTOR_CACHE_ENTRIES: {
+    meaning:
+      'search query vectors kept in process memory (about 2 KB each), so a known query after a write skips the model; query vectors never go to Redis (0: off)',
+  },
   RAGLINE_SEARCH_WARM_QUERIES: {
     meaning:
       'hottest searches of a collection re-run after a write, so they do not all miss at once (0: off)',

@@ -82,6 +82,8 @@ export interface AppConfig {
     cacheTtlSeconds: number;
     l1MaxEntries: number;
     l1MaxBytes: number;
+    /** Query vectors kept in each process (not in Redis); 0: none. */
+    queryVectorCacheEntries: number;
     warmQueries: number;
     defaultEf: number;
     /** Default fusion weights of new collections' hybrid search (dense:bm25). */
@@ -307,6 +309,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): AppConf
       cacheTtlSeconds: c.RAGLINE_SEARCH_CACHE_TTL_SECONDS,
       l1MaxEntries: c.RAGLINE_SEARCH_L1_MAX_ENTRIES,
       l1MaxBytes: c.RAGLINE_SEARCH_L1_MAX_BYTES,
+      queryVectorCacheEntries: c.RAGLINE_QUERY_VECTOR_CACHE_ENTRIES,
       warmQueries: c.RAGLINE_SEARCH_WARM_QUERIES,
       defaultEf: c.RAGLINE_SEARCH_DEFAULT_EF,
       hybridWeights: { dense: c.RAGLINE_HYBRID_DENSE_WEIGHT, bm25: 1 },

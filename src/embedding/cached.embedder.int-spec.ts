@@ -193,6 +193,25 @@ describe('CachedEmbedder (real Redis, real model)', () => {
     await proxy.close();
   });
 
+  it('neither reads nor writes Redis for a call that opts out of the shared cache', async () => {
+    const inner = new CountingEmbedder(model);
+    const reported: Array<[number, number, number]> = [];
+    const cache = new CachedEmbedder(inner, redis, {
+      prefix: `${prefix}:h`,
+      onStats: (hits, misses, errors) => reported.push([hits, misses, errors]),
+    });
+    const [stored] = await cache.embed(['a text already in the cache']);
+    const keysBefore = (await redis.keys(`${prefix}:h:*`)).sort();
+    expect(keysBefore).toHaveLength(1);
+
+    const texts = ['a text already in the cache', 'a search query'];
+    const vectors = await cache.embed(texts, { sharedCache: false });
+    expect(inner.calls.at(-1)).toEqual(texts); // the cached text was not read from Redis
+    expect(bytes(vectors[0]).equals(bytes(stored))).toBe(true);
+    expect((await redis.keys(`${prefix}:h:*`)).sort()).toEqual(keysBefore); // nothing written
+    expect(reported).toEqual([[0, 1, 0]]);
+  });
+
   it('does not touch Redis when the TTL is 0 (cache disabled)', async () => {
     const inner = new CountingEmbedder(model);
     const cache = new CachedEmbedder(inner, redis, { prefix: `${prefix}:g`, ttlSeconds: 0 });

@@ -75,6 +75,7 @@ export class CachedEmbedder implements Embedder {
 
   async embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
+    if (options?.sharedCache === false) return this.inner.embed(texts, options);
     const normalised = normaliseEmbeddingBatch(texts);
     const slotOf = new Map<string, number>();
     const unique: string[] = [];

@@ -7,6 +7,11 @@ export interface EmbedOptions {
    * ignore it.
    */
   priority?: EmbedPriority;
+  /**
+   * false: neither read nor write a cache shared between processes (Redis). For texts whose
+   * vectors are not worth keeping there, such as search queries (the caller keeps its own).
+   */
+  sharedCache?: boolean;
 }
 
 /** Turns texts into unit-length vectors. Adapters: use-lite (default, offline), openai, ... */

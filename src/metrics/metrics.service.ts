@@ -17,7 +17,8 @@ export const QUEUE_STATES: readonly QueueState[] = [
 
 export type CacheTier = 'l1' | 'l2';
 export type BatcherKind = 'embed' | 'upsert' | 'search' | 'other';
-export type AvoidedModelCallReason = 'embedding_cache' | 'search_cache' | 'single_flight';
+export type AvoidedModelCallReason =
+  'embedding_cache' | 'query_vector_cache' | 'search_cache' | 'single_flight';
 export type RateLimitClass = 'ingest' | 'search' | 'admin';
 const RATE_LIMIT_CLASSES: readonly RateLimitClass[] = ['ingest', 'search', 'admin'];
 /** ragline_circuit_breaker_state values. */
@@ -174,7 +175,7 @@ export class MetricsService {
   });
   private readonly modelCallsAvoided = new Counter({
     name: `${METRIC_PREFIX}model_calls_avoided_total`,
-    help: 'Embedding model inputs not computed, by reason (embedding_cache, search_cache, single_flight)',
+    help: 'Embedding model inputs not computed, by reason (embedding_cache, query_vector_cache, search_cache, single_flight)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

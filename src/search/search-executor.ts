@@ -9,6 +9,7 @@ import { highlightRanges } from '../serving/highlights';
 import { queryTerms, QueryTerms } from '../serving/lexical-index';
 import { RankedDocument, ServingCollection } from '../serving/serving-collection';
 import { ServingIndexes } from '../serving/serving-indexes.service';
+import { QueryVectorCache } from './query-vector-cache';
 import { HitView } from './search.types';
 import { SearchJobResult, SearchSpec } from '../queues/search-job';
 
@@ -46,6 +47,7 @@ export class SearchExecutor {
   defaultEf: number;
   /** Where defaultEf starts and returns to: tuned collections scale by defaultEf / this. */
   private readonly baselineEf: number;
+  private readonly queryVectors: QueryVectorCache;
 
   constructor(
     private readonly embedders: EmbedderRegistry,
@@ -56,6 +58,7 @@ export class SearchExecutor {
   ) {
     this.defaultEf = config.search.defaultEf;
     this.baselineEf = config.search.defaultEf;
+    this.queryVectors = new QueryVectorCache(config.search.queryVectorCacheEntries);
   }
 
   /** A request's own ef, else its collection's tuned ef (following the monitor), else the default. */
@@ -77,12 +80,25 @@ export class SearchExecutor {
     }
     await Promise.all(
       [...byEmbedder].map(async ([embedderId, texts]) => {
+        const missing: string[] = [];
+        for (const text of texts) {
+          const known = this.queryVectors.get(embedderId, text);
+          if (known) vectors.set(`${embedderId}\u0000${text}`, known);
+          else missing.push(text);
+        }
+        this.metrics.countAvoidedModelCalls('query_vector_cache', texts.size - missing.length);
+        if (missing.length === 0) return;
         const embedder = await this.embedders.get(embedderId);
-        const list = [...texts];
         const started = performance.now();
-        const embedded = await embedder.embed(list, { priority: 'interactive' });
+        const embedded = await embedder.embed(missing, {
+          priority: 'interactive',
+          sharedCache: false,
+        });
         this.metrics.observeEmbed(embedderId, performance.now() - started);
-        list.forEach((text, i) => vectors.set(`${embedderId}\u0000${text}`, embedded[i]));
+        missing.forEach((text, i) => {
+          vectors.set(`${embedderId}\u0000${text}`, embedded[i]);
+          this.queryVectors.set(embedderId, text, embedded[i]);
+        });
       }),
     );
     const embedMs = performance.now() - t0;
