@@ -64,6 +64,27 @@ describe('LexicalIndex', () => {
     expect(accepted).toEqual(['q']);
   });
 
+  it('gives a fusion the same best documents and scores, unordered, as the ranking', () => {
+    const random = seededRandom(5);
+    const words = Array.from({ length: 40 }, (_, i) => `w${i}`);
+    const index = new LexicalIndex();
+    for (let d = 0; d < 300; d++) {
+      const text = Array.from({ length: 20 }, () => words[Math.floor(random() * random() * 40)]);
+      index.setDocument(`d${d}`, text.join(' '));
+    }
+    const odd = (slot: number) => Number(index.documentIdOf(slot).slice(1)) % 2 === 1;
+    for (const [query, limit, accept] of [
+      ['w0 w3 w17', 200, undefined],
+      ['w1 w2', 10, undefined],
+      ['w5 w6 w30', 64, odd],
+    ] as const) {
+      const ranked = index.searchDocuments(queryTerms(query), limit, accept);
+      const scores = index.documentScores(queryTerms(query), limit, accept);
+      expect(ranked).toHaveLength(limit);
+      expect(new Map(ranked.map((r) => [r.slot, r.score]))).toEqual(scores);
+    }
+  });
+
   it('ranks chunks with their own term statistics', () => {
     const index = build();
     index.setChunk(1, 'jobs and queues');

@@ -210,7 +210,29 @@ export class LexicalIndex {
     limit: number,
     accept?: (documentSlot: number) => boolean,
   ): ScoredDocument[] {
-    if (this.documentSlots.size === 0 || query.size === 0 || limit <= 0) return [];
+    return this.bestDocuments(query, limit, accept)?.sorted() ?? [];
+  }
+
+  /**
+   * The same documents as searchDocuments, as a map from document slot to BM25 score in no
+   * particular order: for a fusion that only looks scores up, sorting them would be wasted.
+   */
+  documentScores(
+    query: QueryTerms,
+    limit: number,
+    accept?: (documentSlot: number) => boolean,
+  ): Map<number, number> {
+    const scores = new Map<number, number>();
+    this.bestDocuments(query, limit, accept)?.forEach((score, slot) => scores.set(slot, score));
+    return scores;
+  }
+
+  private bestDocuments(
+    query: QueryTerms,
+    limit: number,
+    accept?: (documentSlot: number) => boolean,
+  ): ScoredSlots | null {
+    if (this.documentSlots.size === 0 || query.size === 0 || limit <= 0) return null;
     const capacity = this.documentIds.length;
     if (this.scores.length < capacity) {
       this.scores = new Float64Array(Math.max(capacity, this.scores.length * 2));
@@ -257,7 +279,7 @@ export class LexicalIndex {
         top.push(score, slot);
       }
     }
-    return top.sorted();
+    return top;
   }
 
   /** The `limit`-th greatest score among the touched documents' (before they are reset). */
@@ -273,23 +295,39 @@ export class LexicalIndex {
    * and length against the average chunk length. Ranks chunks inside a document.
    */
   chunkScore(chunkSlot: number, query: QueryTerms): number {
-    const vector = this.chunkTerms.get(chunkSlot);
-    if (!vector) return 0;
+    return this.chunkScorer(query)(chunkSlot);
+  }
+
+  /**
+   * chunkScore for one query and many chunks: the query's term ids and weights are looked up
+   * once, not once a chunk.
+   */
+  chunkScorer(query: QueryTerms): (chunkSlot: number) => number {
     const { k1, b } = this.params;
-    const averageLength = this.totalChunkLength / this.chunkTerms.size || 1;
-    const length = this.chunkLengths.get(chunkSlot) as number;
-    const norm = k1 * (1 - b + (b * length) / averageLength);
-    const count = vector.length >> 1;
-    let score = 0;
+    const ids: number[] = [];
+    const weights: number[] = [];
     for (const [term, queryCount] of query) {
       const id = this.dictionary.idOf(term);
-      const at = id === undefined ? -1 : findTerm(vector, id);
-      if (at < 0) continue;
-      const tf = vector[count + at];
-      const idf = this.idfOf(this.postings.documentFrequency(id as number));
-      score += (queryCount * idf * tf * (k1 + 1)) / (tf + norm);
+      if (id === undefined) continue;
+      ids.push(id);
+      weights.push(queryCount * this.idfOf(this.postings.documentFrequency(id)));
     }
-    return score;
+    const averageLength = this.totalChunkLength / this.chunkTerms.size || 1;
+    return (chunkSlot) => {
+      const vector = this.chunkTerms.get(chunkSlot);
+      if (!vector || ids.length === 0) return 0;
+      const length = this.chunkLengths.get(chunkSlot) as number;
+      const norm = k1 * (1 - b + (b * length) / averageLength);
+      const count = vector.length >> 1;
+      let score = 0;
+      for (let t = 0; t < ids.length; t++) {
+        const at = findTerm(vector, ids[t]);
+        if (at < 0) continue;
+        const tf = vector[count + at];
+        score += (weights[t] * tf * (k1 + 1)) / (tf + norm);
+      }
+      return score;
+    };
   }
 
   /** Bytes held (term vectors, postings, dictionary, per-unit tables), for memory reporting. */

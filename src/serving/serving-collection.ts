@@ -256,15 +256,14 @@ export class ServingCollection {
   /** A document's chunks that pass the filter, with their BM25 relative to the best (0..1). */
   private lexicalChunkScores(
     documentId: string,
-    terms: QueryTerms,
+    chunkScore: (slot: number) => number,
     accept?: (slot: number) => boolean,
   ): Map<number, number> {
     const scores = new Map<number, number>();
-    const lexical = this.lexical as LexicalIndex;
     let best = 0;
     for (const slot of this.chunksOfDocument.get(documentId) ?? []) {
       if (accept && !accept(slot)) continue;
-      const score = lexical.chunkScore(slot, terms);
+      const score = chunkScore(slot);
       scores.set(slot, score);
       best = Math.max(best, score);
     }
@@ -280,9 +279,10 @@ export class ServingCollection {
       request.documents,
       this.documentFilter(accept),
     );
+    const chunkScore = lexical.chunkScorer(request.terms);
     return ranked.map(({ slot, score }) => {
       const documentId = lexical.documentIdOf(slot);
-      const relative = this.lexicalChunkScores(documentId, request.terms as QueryTerms, accept);
+      const relative = this.lexicalChunkScores(documentId, chunkScore, accept);
       return this.rankedDocument(documentId, score, relative, (r) => r > 0);
     });
   }
@@ -314,14 +314,11 @@ export class ServingCollection {
       const known = denseDocuments.get(document);
       if (known === undefined || score > known) denseDocuments.set(document, score);
     }
-    const lexicalDocuments = new Map<number, number>();
-    for (const { slot, score } of lexical.searchDocuments(
+    const lexicalDocuments = lexical.documentScores(
       request.terms,
       candidates,
       this.documentFilter(accept),
-    )) {
-      lexicalDocuments.set(slot, score);
-    }
+    );
     const top = new ScoredSlots(
       request.documents,
       (a, b) => lexical.documentIdOf(a) < lexical.documentIdOf(b),
@@ -331,9 +328,10 @@ export class ServingCollection {
     }
     const cosineRange = scoreRange(chunkCosine.values());
     const weights = convexWeights(request.weights);
+    const chunkScore = lexical.chunkScorer(request.terms);
     return top.sorted().map(({ slot: document, score }) => {
       const documentId = lexical.documentIdOf(document);
-      const combined = this.lexicalChunkScores(documentId, request.terms as QueryTerms, accept);
+      const combined = this.lexicalChunkScores(documentId, chunkScore, accept);
       for (const [slot, relative] of combined) {
         const cosine = chunkCosine.get(slot);
         const denseRelative = cosine === undefined ? 0 : normalised(cosine, cosineRange);

@@ -34,6 +34,11 @@ export class ScoredSlots {
     }
   }
 
+  /** Visits the kept pairs in no particular order (cheaper than sorted() when order does not matter). */
+  forEach(visit: (score: number, slot: number) => void): void {
+    for (let i = 0; i < this.size; i++) visit(this.scores[i], this.slots[i]);
+  }
+
   /** The kept pairs, best first. */
   sorted(): { slot: number; score: number }[] {
     const kept = Array.from({ length: this.size }, (_, i) => ({
