@@ -89,9 +89,9 @@ describe('LexicalIndex', () => {
     const index = build();
     index.setChunk(1, 'jobs and queues');
     index.setChunk(2, 'nothing relevant here at all');
-    const terms = queryTerms('jobs queues');
-    expect(index.chunkScore(1, terms)).toBeGreaterThan(0);
-    expect(index.chunkScore(2, terms)).toBe(0);
+    const chunkScore = index.chunkScorer(queryTerms('jobs queues'));
+    expect(chunkScore(1)).toBeGreaterThan(0);
+    expect(chunkScore(2)).toBe(0);
   });
 
   it('answers as a fresh index after a long random history of writes, replacements and removals', () => {

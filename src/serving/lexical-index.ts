@@ -291,16 +291,9 @@ export class LexicalIndex {
   }
 
   /**
-   * BM25 of one chunk against the query: the documents' IDF, the chunk's own term frequencies
-   * and length against the average chunk length. Ranks chunks inside a document.
-   */
-  chunkScore(chunkSlot: number, query: QueryTerms): number {
-    return this.chunkScorer(query)(chunkSlot);
-  }
-
-  /**
-   * chunkScore for one query and many chunks: the query's term ids and weights are looked up
-   * once, not once a chunk.
+   * BM25 of a chunk against the query: the documents' IDF, the chunk's own term frequencies
+   * and length against the average chunk length. Ranks chunks inside a document. The query's
+   * term ids and weights are looked up once, for every chunk the scorer is given.
    */
   chunkScorer(query: QueryTerms): (chunkSlot: number) => number {
     const { k1, b } = this.params;
