@@ -85,13 +85,19 @@ describe('CachedEmbedder (real Redis, real model)', () => {
     await model?.close();
   });
 
-  it('embeds each distinct text once, then serves repeats from Redis bit for bit', async () => {
+  /** A cache under its own key prefix, over a model that records its calls, with each call's stats. */
+  function countingCache(name: string) {
     const inner = new CountingEmbedder(model);
     const reported: Array<[number, number, number]> = [];
     const cache = new CachedEmbedder(inner, redis, {
-      prefix: `${prefix}:a`,
+      prefix: `${prefix}:${name}`,
       onStats: (hits, misses, errors) => reported.push([hits, misses, errors]),
     });
+    return { inner, cache, reported };
+  }
+
+  it('embeds each distinct text once, then serves repeats from Redis bit for bit', async () => {
+    const { inner, cache, reported } = countingCache('a');
     const texts = [samples.queries[0], chunks[0], samples.queries[0], chunks[1], chunks[0]];
 
     const first = await cache.embed(texts);
@@ -194,12 +200,7 @@ describe('CachedEmbedder (real Redis, real model)', () => {
   });
 
   it('neither reads nor writes Redis for a call that opts out of the shared cache', async () => {
-    const inner = new CountingEmbedder(model);
-    const reported: Array<[number, number, number]> = [];
-    const cache = new CachedEmbedder(inner, redis, {
-      prefix: `${prefix}:h`,
-      onStats: (hits, misses, errors) => reported.push([hits, misses, errors]),
-    });
+    const { inner, cache, reported } = countingCache('h');
     const [stored] = await cache.embed(['a text already in the cache']);
     const keysBefore = (await redis.keys(`${prefix}:h:*`)).sort();
     expect(keysBefore).toHaveLength(1);
