@@ -3,9 +3,11 @@ import {
   defaultRates,
   highestHeldRate,
   heldToBareAround,
+  cpuCeiling,
   judgeStep,
   refinementRate,
   renderSteps,
+  StepResult,
   StepRow,
   warmUpRate,
   withBareAround,
@@ -69,7 +71,62 @@ describe('step mode', () => {
       generatorCpuPercent: 18,
       redisCpuPercent: 12,
       redisCommandsPerAnswer: Math.round((5130 / summary.load.responses) * 10) / 10,
+      // (26.2 + 3.6 + 2.4) s and 19.4 s over 300 answers
+      cpuMsPerAnswer: 107.3,
+      modelMsPerAnswer: 64.7,
     });
+  });
+
+  it('leaves CPU per answer out when a part of the machine was not measured', () => {
+    const summary = stepSummary(80, 0, 300);
+    summary.cpu = {
+      service: { seconds: 26.2, wallSeconds: 20, percent: 131 },
+      redis: { seconds: 2.4, wallSeconds: 20, percent: 12, commands: 5130 },
+    };
+    const row = judgeStep(summary, 'search-unique', 100, 0);
+    expect(row.cpuMsPerAnswer).toBeUndefined();
+    expect(row.modelMsPerAnswer).toBeUndefined();
+  });
+
+  it("puts the machine's CPU ceiling at the highest step held beside the bare model", () => {
+    const held: StepRow = {
+      offered: 40,
+      achieved: 40,
+      p50: 40,
+      p95: 90,
+      p99: 120,
+      failedRate: 0,
+      held: true,
+      cpuMsPerAnswer: 40,
+      modelMsPerAnswer: 28,
+      bareAround: 90,
+    };
+    expect(cpuCeiling(held, 2, 90)).toEqual({ rate: 50, ofBare: 0.556 });
+    expect(cpuCeiling({ ...held, cpuMsPerAnswer: undefined }, 2, 90)).toBeUndefined();
+    const result: StepResult = {
+      bare: {
+        best: 100,
+        bestBatch: 16,
+        byBatch: { 1: 70, 16: 100 },
+        poolSize: 'default',
+        alone: { queries: 60, p50Ms: 25, p95Ms: 40 },
+      },
+      bareQueriesPerSec: 90,
+      p95LimitMs: 100,
+      maxErrorRate: 0,
+      steps: [held, { ...held, offered: 45, achieved: 45, p95: 180, held: false, broke: 'p95' }],
+      highestHeld: 40,
+      heldToBare: 0.444,
+      cores: 2,
+    };
+    const text = renderSteps(result);
+    expect(text).toContain('| 40 (28) | 90 | 0.444 |');
+    expect(text).toContain(
+      'CPU ceiling: at 40/s a search cost 40 ms of CPU across the service, the load generator and Redis, 28 ms of it in the model (the bare model, every core busy, spends 22.2 ms a query). ' +
+        '2 cores are full at 50 searches/s at that cost, 0.556 of the bare model',
+    );
+    // a report written without the machine's cores states no ceiling
+    expect(renderSteps({ ...result, cores: undefined })).not.toContain('CPU ceiling');
   });
 
   it('breaks on p95, on errors, or when the generator fell behind, saying which', () => {
@@ -218,7 +275,7 @@ describe('step mode', () => {
       'the bare model was timed again for 3 s at batch 2: 92 to 104 queries/s over this run',
     );
     expect(text).toContain(
-      '| 60 | 60 | 30 | 120 | 150 | 0 | no: p95 120 ms > 100 ms | - | - | - | - | - | 104 | 0.577 |',
+      '| 60 | 60 | 30 | 120 | 150 | 0 | no: p95 120 ms > 100 ms | - | - | - | - | - | - | 104 | 0.577 |',
     );
     expect(text).toContain(
       "Highest rate held: 55 searches/s, 0.55 of the bare model's query throughput timed around that step (100 queries/s).",

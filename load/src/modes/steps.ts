@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { BareProbe, bareQueryThroughput, BareThroughput } from '../bare-model';
 import { PROCESSOR_ENV } from '../processor';
@@ -27,6 +28,12 @@ export interface StepRow {
   redisCpuPercent?: number;
   /** Commands the Redis server processed over the step, per answer. */
   redisCommandsPerAnswer?: number;
+  /**
+   * CPU ms per answer of everything measured on the machine (service, load generator, Redis),
+   * when all three were measured; modelMsPerAnswer is the model threads' part of it.
+   */
+  cpuMsPerAnswer?: number;
+  modelMsPerAnswer?: number;
   /** A step bisecting between the last rate held and the first that broke. */
   refinement?: boolean;
   /** The higher of the bare model's probes right before and right after this step. */
@@ -49,6 +56,8 @@ export interface StepResult {
   heldToBare: number;
   /** The unmeasured pass before the first step. */
   warmUp?: { rate: number; seconds: number };
+  /** Cores of the machine the service, the load generator and Redis shared. */
+  cores?: number;
 }
 
 const DEFAULT_STEP_SECONDS = 30;
@@ -170,6 +179,7 @@ export function judgeStep(
     redisCpuPercent: summary.cpu?.redis?.percent,
     redisCommandsPerAnswer:
       summary.cpu?.redis && commandsPerAnswer(summary.cpu.redis, summary.load.responses),
+    ...cpuPerAnswer(summary),
   };
   const broke: string[] = [];
   if (!e) broke.push('no answers');
@@ -180,6 +190,43 @@ export function judgeStep(
   }
   if (broke.length) Object.assign(row, { held: false, broke: broke.join('; ') });
   return row;
+}
+
+const oneDecimal = (n: number) => Math.round(n * 10) / 10;
+
+/** CPU ms per answer over the step (see StepRow.cpuMsPerAnswer); empty when a part is missing. */
+function cpuPerAnswer(summary: RunSummary): Pick<StepRow, 'cpuMsPerAnswer' | 'modelMsPerAnswer'> {
+  const { service, loadGenerator, redis, model } = summary.cpu ?? {};
+  const answers = summary.load.responses;
+  if (!service || !loadGenerator || !redis || !(answers > 0)) return {};
+  const perAnswer = (seconds: number) => oneDecimal((seconds * 1000) / answers);
+  return {
+    cpuMsPerAnswer: perAnswer(service.seconds + loadGenerator.seconds + redis.seconds),
+    ...(model ? { modelMsPerAnswer: perAnswer(model.seconds) } : {}),
+  };
+}
+
+export interface CpuCeiling {
+  /** The rate at which the cores would be busy throughout, at the step's CPU per answer. */
+  rate: number;
+  /** rate over the bare model's throughput around the step. */
+  ofBare: number;
+}
+
+/**
+ * The highest rate the machine's cores could carry at a step's CPU cost per answer, queueing
+ * aside: no rate above it can hold, whatever the p95 limit. Beside the bare model's throughput
+ * it says how much of the gap is work (the model's batch-of-one cost, HTTP, the queue, Redis,
+ * the load generator on the same cores) rather than waiting.
+ */
+export function cpuCeiling(
+  step: StepRow,
+  cores: number,
+  bareQueriesPerSec: number,
+): CpuCeiling | undefined {
+  if (!step.cpuMsPerAnswer || !(cores > 0) || !(bareQueriesPerSec > 0)) return undefined;
+  const rate = oneDecimal((cores * 1000) / step.cpuMsPerAnswer);
+  return { rate, ofBare: Math.round((rate / bareQueriesPerSec) * 1000) / 1000 };
 }
 
 function thresholdOf(script: ScenarioScript, metric: string): number | undefined {
@@ -276,6 +323,7 @@ export async function measureSteps(options: RunnerOptions): Promise<StepResult> 
     highestHeld,
     warmUp,
     heldToBare: ratio,
+    cores: availableParallelism(),
   };
   writeFileSync(join(session.dir, 'steps.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(session.dir, 'steps.md'), renderSteps(result));
@@ -333,11 +381,11 @@ export function renderSteps(r: StepResult): string {
       "Redis's CPU and commands come from its own counters and count every client of that server. " +
       'The bare model had every core to itself; the steps share them with HTTP, the queue, Redis and the load generator.',
     '',
-    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | of it the model | load generator CPU | Redis CPU | Redis commands / answer | bare around /s | offered / bare |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| offered /s | achieved /s | p50 ms | p95 ms | p99 ms | failed | held | service CPU | of it the model | load generator CPU | Redis CPU | Redis commands / answer | CPU ms / answer (model) | bare around /s | offered / bare |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.steps.map(
       (s) =>
-        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.modelShareOfServiceCpu)} | ${percent(s.generatorCpuPercent)} | ${percent(s.redisCpuPercent)} | ${s.redisCommandsPerAnswer ?? '-'} | ${s.bareAround ?? '-'} | ${s.bareAround ? Math.round((s.offered / s.bareAround) * 1000) / 1000 : '-'} |`,
+        `| ${s.offered}${s.refinement ? ' (refining)' : ''} | ${s.achieved} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.failedRate} | ${s.held ? 'yes' : `no: ${s.broke}`} | ${percent(s.serviceCpuPercent)} | ${percent(s.modelShareOfServiceCpu)} | ${percent(s.generatorCpuPercent)} | ${percent(s.redisCpuPercent)} | ${s.redisCommandsPerAnswer ?? '-'} | ${cpuCell(s)} | ${s.bareAround ?? '-'} | ${s.bareAround ? Math.round((s.offered / s.bareAround) * 1000) / 1000 : '-'} |`,
     ),
     '',
     r.highestHeld > 0
@@ -346,9 +394,37 @@ export function renderSteps(r: StepResult): string {
           ? ` timed around that step (${r.bareQueriesPerSec} queries/s).`
           : ` (${r.bareQueriesPerSec} queries/s).`)
       : 'No rate held.',
+    ...ceilingLines(r),
     ...(r.steps.every((s) => s.held)
       ? ['', 'No step broke: the limit is above the highest rate tried (add --rates).']
       : []),
   ];
   return lines.join('\n') + '\n';
+}
+
+function cpuCell(s: StepRow): string {
+  if (s.cpuMsPerAnswer === undefined) return '-';
+  return s.modelMsPerAnswer === undefined
+    ? `${s.cpuMsPerAnswer}`
+    : `${s.cpuMsPerAnswer} (${s.modelMsPerAnswer})`;
+}
+
+/** What the highest step held cost in CPU, and the rate at which that cost fills the cores. */
+function ceilingLines(r: StepResult): string[] {
+  const step = r.steps.find((s) => s.held && s.offered === r.highestHeld);
+  if (!step || !r.cores) return [];
+  const ceiling = cpuCeiling(step, r.cores, r.bareQueriesPerSec);
+  if (!ceiling) return [];
+  const bareMs = oneDecimal((r.cores * 1000) / r.bareQueriesPerSec);
+  const model =
+    step.modelMsPerAnswer === undefined ? '' : `, ${step.modelMsPerAnswer} ms of it in the model`;
+  const bareCost =
+    r.bare.poolSize === 'default' || r.bare.poolSize === r.cores
+      ? ` (the bare model, every core busy, spends ${bareMs} ms a query)`
+      : '';
+  return [
+    '',
+    `CPU ceiling: at ${step.offered}/s a search cost ${step.cpuMsPerAnswer} ms of CPU across the service, the load generator and Redis${model}${bareCost}. ` +
+      `${r.cores} cores are full at ${ceiling.rate} searches/s at that cost, ${ceiling.ofBare} of the bare model: above that rate the cores run out unless a search costs less (larger model batches), before any queueing.`,
+  ];
 }
