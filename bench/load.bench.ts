@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runExitTasks } from '../load/src/cleanup';
 import { parseOptions } from '../load/src/cli';
-import { measureSteps } from '../load/src/modes/steps';
+import { heldStepCeiling, measureSteps } from '../load/src/modes/steps';
 import { printBenchLine } from './support/report';
 import type { PlotSpec } from './support/svg-plot';
 
@@ -64,11 +64,28 @@ async function main(): Promise<void> {
         },
       ],
     };
+    const measured = byRate.filter((s) => s.cpuMsPerAnswer !== undefined);
+    const cpuByOfferedLoad: PlotSpec = {
+      title: 'CPU per unique search against offered load (service, load generator and Redis)',
+      xLabel: 'offered searches/s (open loop)',
+      yLabel: 'CPU ms per answer',
+      lines: [
+        { name: 'all', points: measured.map((s) => [s.offered, s.cpuMsPerAnswer ?? 0]) },
+        {
+          name: 'of it the model',
+          points: measured
+            .filter((s) => s.modelMsPerAnswer !== undefined)
+            .map((s) => [s.offered, s.modelMsPerAnswer ?? 0]),
+        },
+      ],
+    };
+    const ceiling = heldStepCeiling(result);
     printBenchLine({
       highestRateHeld: result.highestHeld,
       bareQueriesPerSec: result.bareQueriesPerSec,
       heldToBare: result.heldToBare,
       p95LimitMs: result.p95LimitMs,
+      ...(ceiling ? { cpuCeilingPerSec: ceiling.rate, cpuCeilingToBare: ceiling.ofBare } : {}),
       steps: result.steps.map((s) => ({
         offered: s.offered,
         p50: s.p50,
@@ -76,8 +93,12 @@ async function main(): Promise<void> {
         held: s.held,
         ...(s.refinement ? { refinement: true } : {}),
         ...(s.bareAround ? { bareAround: s.bareAround } : {}),
+        ...(s.cpuMsPerAnswer !== undefined ? { cpuMsPerAnswer: s.cpuMsPerAnswer } : {}),
       })),
-      plots: { latencyByOfferedLoad },
+      plots: {
+        latencyByOfferedLoad,
+        ...(measured.length > 0 ? { cpuByOfferedLoad } : {}),
+      },
     });
   } finally {
     await runExitTasks();

@@ -4,6 +4,7 @@ import {
   highestHeldRate,
   heldToBareAround,
   cpuCeiling,
+  heldStepCeiling,
   judgeStep,
   refinementRate,
   renderSteps,
@@ -125,8 +126,12 @@ describe('step mode', () => {
       'CPU ceiling: at 40/s a search cost 40 ms of CPU across the service, the load generator and Redis, 28 ms of it in the model (the bare model, every core busy, spends 22.2 ms a query). ' +
         '2 cores are full at 50 searches/s at that cost, 0.556 of the bare model',
     );
+    expect(heldStepCeiling(result)).toEqual({ rate: 50, ofBare: 0.556, step: held });
     // a report written without the machine's cores states no ceiling
+    expect(heldStepCeiling({ ...result, cores: undefined })).toBeUndefined();
     expect(renderSteps({ ...result, cores: undefined })).not.toContain('CPU ceiling');
+    // nor one where nothing held
+    expect(heldStepCeiling({ ...result, highestHeld: 0 })).toBeUndefined();
   });
 
   it('breaks on p95, on errors, or when the generator fell behind, saying which', () => {

@@ -409,12 +409,19 @@ function cpuCell(s: StepRow): string {
     : `${s.cpuMsPerAnswer} (${s.modelMsPerAnswer})`;
 }
 
+/** The CPU ceiling of a run's highest step held (undefined without one, or without its CPU). */
+export function heldStepCeiling(r: StepResult): (CpuCeiling & { step: StepRow }) | undefined {
+  const step = r.steps.find((s) => s.held && s.offered === r.highestHeld);
+  if (!step || !r.cores) return undefined;
+  const ceiling = cpuCeiling(step, r.cores, r.bareQueriesPerSec);
+  return ceiling && { ...ceiling, step };
+}
+
 /** What the highest step held cost in CPU, and the rate at which that cost fills the cores. */
 function ceilingLines(r: StepResult): string[] {
-  const step = r.steps.find((s) => s.held && s.offered === r.highestHeld);
-  if (!step || !r.cores) return [];
-  const ceiling = cpuCeiling(step, r.cores, r.bareQueriesPerSec);
-  if (!ceiling) return [];
+  const ceiling = heldStepCeiling(r);
+  if (!ceiling || !r.cores) return [];
+  const { step } = ceiling;
   const bareMs = oneDecimal((r.cores * 1000) / r.bareQueriesPerSec);
   const model =
     step.modelMsPerAnswer === undefined ? '' : `, ${step.modelMsPerAnswer} ms of it in the model`;
