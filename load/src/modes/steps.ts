@@ -215,7 +215,8 @@ export interface CpuCeiling {
 
 /**
  * The highest rate the machine's cores could carry at a step's CPU cost per answer, queueing
- * aside: no rate above it can hold, whatever the p95 limit. Beside the bare model's throughput
+ * aside: above it no rate holds unless a search gets cheaper (larger model batches), whatever
+ * the p95 limit. Beside the bare model's throughput
  * it says how much of the gap is work (the model's batch-of-one cost, HTTP, the queue, Redis,
  * the load generator on the same cores) rather than waiting.
  */
