@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { round } from '../../../bench/support/report';
 import { BareProbe, bareQueryThroughput, BareThroughput } from '../bare-model';
 import { PROCESSOR_ENV } from '../processor';
 import { mainEndpoint, ScenarioScript } from '../scenario-script';
@@ -192,14 +193,12 @@ export function judgeStep(
   return row;
 }
 
-const oneDecimal = (n: number) => Math.round(n * 10) / 10;
-
 /** CPU ms per answer over the step (see StepRow.cpuMsPerAnswer); empty when a part is missing. */
 function cpuPerAnswer(summary: RunSummary): Pick<StepRow, 'cpuMsPerAnswer' | 'modelMsPerAnswer'> {
   const { service, loadGenerator, redis, model } = summary.cpu ?? {};
   const answers = summary.load.responses;
   if (!service || !loadGenerator || !redis || !(answers > 0)) return {};
-  const perAnswer = (seconds: number) => oneDecimal((seconds * 1000) / answers);
+  const perAnswer = (seconds: number) => round((seconds * 1000) / answers, 1);
   return {
     cpuMsPerAnswer: perAnswer(service.seconds + loadGenerator.seconds + redis.seconds),
     ...(model ? { modelMsPerAnswer: perAnswer(model.seconds) } : {}),
@@ -226,8 +225,8 @@ export function cpuCeiling(
   bareQueriesPerSec: number,
 ): CpuCeiling | undefined {
   if (!step.cpuMsPerAnswer || !(cores > 0) || !(bareQueriesPerSec > 0)) return undefined;
-  const rate = oneDecimal((cores * 1000) / step.cpuMsPerAnswer);
-  return { rate, ofBare: Math.round((rate / bareQueriesPerSec) * 1000) / 1000 };
+  const rate = round((cores * 1000) / step.cpuMsPerAnswer, 1);
+  return { rate, ofBare: round(rate / bareQueriesPerSec, 3) };
 }
 
 function thresholdOf(script: ScenarioScript, metric: string): number | undefined {
@@ -423,7 +422,7 @@ function ceilingLines(r: StepResult): string[] {
   const ceiling = heldStepCeiling(r);
   if (!ceiling || !r.cores) return [];
   const { step } = ceiling;
-  const bareMs = oneDecimal((r.cores * 1000) / r.bareQueriesPerSec);
+  const bareMs = round((r.cores * 1000) / r.bareQueriesPerSec, 1);
   const model =
     step.modelMsPerAnswer === undefined ? '' : `, ${step.modelMsPerAnswer} ms of it in the model`;
   const bareCost =
